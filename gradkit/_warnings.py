@@ -28,7 +28,7 @@ def warn(message: str, category=UserWarning) -> None:
     warnings.warn(message, category, stacklevel=_user_level())
 
 
-def _through_out_face() -> bool:
+def through_out_face() -> bool:
     """Whether the op calling ``warn_once`` was called through its ``out=`` face (a generated
     face, "<gradkit face NAME>", with an ``out`` given)."""
     f = sys._getframe(2)
@@ -44,7 +44,7 @@ def warn_once(key: str, message: str, category=UserWarning, per_out=False) -> No
     ``per_out``: the op's ``out=`` face warns once on its own (PyTorch's ``NAME_out`` kernel
     is another function, with its own ``TORCH_WARN_ONCE``); a string names which of several
     ``out=`` overloads."""
-    if per_out and _through_out_face():
+    if per_out and through_out_face():
         key += " (out=)" + (per_out if isinstance(per_out, str) else "")
     if key not in _WARNED:
         _WARNED.add(key)

@@ -98,6 +98,14 @@ CASES = {
     "triangular_solve": "torch.triangular_solve(torch.ones(2, 1), torch.eye(2))",
     "cholesky": "torch.cholesky(torch.eye(2))",
     "qr": "torch.qr(torch.eye(2))",
+    # their out= faces after them: a flag of their own (qr, lu_solve, cholesky), the function's
+    # (triangular_solve), none (cross without dim)
+    "qr_out": "torch.qr(torch.eye(2), out=(torch.empty(2, 2), torch.empty(2, 2)))",
+    "lu_solve_out": "torch.lu_solve(torch.ones(2, 1), *torch.linalg.lu_factor(torch.eye(2)), "
+                    "out=torch.empty(2, 1))",
+    "cholesky_out": "torch.cholesky(torch.eye(2), out=torch.empty(2, 2))",
+    "triangular_solve_out": "torch.triangular_solve(torch.ones(2, 1), torch.eye(2), "
+                            "out=(torch.empty(2, 1), torch.empty(2, 2)))",
     "matrix_rank": "torch.linalg.matrix_rank(torch.eye(2))",
     "stft_window": "torch.stft(torch.ones(64), 16, return_complex=True)",
     "istft_window": f"torch.istft({_SPECTRUM}, 16)",
@@ -153,6 +161,7 @@ CASES = {
     "normal_validate": "torch.distributions.Categorical(probs=torch.tensor([0.5, 0.5]))"
                        ".log_prob(torch.tensor(1))",
     "cross_warn_dim": "torch.cross(torch.ones(3, 3), torch.ones(3, 3))",
+    "cross_out_no_dim": "torch.cross(torch.ones(3, 3), torch.ones(3, 3), out=torch.empty(3, 3))",
     "tensor_type_float": "torch.ones(2).type(torch.DoubleTensor)",
     "index_byte_mask": "torch.ones(3)[torch.tensor([1, 0, 1], dtype=torch.uint8)]",
     "masked_fill_byte": "torch.ones(3).masked_fill(torch.tensor([1, 0, 1], dtype=torch.uint8), 0.)",

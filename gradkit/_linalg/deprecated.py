@@ -4,7 +4,7 @@ text."""
 
 from __future__ import annotations
 
-from .._warnings import warn_once
+from .._warnings import through_out_face, warn_once
 
 _MESSAGES = {
     "lu": (
@@ -70,7 +70,20 @@ _MESSAGES = {
 }
 
 
+# how a function's out= face warns, measured against PyTorch 2.13 (default "own": its ``_out``
+# kernel has a once-per-process flag of its own): "shared" (the function's flag), "both"
+# (``cholesky_out`` warns on its own flag, then through the function's), "none"
+_OUT_FACE = {"cholesky": "both", "triangular_solve": "shared", "cross": "none"}
+
+
 def deprecated(name: str) -> None:
     """Warn, once per process, that the legacy ``torch.<name>`` is deprecated (its ``out=`` face
-    once more, as PyTorch's ``_out`` kernel)."""
-    warn_once(f"deprecated {name}", _MESSAGES[name], per_out=True)
+    as PyTorch's ``_out`` kernel does: see ``_OUT_FACE``)."""
+    key, how = f"deprecated {name}", _OUT_FACE.get(name, "own")
+    if how != "shared" and through_out_face():
+        if how == "none":
+            return
+        warn_once(key + " (out=)", _MESSAGES[name])
+        if how == "own":
+            return
+    warn_once(key, _MESSAGES[name])

@@ -103,7 +103,7 @@ def test_run_module_flag_and_python_dash_m(tmp_path):
     out = subprocess.run([sys.executable, "-m", "gradkit", "run", "-m", "pkgmod", "a"],
                          cwd=tmp_path, env=env, capture_output=True, text=True, timeout=120)
     assert out.returncode == 0, out.stderr
-    assert out.stdout.strip() == "['a'] gradkit"
+    assert out.stdout.strip() == "['a'] torch"  # torch.__name__ is PyTorch's under the hook
 
 
 def test_import_gradkit_never_shadows_torch():

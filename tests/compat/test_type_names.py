@@ -17,9 +17,11 @@ _NAMESPACES = ("torch", "torch.nn", "torch.nn.parameter", "torch.optim", "torch.
                "torch.utils.data", "torch.distributions", "torch.distributions.transforms",
                "torch.nn.utils.rnn", "torch.autograd", "torch.autograd.function", "torch.amp",
                "torch.overrides", "torch.multiprocessing", "torch.fx")
-# PyTorch's C-level names (torch._C.Generator) gradkit has no C extension to show
+# PyTorch's C-level names (torch._C.Generator) gradkit has no C extension to show (torch.Future
+# is torch._C.Future, the C base of torch.futures.Future, which gradkit gives for both)
 _C_LEVEL = {("torch", "Generator"), ("torch.random", "Generator"), ("torch.linalg", "LinAlgError"),
-            ("torch.profiler", "ProfilerActivity"), ("torch.nn.attention", "SDPBackend")}
+            ("torch.profiler", "ProfilerActivity"), ("torch.nn.attention", "SDPBackend"),
+            ("torch", "Future")}
 
 
 def _torch_classes(torch):

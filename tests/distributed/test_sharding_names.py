@@ -73,13 +73,19 @@ def test_local_shape_and_offset_on_a_mesh_follow_chunk_sizes():
 
 
 def test_device_mesh_of_one_process():
-    mesh = init_device_mesh("cpu", (1,), mesh_dim_names=("dp",))
-    assert (
-        mesh.get_coordinate() == [0] and mesh.size() == 1 and mesh["dp"].mesh_dim_names == ("dp",)
-    )
-    assert mesh.mesh.tolist() == [0]
-    with pytest.raises(RuntimeError, match="world has 1"):
-        init_device_mesh("cpu", (2,))
+    # init_device_mesh starts the default process group when none is (as PyTorch's); the test
+    # ends it again, so later tests (the README's examples) can start their own
+    started = not gk.distributed.is_initialized()
+    try:
+        mesh = init_device_mesh("cpu", (1,), mesh_dim_names=("dp",))
+        assert (mesh.get_coordinate() == [0] and mesh.size() == 1
+                and mesh["dp"].mesh_dim_names == ("dp",))
+        assert mesh.mesh.tolist() == [0]
+        with pytest.raises(RuntimeError, match="world has 1"):
+            init_device_mesh("cpu", (2,))
+    finally:
+        if started and gk.distributed.is_initialized():
+            gk.distributed.destroy_process_group()
 
 
 def test_sharded_tensors_and_fsdp_refuse_clearly():
