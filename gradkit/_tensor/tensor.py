@@ -136,7 +136,6 @@ def _scalar_or_tensor(x):
     return as_tensor_arg(x, name="operand")
 
 
-
 def _int_value(x, one_element=False):
     """``x`` as a Python int where PyTorch's argument parser reads an int from it, else None:
     a Python or NumPy integer (not a bool), a 0-d integer tensor; with ``one_element`` (PyTorch's

@@ -22,6 +22,7 @@ from .._tensor.tensor import (
     wrap,
 )
 from ..autograd.graph import present
+from ..device import _to_namespace_of
 from ..ops.elementwise import DIV as _DIV
 from ..ops.elementwise import MUL as _MUL
 from ..ops.elementwise import POW as _POW
@@ -529,6 +530,30 @@ def _same_device(a, b, opname):
         f"{opname}: expected all tensors to be on the same device, but found at least two "
         f"devices, {a.device} and {b.device}! Move one with .to(device) (e.g. x.to('{a.device}'))."
     )
+
+
+def _where_devices(cond, c, a, b):
+    """Put where()'s operands on one device: a 0-d CPU tensor follows the others (as in
+    PyTorch); anything else on another device is an error naming both."""
+    ta, tb = isinstance(a, Tensor), isinstance(b, Tensor)
+    if _host(c) and (not ta or _host(a._data)) and (not tb or _host(b._data)):
+        # host arrays, one complex (gradkit/_complex.py)
+        return a, b, c
+    if ta and tb and type(a._data) is not type(b._data):
+        a, b = _same_device(a, b, "where")
+    t = a if ta else b if tb else None
+    if t is not None and type(c) is not type(t._data):
+        if c.ndim == 0 and type(c) is np.ndarray:
+            c = _to_namespace_of(c, t._data)
+        elif t.ndim == 0 and type(t._data) is np.ndarray:
+            a = a.to(cond.device) if ta else a
+            b = b.to(cond.device) if tb else b
+        else:
+            raise RuntimeError(
+                f"where: expected condition, input and other on the same device, but condition "
+                f"is on {cond.device} and the values on {t.device}; move them with .to()"
+            )
+    return a, b, c
 
 
 def _binary_tensors_reversed(op, a, b, opname):

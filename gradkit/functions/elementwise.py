@@ -12,14 +12,12 @@ import numpy as np
 
 from .. import _dtype, return_types
 from .._backend import to_host
-from .._complex import is_host as _host
 from .._int_range import check_int_scalar
 from .._options import allocation_error
 from .._tensor.record import apply, apply1, apply2, check_broadcast, inplace, unary_result
 from .._tensor.tensor import Tensor, wrap
 from .._warnings import warn_once
 from ..autograd.graph import present, rename
-from ..device import _to_namespace_of
 from ..ops import elementwise as E
 from ._args import (
     _binary,
@@ -54,6 +52,7 @@ from ._args import (
     _times_alpha,
     _times_value,
     _type_name,
+    _where_devices,
     _xp,
 )
 from ._registry import _check_cast, declare, out_tuple, tensor_method, write_inplace
@@ -581,30 +580,6 @@ def where(condition, input=None, other=None):
 def _where_method(self, condition, y):
     """``gradkit.where(condition, self, y)``."""
     return where(condition, self, y)
-
-
-def _where_devices(cond, c, a, b):
-    """Put where()'s operands on one device: a 0-d CPU tensor follows the others (as in
-    PyTorch); anything else on another device is an error naming both."""
-    ta, tb = isinstance(a, Tensor), isinstance(b, Tensor)
-    if _host(c) and (not ta or _host(a._data)) and (not tb or _host(b._data)):
-        # host arrays, one complex (gradkit/_complex.py)
-        return a, b, c
-    if ta and tb and type(a._data) is not type(b._data):
-        a, b = _same_device(a, b, "where")
-    t = a if ta else b if tb else None
-    if t is not None and type(c) is not type(t._data):
-        if c.ndim == 0 and type(c) is np.ndarray:
-            c = _to_namespace_of(c, t._data)
-        elif t.ndim == 0 and type(t._data) is np.ndarray:
-            a = a.to(cond.device) if ta else a
-            b = b.to(cond.device) if tb else b
-        else:
-            raise RuntimeError(
-                f"where: expected condition, input and other on the same device, but condition "
-                f"is on {cond.device} and the values on {t.device}; move them with .to()"
-            )
-    return a, b, c
 
 
 def _zero_grad_op(name):
