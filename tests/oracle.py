@@ -13,6 +13,8 @@
 
 from __future__ import annotations
 
+import warnings
+
 import numpy as np
 
 import gradkit as gk
@@ -182,6 +184,16 @@ def compare_layer(torch, g_mod, t_mod, inputs, *, grad_inputs=None, atol=1e-5, r
         np.testing.assert_allclose(p.grad.numpy(), tp.grad.numpy(), atol=atol, rtol=rtol,
                                    err_msg=f"gradient of parameter {name}")
     return out_g, out_t
+
+
+def run_quietly(lib, fn):
+    """``(fn(lib), None)``, or ``(None, the exception)`` it raises; warnings silenced."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        try:
+            return fn(lib), None
+        except Exception as e:  # noqa: BLE001 - compared with PyTorch's
+            return None, e
 
 
 def _outcome(lib, fn):

@@ -336,24 +336,24 @@ _DOF_NAME = [None]  # the op that asks for a variance, where it is not var/std i
 
 @declare(method=False)
 def var_mean(input, dim=None, unbiased=None, keepdim=False, *, correction=None):
-    x = _floating_only(_t(input), "var_mean")
-    _DOF_NAME[0] = "var_mean"
-    try:
-        v = var(x, dim, unbiased, keepdim, correction=correction)
-    finally:
-        _DOF_NAME[0] = None
-    return v, _welford_mean(x, dim, keepdim, "var_mean")
+    return _with_mean(var, "var_mean", input, dim, unbiased, keepdim, correction)
 
 
 @declare(method=False)
 def std_mean(input, dim=None, unbiased=None, keepdim=False, *, correction=None):
-    x = _floating_only(_t(input), "std_mean")
-    _DOF_NAME[0] = "std_mean"
+    return _with_mean(std, "std_mean", input, dim, unbiased, keepdim, correction)
+
+
+def _with_mean(stat, name, input, dim, unbiased, keepdim, correction):
+    """``(stat(input), mean(input))`` for var_mean/std_mean: ``stat``'s degrees-of-freedom
+    warning names ``name`` (``_DOF_NAME``)."""
+    x = _floating_only(_t(input), name)
+    _DOF_NAME[0] = name
     try:
-        s = std(x, dim, unbiased, keepdim, correction=correction)
+        s = stat(x, dim, unbiased, keepdim, correction=correction)
     finally:
         _DOF_NAME[0] = None
-    return s, _welford_mean(x, dim, keepdim, "std_mean")
+    return s, _welford_mean(x, dim, keepdim, name)
 
 
 def _welford_mean(x, dim, keepdim, name):

@@ -5,9 +5,8 @@ the number where PyTorch does."""
 
 from __future__ import annotations
 
-import warnings
-
 import pytest
+from oracle import run_quietly
 
 import gradkit as gk
 
@@ -39,21 +38,12 @@ CALLS = {
 }
 
 
-def _run(m, fn):
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        try:
-            return fn(m), None
-        except Exception as e:  # noqa: BLE001 - compared with PyTorch's
-            return None, e
-
-
 @pytest.mark.parametrize("dt", DTYPES)
 @pytest.mark.parametrize("v", (1j, 1 + 0j))
 @pytest.mark.parametrize("name", sorted(CALLS))
 def test_complex_number_argument_as_torch(name, v, dt):
-    want, terr = _run(torch, lambda m: CALLS[name](m, _x(m, dt), v))
-    got, gerr = _run(gk, lambda m: CALLS[name](m, _x(m, dt), v))
+    want, terr = run_quietly(torch, lambda m: CALLS[name](m, _x(m, dt), v))
+    got, gerr = run_quietly(gk, lambda m: CALLS[name](m, _x(m, dt), v))
     where = f"{name} dtype={dt} value={v}"
     assert type(gerr) is type(terr), f"{where}: gradkit {gerr!r}, torch {terr!r}"
     if terr is None:
@@ -64,8 +54,8 @@ def test_complex_number_argument_as_torch(name, v, dt):
 @pytest.mark.parametrize("dt", ("float32", "int64"))
 @pytest.mark.parametrize("v", (1j, 1 + 0j))
 def test_addcmul_complex_value_for_real_tensors(v, dt):
-    want, terr = _run(torch, lambda m: m.addcmul(_x(m, dt), _x(m, dt), _x(m, dt), value=v))
-    got, gerr = _run(gk, lambda m: m.addcmul(_x(m, dt), _x(m, dt), _x(m, dt), value=v))
+    want, terr = run_quietly(torch, lambda m: m.addcmul(_x(m, dt), _x(m, dt), _x(m, dt), value=v))
+    got, gerr = run_quietly(gk, lambda m: m.addcmul(_x(m, dt), _x(m, dt), _x(m, dt), value=v))
     assert type(gerr) is type(terr), (gerr, terr)
     if terr is None:
         assert got.tolist() == want.tolist()
