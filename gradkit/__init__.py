@@ -126,6 +126,12 @@ def __getattr__(name):
         return _dtype._load_bfloat16()
     if name in _dtype._FLOAT8:  # the 8-bit floats come from ml_dtypes too
         return _dtype._load_float8(name)
+    if name in _dtype._NAMED_ONLY:  # torch.uint1, torch.qint8, ...: named, no tensors of them
+        return _dtype._NAMED_ONLY[name]
+    if name in ("Stream", "Event"):  # torch.Stream(), torch.Event(): the CPU's, in order
+        from . import _streams
+
+        return getattr(_streams, name)
     if name == "vmap":  # torch.vmap is torch.func.vmap
         from .func import vmap
 

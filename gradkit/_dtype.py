@@ -199,6 +199,62 @@ bool = of(np.bool_)  # noqa: A001
 _BF16: list = []  # [gradkit.bfloat16] once ml_dtypes has been imported
 
 
+class _NamedOnlyDtype(dtype):
+    """One of PyTorch's dtypes that gradkit names but keeps no tensors of (sub-byte integers,
+    bit packs, quantized integers, ComplexHalf, packed 4-bit floats): libraries list them in
+    tables of supported types, compare and pickle them; asking for a tensor of one raises."""
+
+    __slots__ = ()
+
+    def __init__(self, name, itemsize, is_floating_point, is_complex, is_signed):
+        self.dtype = self.__numpy_dtype__ = None  # no NumPy dtype: NumPy refuses it
+        self._name = self.name = name
+        self.kind = "c" if is_complex else ("f" if is_floating_point else "V")
+        self.itemsize = itemsize
+        self.char = self.type = None
+        self.is_floating_point, self.is_complex = is_floating_point, is_complex
+        self.is_signed = is_signed
+        self._hash = hash(("gradkit.dtype", name))
+
+    def __eq__(self, other):
+        return other is self
+
+    def __ne__(self, other):
+        return other is not self
+
+    def __hash__(self):
+        return self._hash
+
+    def __reduce__(self):
+        return (_from_name, (self._name,))
+
+    def to_real(self):
+        raise RuntimeError(f"{self}: gradkit has no tensors of this dtype")
+
+    to_complex = to_real
+
+
+# name: (itemsize, is_floating_point, is_complex, is_signed), as PyTorch reports them
+_NAMED_ONLY = {name: _NamedOnlyDtype(name, *traits) for name, traits in {
+    **{f"uint{b}": (1, False, False, False) for b in range(1, 8)},
+    **{f"int{b}": (1, False, False, True) for b in range(1, 8)},
+    **{name: (size, False, False, False) for name, size in (
+        ("bits1x8", 1), ("bits2x4", 1), ("bits4x2", 1), ("bits8", 1), ("bits16", 2),
+        ("qint8", 1), ("quint8", 1), ("qint32", 4), ("quint4x2", 1), ("quint2x4", 1))},
+    "complex32": (4, False, True, True), "float4_e2m1fn_x2": (1, True, False, True),
+}.items()}
+_NAMED_ONLY["bit"] = _NAMED_ONLY["uint1"]  # PyTorch's aliases
+_NAMED_ONLY["chalf"] = _NAMED_ONLY["complex32"]
+
+
+def _no_tensors_of(d) -> NotImplementedError:
+    return NotImplementedError(
+        f"gradkit has no tensors of dtype {d}: it names PyTorch's sub-byte, bit-packed, "
+        f"quantized, complex32 and 4-bit float dtypes but does not store or compute in them; "
+        f"use uint8/int8 (with your own packing), float16/float32 or complex64 instead")
+
+
+
 def _load_bfloat16() -> dtype:
     if not _BF16:
         try:
@@ -242,6 +298,8 @@ def __getattr__(name):  # ``gradkit._dtype.bfloat16``: ml_dtypes is imported on 
         return _load_bfloat16()
     if name in _FLOAT8:
         return _load_float8(name)
+    if name in _NAMED_ONLY:
+        return _NAMED_ONLY[name]
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
@@ -250,6 +308,8 @@ def _from_name(name):
         return _load_bfloat16()
     if name in _FLOAT8:
         return _load_float8(name)
+    if name in _NAMED_ONLY:
+        return _NAMED_ONLY[name]
     return _NAMES[name]
 
 
@@ -302,12 +362,16 @@ def to_dtype(d) -> dtype:
         return d
     if isinstance(d, np.dtype):
         return of(d)
+    if type(d) is _NamedOnlyDtype:
+        raise _no_tensors_of(d)
     if isinstance(d, builtins.str):
         name = d.replace("torch.", "").replace("gradkit.", "")
         if name in _NAMES:
             return _NAMES[name]
         if name in ("bfloat16", "bf16"):
             return _load_bfloat16()
+        if name in _NAMED_ONLY:
+            raise _no_tensors_of(_NAMED_ONLY[name])
         raise TypeError(f"unknown dtype {d!r}; use one of {sorted(_NAMES) + ['bfloat16']}")
     if d is _pyint:
         return int64

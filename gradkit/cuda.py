@@ -8,7 +8,8 @@ __all__ = ["is_available", "device_count", "synchronize", "manual_seed", "manual
            "seed", "seed_all", "is_initialized", "current_device", "set_device",
            "get_device_name", "get_device_capability", "get_arch_list", "is_bf16_supported",
            "empty_cache", "memory_allocated", "max_memory_allocated", "memory_reserved",
-           "max_memory_reserved", "reset_peak_memory_stats", "memory_stats",
+           "max_memory_reserved", "reset_peak_memory_stats", "reset_max_memory_allocated",
+           "reset_max_memory_cached", "memory_stats",
            "CUDAGraph", "graph", "Stream", "Event"]
 
 # the highest pool sizes seen by the memory queries (CuPy keeps no peak of its own)
@@ -153,6 +154,23 @@ def max_memory_reserved(device=None) -> int:
 
 def reset_peak_memory_stats(device=None) -> None:
     _PEAK["allocated"] = _PEAK["reserved"] = 0
+
+
+def _reset_peak_deprecated(name: str):
+    def reset(device=None) -> None:
+        import warnings
+
+        warnings.warn(f"torch.cuda.{name} now calls torch.cuda.reset_peak_memory_stats, which "
+                      f"resets all peak memory statistics.", FutureWarning, stacklevel=2)
+        reset_peak_memory_stats(device)
+
+    reset.__name__ = reset.__qualname__ = name
+    reset.__doc__ = f"Deprecated ``{name}``: resets every peak, as ``reset_peak_memory_stats``."
+    return reset
+
+
+reset_max_memory_allocated = _reset_peak_deprecated("reset_max_memory_allocated")
+reset_max_memory_cached = _reset_peak_deprecated("reset_max_memory_cached")
 
 
 def memory_stats(device=None) -> dict:

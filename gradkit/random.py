@@ -63,7 +63,9 @@ class Generator:
     """
 
     def __init__(self, device="cpu"):
-        self.device = device
+        from .device import Device
+
+        self.device = Device(device)  # a torch.device, as PyTorch's (``g.device.type``)
         self._bg = np.random.MT19937(0)
         self.manual_seed(_DEFAULT_SEED)
 

@@ -276,3 +276,34 @@ def test_every_dtype_argument_form_is_accepted():
     assert gk.zeros(2, dtype=bool).dtype is gk.bool
     assert gk.promote_types(np.float16, gk.int32) is gk.float16
     assert gk.ones(2, dtype=gk.int8).sum(dtype=np.int16).dtype is gk.int16
+
+
+# ---------------------------------- PyTorch's dtypes gradkit names but keeps no tensors of
+NAMED_ONLY = [f"uint{b}" for b in range(1, 8)] + [f"int{b}" for b in range(1, 8)] + [
+    "bits1x8", "bits2x4", "bits4x2", "bits8", "bits16", "qint8", "quint8", "qint32", "quint4x2",
+    "quint2x4", "complex32", "chalf", "bit", "float4_e2m1fn_x2"]
+
+
+@pytest.mark.parametrize("name", NAMED_ONLY)
+def test_named_only_dtypes_read_compare_and_pickle_as_torch(torch, name):
+    import pickle
+
+    d, t = getattr(gk, name), getattr(torch, name)
+    assert isinstance(d, gk.dtype)
+    assert repr(d) == repr(t).replace("torch.", "gradkit.")  # (bit and chalf: their targets')
+    for attr in ("is_floating_point", "is_complex", "itemsize"):
+        assert getattr(d, attr) == getattr(t, attr), attr
+    assert pickle.loads(pickle.dumps(d)) is d
+    others = [getattr(gk, n) for n in ("uint8", "int8", "float16", "complex64")]
+    assert all(d != o and o != d for o in others)  # not the NumPy dtype stored alike
+    assert {d: 1}[getattr(gk, repr(t).split(".")[1])] == 1  # aliases are the same object
+
+
+@pytest.mark.parametrize("name", ["uint1", "int4", "qint8", "complex32", "float4_e2m1fn_x2"])
+def test_tensors_of_named_only_dtypes_raise_saying_what_to_use(name):
+    d = getattr(gk, name)
+    for make in (lambda: gk.zeros(2, dtype=d), lambda: gk.ones(3).to(d),
+                 lambda: gk.empty(1, dtype=name)):
+        with pytest.raises(NotImplementedError, match=f"no tensors of dtype gradkit.{name}.*"
+                                                      f"use uint8"):
+            make()

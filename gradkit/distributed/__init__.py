@@ -52,7 +52,7 @@ __all__ = [
 
 _ = (_W, _abort, _abort_if_joined, _launched_under_mpi)  # used by gradkit.cli and the DDP wrapper
 
-_SUBMODULES = ("algorithms", "optim")
+_SUBMODULES = ("algorithms", "device_mesh", "optim")  # reachable without importing them
 
 
 def __getattr__(name):

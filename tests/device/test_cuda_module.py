@@ -81,3 +81,12 @@ def test_stream_event_and_graph_types_exist_and_refuse_as_pytorch_without_a_gpu(
             theirs()
         with pytest.raises(RuntimeError, match="CUDA"):
             ours()
+
+
+@pytest.mark.parametrize("name", ["reset_max_memory_allocated", "reset_max_memory_cached"])
+def test_deprecated_peak_resets_warn_and_reset_every_peak(torch, name):
+    assert callable(getattr(torch.cuda, name))
+    gk.cuda._PEAK["allocated"] = gk.cuda._PEAK["reserved"] = 7
+    with pytest.warns(FutureWarning, match=f"{name} now calls .*reset_peak_memory_stats"):
+        getattr(gk.cuda, name)()
+    assert gk.cuda._PEAK == {"allocated": 0, "reserved": 0}

@@ -125,3 +125,66 @@ def test_join_of_one_process_runs_post_hooks():
     assert calls == [True]
     with pytest.raises(ValueError, match="at least one joinable"):
         Join([])
+
+
+def test_first_fsdp_api_records_and_enums_read_as_torch():
+    import dataclasses
+    import enum
+
+    import gradkit.distributed.fsdp as ours
+    tf = pytest.importorskip("torch.distributed.fsdp")
+    for name in ("ShardingStrategy", "BackwardPrefetch", "StateDictType"):
+        assert [(m.name, m.value) for m in getattr(ours, name)] == [
+            (m.name, m.value) for m in getattr(tf, name)]
+        assert issubclass(getattr(ours, name), enum.Enum)
+    for name in ("CPUOffload", "MixedPrecision", "StateDictConfig", "FullStateDictConfig",
+                 "ShardedStateDictConfig", "LocalStateDictConfig", "OptimStateDictConfig",
+                 "FullOptimStateDictConfig", "ShardedOptimStateDictConfig",
+                 "LocalOptimStateDictConfig"):
+        a, b = getattr(ours, name)(), getattr(tf, name)()
+        fa = {f.name: getattr(a, f.name) for f in dataclasses.fields(a)}
+        fb = {f.name: getattr(b, f.name) for f in dataclasses.fields(b)}
+        if name == "MixedPrecision":  # the ignored classes: each library's own _BatchNorm
+            assert [c.__name__ for c in fa.pop("_module_classes_to_ignore")] == [
+                c.__name__ for c in fb.pop("_module_classes_to_ignore")]
+        assert fa == fb, name
+    assert ours.CPUOffload(offload_params=True).offload_params
+
+
+def test_auto_wrap_policies_answer_as_torch():
+    import functools
+
+    import gradkit.distributed.fsdp.wrap as ours
+    tw = pytest.importorskip("torch.distributed.fsdp.wrap")
+    cases = []
+    for lib, w in ((gk, ours), (torch, tw)):
+        lin, ml = lib.nn.Linear(2, 2), lib.nn.ModuleList([lib.nn.ReLU()])
+        mha = lib.nn.MultiheadAttention(4, 2)
+        tr = functools.partial(w.transformer_auto_wrap_policy,
+                               transformer_layer_cls={lib.nn.Linear})
+        lam = functools.partial(w.lambda_auto_wrap_policy,
+                                lambda_fn=lambda m, ml=ml: m is ml)
+        size = functools.partial(w.size_based_auto_wrap_policy, min_num_params=10)
+        either = functools.partial(w._or_policy, policies=[tr, lam])
+        got = []
+        for policy in (tr, lam, size, either, w.always_wrap_policy):
+            for m in (lin, ml, mha):
+                for recurse in (True, False):
+                    for n in (5, 50):
+                        got.append(bool(policy(module=m, recurse=recurse, nonwrapped_numel=n)))
+        got += [w.ModuleWrapPolicy({lib.nn.Linear})(lin, False),
+                w.ModuleWrapPolicy({lib.nn.Linear})(ml, False)]
+        cases.append(got)
+    assert cases[0] == cases[1] and cases[0][-2:] == [True, False]
+    with pytest.raises(NotImplementedError, match="FSDP"):
+        ours.wrap(gk.nn.Linear(2, 2))
+
+
+def test_device_mesh_is_reachable_as_an_attribute_as_in_torch():
+    import subprocess
+    import sys
+
+    code = "import gradkit.distributed as d; print(d.device_mesh.DeviceMesh.__name__)"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         timeout=120)
+    assert out.stdout.strip() == "DeviceMesh", out.stderr

@@ -101,3 +101,12 @@ def test_default_generator_is_seeded_from_the_os():
     assert len(runs) == 2
     s = gk.seed()
     assert gk.initial_seed() == s
+
+
+def test_generator_device_is_a_device_object_as_torch(torch):
+    for g, t in ((gk.Generator(), torch.Generator()),
+                 (gk.Generator(device="cpu"), torch.Generator(device="cpu")),
+                 (gk.Generator(gk.device("cpu")), torch.Generator(torch.device("cpu")))):
+        assert isinstance(g.device, gk.device)
+        assert (g.device.type, g.device.index) == (t.device.type, t.device.index)
+        assert g.device == gk.device("cpu") and str(g.device) == str(t.device)
