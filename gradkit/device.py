@@ -17,6 +17,13 @@ _NOT_DEVICES = (float, bool, list, tuple, dict, set, np.generic, np.ndarray, typ
 
 __all__ = ["device", "Device", "device_of"]
 
+# PyTorch's device types: each names a device (``torch.device("mps")`` in a library's table of
+# backends); gradkit keeps tensors on "cpu", "cuda" (CuPy) and "meta" only, and placing one on any
+# other raises (``_array_to``)
+_DEVICE_TYPES = ("cpu", "cuda", "ipu", "xpu", "mkldnn", "opengl", "opencl", "ideep", "hip", "ve",
+                 "fpga", "maia", "xla", "lazy", "vulkan", "mps", "meta", "hpu", "mtia",
+                 "privateuseone")
+
 _ENTERED: list = []  # the default devices that ``with device(...)`` blocks replaced
 _DEFAULT_META = [False]  # whether the default device is "meta" (read by the factories)
 
@@ -51,17 +58,17 @@ class Device:
                 raise RuntimeError(f"Invalid device string: {type_or_name!r} (the index after "
                                    f"':' must be a non-negative integer, e.g. 'cuda:0')")
             index = int(idx)
-        if name not in ("cpu", "cuda", "meta"):
+        if name not in _DEVICE_TYPES:
             hint = ""
             if name.removeprefix("torch.").removeprefix("gradkit.") in (*_dtype._NAMES, "bfloat16"):
                 hint = (f" (a string passed to .to() is a device, as in PyTorch; for the dtype "
                         f"pass gradkit.{name.split('.')[-1]} or dtype={name!r})")
             raise RuntimeError(
-                f"Expected one of cpu, cuda device type at start of device string: "
-                f"{type_or_name!r}{hint}"
+                f"Expected one of {', '.join(_DEVICE_TYPES)} device type at start of device "
+                f"string: {type_or_name!r}{hint}"
             )
         self.type = name
-        self.index = index if name == "cuda" else None
+        self.index = None if name in ("cpu", "meta") else index
 
     def __eq__(self, other):
         if isinstance(other, str):
@@ -158,6 +165,9 @@ def _array_to(arr, dev: Device):
         return meta_array(arr.shape, arr.dtype)
     if dev.type == "cpu":
         return arr if type(arr) is np.ndarray else arr.get()
+    if dev.type != "cuda":
+        raise RuntimeError(f"gradkit has no {dev.type} device: it keeps tensors on the CPU, on CUDA "
+                           f"GPUs (through CuPy) and on 'meta'; use device='cpu'")
     ns = _backend.cupy_ns()
     cp = ns.module
     with cp.cuda.Device(dev.index or 0):

@@ -121,6 +121,9 @@ def set_default_device(device) -> None:
         _DEFAULT_DEVICE[0] = dev
         _DEFAULT_META[0] = True
         return
+    if dev.type not in ("cpu", "cuda"):
+        raise RuntimeError(f"set_default_device({str(device)!r}): gradkit has no {dev.type} "
+                           f"device; use 'cpu' (or 'cuda', 'meta')")
     if dev.type != "cpu":
         from .. import cuda
 

@@ -121,3 +121,24 @@ def test_comparing_a_device_with_any_string_never_raises():
         for mod in (gk, torch):
             d = mod.device("cpu")
             assert (d == s) is False and (d != s) is True and (s == d) is False
+
+
+@pytest.mark.parametrize("name", ["mps", "xpu:1", "hpu", "meta", "xla:0"])
+def test_every_pytorch_device_type_names_a_device_as_torch(name):
+    """peft compares with ``torch.device("mps")``: PyTorch names any of its device types on any
+    build; gradkit raised "Expected one of cpu, cuda"."""
+    torch = pytest.importorskip("torch")
+    d, t = gk.device(name), torch.device(name)
+    assert (d.type, d.index, str(d), repr(d)) == (t.type, t.index, str(t), repr(t))
+    assert (gk.device("cpu") == d) is (torch.device("cpu") == t) is False
+
+
+@pytest.mark.parametrize("name", ["mps", "xpu", "hpu:0"])
+def test_tensors_on_a_device_gradkit_lacks_raise_saying_what_to_use(name):
+    for place in (lambda: gk.zeros(2, device=name), lambda: gk.ones(2).to(name),
+                  lambda: gk.nn.Linear(2, 2).to(name)):
+        with pytest.raises(RuntimeError, match=f"no {name.split(':')[0]} device.*'cpu'"):
+            place()
+    with pytest.raises(RuntimeError, match="set_default_device.*no"):
+        gk.set_default_device(name)
+    assert gk.get_default_device() == "cpu"

@@ -65,6 +65,16 @@ def test_module_dict():
     assert list(md.state_dict()) == ["a.weight", "a.bias"]
 
 
+def test_module_dict_takes_another_module_dict_as_torch(torch):
+    for lib in (gk, torch):
+        other = lib.nn.ModuleDict({"x": lib.nn.Identity(), "long_name": lib.nn.ReLU()})
+        md = lib.nn.ModuleDict({"a": lib.nn.Tanh()})
+        md.update(other)
+        assert list(md) == ["a", "x", "long_name"] and md["x"] is other["x"]
+        copy = lib.nn.ModuleDict(other)
+        assert list(copy) == ["x", "long_name"] and copy["long_name"] is other["long_name"]
+
+
 def test_parameter_list_and_dict():
     pl = nn.ParameterList([gk.ones(2), nn.Parameter(gk.zeros(3))])
     assert all(isinstance(p, nn.Parameter) for p in pl)

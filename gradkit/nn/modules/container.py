@@ -289,7 +289,7 @@ class ModuleDict(Module):
         return self._modules.values()
 
     def update(self, modules) -> None:
-        if isinstance(modules, Mapping):
+        if isinstance(modules, (Mapping, ModuleDict)):  # (a ModuleDict is no Mapping)
             for k, m in modules.items():
                 self[k] = m
             return
