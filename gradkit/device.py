@@ -166,8 +166,8 @@ def _array_to(arr, dev: Device):
     if dev.type == "cpu":
         return arr if type(arr) is np.ndarray else arr.get()
     if dev.type != "cuda":
-        raise RuntimeError(f"gradkit has no {dev.type} device: it keeps tensors on the CPU, on CUDA "
-                           f"GPUs (through CuPy) and on 'meta'; use device='cpu'")
+        raise RuntimeError(f"gradkit has no {dev.type} device: it keeps tensors on the CPU, on "
+                           f"CUDA GPUs (through CuPy) and on 'meta'; use device='cpu'")
     ns = _backend.cupy_ns()
     cp = ns.module
     with cp.cuda.Device(dev.index or 0):
