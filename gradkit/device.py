@@ -30,7 +30,8 @@ _DEFAULT_META = [False]  # whether the default device is "meta" (read by the fac
 
 
 class Device:
-    """A device name: ``'cpu'`` or ``'cuda'``/``'cuda:N'``; compares equal to its string."""
+    """A device: ``'cpu'``, ``'cuda'``/``'cuda:N'`` or ``'meta'`` (and PyTorch's other device types
+    by name); as PyTorch's, it equals devices only, never a string (compare ``.type``)."""
 
     __slots__ = ("type", "index")
 
@@ -72,11 +73,9 @@ class Device:
 
     def __eq__(self, other):
         if isinstance(other, str):
-            # (a comparison never raises, as PyTorch's: ``device == "auto"`` or "npu" is False)
-            try:
-                other = Device(other)
-            except (RuntimeError, ValueError, TypeError):
-                return False
+            # as PyTorch's: a device never equals a string, not even its own name
+            # (``x.device == "cpu"`` is False; compare ``x.device.type == "cpu"``), and never raises
+            return False
         if not isinstance(other, Device):
             return NotImplemented
         if self.type != other.type:

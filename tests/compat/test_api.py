@@ -201,7 +201,7 @@ def test_accelerator_and_backends_report_the_truth():
     gk.set_float32_matmul_precision("highest")
     with pytest.raises(RuntimeError):
         gk.set_float32_matmul_precision("low")
-    assert gk.get_default_device() == "cpu"
+    assert gk.get_default_device() == gk.device("cpu")
     gk.set_default_device("cpu")
     if not gk.cuda.is_available():
         with pytest.raises(RuntimeError, match="CUDA is not available"):

@@ -9,7 +9,7 @@ from gradkit import _backend
 
 def test_cpu_is_default_and_cuda_unavailable_error_is_clear(monkeypatch):
     x = gk.ones(2)
-    assert x.device == "cpu" and str(x.device) == "cpu" and not x.is_cuda
+    assert x.device == gk.device("cpu") and str(x.device) == "cpu" and not x.is_cuda
     if _backend.has_cupy():
         pytest.skip("a CUDA device is present")
     assert gk.cuda.is_available() is False
@@ -19,7 +19,7 @@ def test_cpu_is_default_and_cuda_unavailable_error_is_clear(monkeypatch):
 
 def test_device_parsing():
     assert gk.device("cuda:1").index == 1
-    assert gk.device("cuda") == "cuda:0"
+    assert gk.device("cuda") == gk.device("cuda:0")
     with pytest.raises(RuntimeError, match="Expected one of cpu, cuda"):
         gk.device("tpu")
     with pytest.raises(RuntimeError, match="Invalid device string"):  # PyTorch: RuntimeError
@@ -54,9 +54,9 @@ def test_a_bare_index_is_the_accelerator_device():
 
 
 def test_a_bare_index_moves_to_that_cuda_device(cuda):
-    assert gk.device(1) == "cuda:1"
+    assert gk.device(1) == gk.device("cuda:1")
     x = gk.ones(2).to(0)
-    assert x.is_cuda and x.device == "cuda:0"
+    assert x.is_cuda and x.device == gk.device("cuda:0")
     model = gk.nn.Linear(2, 2).to(0)
     assert model.weight.is_cuda
     assert gk.ones(2).to(0, gk.float64).dtype == gk.float64
@@ -65,7 +65,7 @@ def test_a_bare_index_moves_to_that_cuda_device(cuda):
 def test_placement_and_round_trip(cuda):
     x = gk.randn(3, 4)
     y = x.to(cuda)
-    assert y.is_cuda and y.device == "cuda:0"
+    assert y.is_cuda and y.device == gk.device("cuda:0")
     np.testing.assert_array_equal(y.cpu().numpy(), x.numpy())
     z = gk.zeros(2, 3, device=cuda)
     assert z.is_cuda and z.dtype == gk.float32
@@ -141,4 +141,15 @@ def test_tensors_on_a_device_gradkit_lacks_raise_saying_what_to_use(name):
             place()
     with pytest.raises(RuntimeError, match="set_default_device.*no"):
         gk.set_default_device(name)
-    assert gk.get_default_device() == "cpu"
+    assert gk.get_default_device() == gk.device("cpu")
+
+
+def test_a_device_never_equals_a_string_even_its_own_name_as_torch(torch):
+    """``if x.device == "cpu":`` takes PyTorch's branch (False); gradkit compared equal."""
+    for lib in (gk, torch):
+        x = lib.zeros(2)
+        for name in ("cpu", "cpu:0", "cuda", "meta"):
+            assert (x.device == name) is False and (name == x.device) is False
+            assert (x.device != name) is True
+        assert x.device == lib.device("cpu") and x.device.type == "cpu"
+        assert lib.device("cpu") in {lib.device("cpu")} and "cpu" not in {x.device}

@@ -45,7 +45,7 @@ def _desc(t):
 
 def test_the_device_reads_as_torch():
     assert repr(gk.device("meta")) == repr(torch.device("meta")) == "device(type='meta')"
-    assert gk.device("meta") == "meta"
+    assert gk.device("meta") == gk.device("meta") and (gk.device("meta") == "meta") is False
     assert gk.device("cpu") != "meta"
     assert str(gk.device("meta")) == "meta"
 

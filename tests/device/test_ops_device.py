@@ -311,7 +311,7 @@ def test_transfers_item_tolist_repr(cuda):
     x = gk.tensor([[1.5, 2.0], [3.0, 4.0]])
     d = x.to(cuda)
     assert d.is_cuda and d.cuda().is_cuda and d.to(d).is_cuda and d.to("cuda:0") is d
-    assert not d.cpu().is_cuda and x.to(d).is_cuda and d.to(x.device).device == "cpu"
+    assert not d.cpu().is_cuda and x.to(d).is_cuda and d.to(x.device).device == gk.device("cpu")
     assert d.to(cuda, gk.float64).dtype == gk.float64
     assert d[0, 0].item() == 1.5 and isinstance(d.sum().item(), float)
     assert d.tolist() == [[1.5, 2.0], [3.0, 4.0]]
