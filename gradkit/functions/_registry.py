@@ -41,7 +41,7 @@ from .._options import allocation_error
 from .._tensor import torch_function as _tf
 from .._tensor.record import check_inference_write, write_error
 from .._tensor.record import inplace as _record_inplace
-from .._tensor.tensor import Tensor, _int_value
+from .._tensor.tensor import Tensor, _int_value, _make
 from ..autograd import grad_mode
 from ..autograd.graph import FORWARD, INPLACE_NODES, rename
 from ..ops.memory import COPY_FROM
@@ -54,7 +54,8 @@ __all__ = ["Declaration", "REGISTRY", "TENSOR_METHODS", "declare", "install", "o
            "out_cat", "out_floating", "out_floating_before", "out_floating_nan", "out_input_dtype",
            "out_needs",
            "out_not_bool",
-           "out_tuple", "public_functions", "special_functions", "tensor_method", "write_inplace",
+           "out_tuple", "inplace_input", "public_functions", "special_functions", "tensor_method",
+           "write_inplace",
            "write_out"]
 
 
@@ -210,6 +211,23 @@ def write_inplace(self, res, name):
         raise err from None
     self._vc[0] += 1
     return self
+
+
+def inplace_input(self, others):
+    """What a generated in-place face computes its result from: ``self`` itself, or, while
+    autograd records the op, a copy of ``self``'s values on ``self``'s history. The result is
+    written into ``self`` afterwards, so a backward rule that reads the input (``x.sin_()``'s
+    cosine, ``clamp_min_``'s mask, the other operand's gradient of ``atan2_``) must read the
+    values from before the write, as PyTorch's in-place ops keep the original ``self``; reading
+    ``self`` itself failed the version check at backward ("modified by an inplace operation")."""
+    if not grad_mode.STATE[0] or FORWARD[0] is not None or not isinstance(self, Tensor):
+        return self
+    if not self.requires_grad:
+        if not any(isinstance(o, Tensor) and o.requires_grad for o in others):
+            return self
+    elif self._grad_fn is None:
+        return self  # a leaf that requires grad: the write below refuses it, as PyTorch
+    return _make(self._data.copy(), self.requires_grad, self._grad_fn)
 
 
 def _check_out_dtype(rule, res, out, name):
@@ -907,8 +925,10 @@ def _inplace_face(decl, name):
     check = (f"if not isinstance(self, _Tensor): _not_tensor({name!r}, self)\n    "
              + _flag_checks(decl, name, params, defaults))
     if spec is True:
-        body = f"{check}return _write(self, _impl({', '.join(call)}), {name!r})"
-        ns = dict(defaults, _impl=decl.impl, _write=write_inplace)
+        others = [c for c in call[1:] if c.isidentifier()]
+        body = (f"{check}_in = _snapshot(self, ({''.join(o + ', ' for o in others)}))\n    "
+                f"return _write(self, _impl({', '.join(['_in'] + call[1:])}), {name!r})")
+        ns = dict(defaults, _impl=decl.impl, _write=write_inplace, _snapshot=inplace_input)
     else:  # an Op: written through the primitive (no out-of-place temporary)
         body = f"{check}return _inplace(self, _op, None, (), {name!r})"
         if len(params) > 1:
