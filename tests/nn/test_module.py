@@ -476,6 +476,28 @@ def test_private_state_dict_hook_registrations_match_torch(torch):
     assert _private_hook_run(gk) == _private_hook_run(torch)
 
 
+def _rename_w(sd, prefix, meta, strict, missing, unexpected, errors):
+    if prefix + "w" in sd:
+        sd[prefix + "weight"] = sd.pop(prefix + "w")
+
+
+def _pickled_hook_run(lib):
+    """A module holding an older-form load hook (GPyTorch's kernels and means) pickles, and
+    its copy still runs the hook."""
+    import pickle
+
+    m = lib.nn.Linear(2, 1)
+    m._register_load_state_dict_pre_hook(_rename_w)
+    copy_ = pickle.loads(pickle.dumps(m))
+    copy_.load_state_dict({"w": lib.ones(1, 2), "bias": lib.zeros(1)})
+    return copy_.weight.tolist()
+
+
+def test_module_with_an_older_form_load_hook_pickles_as_torch(torch):
+    # gradkit kept a closure around the hook: "Can't pickle local object"
+    assert _pickled_hook_run(gk) == _pickled_hook_run(torch) == [[1.0, 1.0]]
+
+
 def test_multihead_attention_prints_as_torch(torch):
     for kw in ({}, {"batch_first": True, "dropout": 0.1}):
         ours = repr(gk.nn.MultiheadAttention(8, 2, **kw))

@@ -25,6 +25,7 @@ from ._backward_hooks import (
     _BackwardHookState,
     legacy_backward_hook,
 )
+from ._hooks import HookWithoutModule
 from ._materialize import to_empty as _to_empty
 
 __all__ = ["Module"]  # (the global hook functions live here only, as in torch)
@@ -811,10 +812,7 @@ class Module:
         local_metadata, strict, missing_keys, unexpected_keys, error_msgs)``, the module first
         only when ``with_module``."""
         if not with_module:
-            fn = hook
-
-            def hook(module, *args):
-                return fn(*args)
+            hook = HookWithoutModule(hook)
         return _add_hook(self._sd_hook_dicts()[2], hook, False)
 
     def _register_state_dict_hook(self, hook: Callable) -> RemovableHandle:
