@@ -498,6 +498,25 @@ def test_module_with_an_older_form_load_hook_pickles_as_torch(torch):
     assert _pickled_hook_run(gk) == _pickled_hook_run(torch) == [[1.0, 1.0]]
 
 
+def _one_element_load(lib, value, assign):
+    m = lib.nn.Module()
+    m.p = lib.nn.Parameter(lib.tensor(0.0))
+    m.register_buffer("b", lib.tensor(1.0))
+    try:
+        m.load_state_dict({"p": lib.tensor(value), "b": lib.tensor(value)}, assign=assign)
+    except RuntimeError as e:
+        return "size mismatch" in str(e)
+    return tuple(m.p.shape), m.p.item(), tuple(m.b.shape), m.b.item(), type(m.p).__name__
+
+
+@pytest.mark.parametrize("value", [[2.5], [1.0, 2.0]])
+@pytest.mark.parametrize("assign", [False, True])
+def test_one_element_value_loads_into_a_0d_parameter_as_torch(torch, value, assign):
+    # GPyTorch's saved ConstantMean holds its constant as shape (1,), the module as shape ()
+    ours = _one_element_load(gk, value, assign)
+    assert ours == _one_element_load(torch, value, assign)
+
+
 def test_multihead_attention_prints_as_torch(torch):
     for kw in ({}, {"batch_first": True, "dropout": 0.1}):
         ours = repr(gk.nn.MultiheadAttention(8, 2, **kw))

@@ -845,6 +845,9 @@ class Module:
                 error_msgs.append(f'While copying the parameter named "{key}", whose value is '
                                   f"not array-like ({type(value).__name__}): {e}")
                 continue
+            if cur.ndim == 0 and tuple(arr.shape) == (1,):  # as PyTorch (0.3-era files): a
+                arr = arr.reshape(())  # one-element 1-d value fills a 0-d parameter or buffer
+                value = value[0] if isinstance(value, Tensor) else value
             if tuple(arr.shape) != tuple(cur.shape):
                 error_msgs.append(
                     f"size mismatch for {key}: copying a param with shape {Size(arr.shape)!r} "
