@@ -517,6 +517,29 @@ def test_one_element_value_loads_into_a_0d_parameter_as_torch(torch, value, assi
     assert ours == _one_element_load(torch, value, assign)
 
 
+def _own_to_run(lib):
+    class Util(lib.nn.Module):  # GPyTorch's NNUtil: its to(device) calls cpu()
+        def __init__(self):
+            super().__init__()
+            self.w = lib.nn.Parameter(lib.ones(2, dtype=lib.float64))
+            self.register_buffer("z", lib.ones(2, dtype=lib.complex128))
+            self.register_buffer("i", lib.ones(2, dtype=lib.int64))
+            self.to("cpu")
+
+        def to(self, device):
+            return self.cpu()
+
+    u = Util().float()
+    u.half().double()
+    return [str(t.dtype).split(".")[-1] for t in (u.w, u.z, u.i)], type(u.cpu()).__name__
+
+
+def test_float_and_cpu_do_not_call_a_subclass_to_and_keep_complex_as_torch(torch):
+    # gradkit's cpu() called self.to("cpu"): a subclass whose to() calls cpu() recursed; its
+    # float() cast complex buffers to float32 (PyTorch casts floating tensors only)
+    assert _own_to_run(gk) == _own_to_run(torch)
+
+
 def test_multihead_attention_prints_as_torch(torch):
     for kw in ({}, {"batch_first": True, "dropout": 0.1}):
         ours = repr(gk.nn.MultiheadAttention(8, 2, **kw))
