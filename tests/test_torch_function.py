@@ -596,3 +596,30 @@ def test_a_handler_that_calls_as_subclass_does_not_reenter_itself():
 
     results = [run(gk), run(torch)]
     assert results[0] == results[1]
+
+
+@pytest.mark.parametrize("lib", LIBS, ids=["gradkit", "torch"])
+def test_plain_tensor_operators_hand_a_tensor_like_operand_to_its_handler(lib):
+    """``t + op``, ``t @ op``, ``t.matmul(op)`` with ``op`` a tensor-like (linear_operator's
+    LinearOperator): the operand's handler gets the call as ``Tensor.<method>``, the Tensor
+    first; before, gradkit raised "operand must be a Tensor or a number"."""
+    class Operator:
+        @classmethod
+        def __torch_function__(cls, func, types, args=(), kwargs=None):
+            names = {lib.Tensor.add: "add", lib.Tensor.sub: "sub", lib.Tensor.mul: "mul",
+                     lib.Tensor.matmul: "matmul", lib.Tensor.div: "div"}
+            return (names.get(func, getattr(func, "__name__", "?")),
+                    [type(a).__name__ for a in args])
+
+    t, op = lib.ones(2), Operator()
+    got = [t + op, t - op, t * op, t / op, t @ op, t.matmul(op), t.add(op), t.mul(op),
+           t.__radd__(op), t.__rsub__(op)[1]]
+    assert got == [("add", ["Tensor", "Operator"]), ("sub", ["Tensor", "Operator"]),
+                   ("mul", ["Tensor", "Operator"]), ("div", ["Tensor", "Operator"]),
+                   ("matmul", ["Tensor", "Operator"]), ("matmul", ["Tensor", "Operator"]),
+                   ("add", ["Tensor", "Operator"]), ("mul", ["Tensor", "Operator"]),
+                   ("add", ["Tensor", "Operator"]), ["Tensor", "Operator"]]
+    with pytest.raises(TypeError):  # an operand that is neither: still PyTorch's TypeError
+        t + object()
+    with pytest.raises(TypeError):
+        t @ object()

@@ -26,6 +26,7 @@ __all__ = ["ACTIVE", "NOT_DISPATCHED", "BaseTorchFunctionMode", "DisableTorchFun
            "DisableTorchFunctionSubclass", "TorchFunctionMode", "as_subclass", "call_handlers",
            "convert",
            "disabled_torch_function_impl", "dispatch", "dispatch_face", "dispatch_failed",
+           "dispatch_operand",
            "get_default_nowrap_functions", "has_torch_function", "is_tensor_like",
            "tensor_like_failed", "wrap_function"]
 
@@ -97,6 +98,19 @@ def dispatch(func, args, kwargs):
     if kwargs and not state:
         _overloaded(kwargs.values(), found)
     return call_handlers(func, found, args, kwargs)
+
+
+def dispatch_operand(method, args):
+    """A plain Tensor's operator given an operand it cannot convert (``t + linop``, ``t @ linop``):
+    where one of ``args`` is a tensor-like (``__torch_function__`` but no Tensor), PyTorch hands
+    the call to its ``__torch_function__`` as ``Tensor.<method>`` (``Tensor.add`` for ``+``), and
+    so does this; NOT_DISPATCHED where none is (the caller raises its own TypeError). Reached
+    only from the failure, so plain operators pay nothing for it."""
+    func = getattr(Tensor, method, None)
+    if func is None or not any(not isinstance(a, Tensor) and _handler_of(type(a)) is not None
+                               for a in args):
+        return NOT_DISPATCHED
+    return dispatch(func, args, None)
 
 
 def call_handlers(func, found, args, kwargs):

@@ -57,10 +57,12 @@ def broadcast_all(*values):
     return tuple(v if tuple(v.shape) == tuple(shape) else v.expand(shape) for v in values)
 
 
-def _standard_normal(shape, dtype):
+def _standard_normal(shape, dtype, device=None):
+    """Standard normal draws of ``shape``; PyTorch's private helper, which libraries call
+    directly with ``device=`` (GPyTorch's base samples)."""
     from .. import randn
 
-    return randn(tuple(shape), dtype=dtype)
+    return randn(tuple(shape), dtype=dtype, device=device)
 
 
 def _sum_rightmost(value, dim):

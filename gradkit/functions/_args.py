@@ -11,6 +11,7 @@ from .. import _dtype
 from .._backend import namespace_of
 from .._complex import is_host as _host
 from .._int_range import check_int_scalar
+from .._tensor import torch_function as _tf
 from .._tensor.record import apply1, apply2, apply_scalar, check_broadcast
 from .._tensor.tensor import (
     Tensor,
@@ -310,7 +311,13 @@ def _binary(op, a, b, opname):
     if (tb is float or tb is int) and a._data.dtype.kind == "f":
         return apply_scalar(op, a, b)
     if tb is not Tensor:
-        b = _scalar_or_tensor(b)
+        try:
+            b = _scalar_or_tensor(b)
+        except TypeError:
+            r = _tf.dispatch_operand(opname, (a, b))
+            if r is _tf.NOT_DISPATCHED:
+                raise
+            return r
     if type(b) is Tensor or isinstance(b, Tensor):
         if type(a._data) is not type(b._data):
             a, b = _same_device(a, b, opname)
@@ -495,9 +502,19 @@ def _wrap_int_scalar(b, dt):
     return b
 
 
+_REFLECTED_METHODS = {"sub": "__rsub__", "div": "__rtruediv__", "pow": "__rpow__",
+                      "remainder": "__rmod__"}
+
+
 def _rbinary(op, a, b, opname):
     """``b op a`` where ``b`` is the non-Tensor left operand."""
-    b = _scalar_or_tensor(b)
+    try:
+        b = _scalar_or_tensor(b)
+    except TypeError:  # a tensor-like: ``Tensor.__rsub__`` to its handler (``add``/``mul`` commute)
+        r = _tf.dispatch_operand(_REFLECTED_METHODS.get(opname, opname), (a, b))
+        if r is _tf.NOT_DISPATCHED:
+            raise
+        return r
     if isinstance(b, Tensor):
         return _binary_tensors_reversed(op, a, b, opname)
     if (type(b) is float or type(b) is int) and (a._data.dtype.kind == "f"

@@ -39,22 +39,22 @@ from .. import return_types
 from .._int_range import check_int_scalar
 from .._options import allocation_error
 from .._tensor import torch_function as _tf
-from .._tensor.record import check_inference_write, write_error
 from .._tensor.record import inplace as _record_inplace
+from .._tensor.record import write_error
 from .._tensor.tensor import Tensor, _int_value
 from ..autograd import grad_mode
-from ..autograd.graph import FORWARD, INPLACE_NODES, rename
-from ..ops.memory import COPY_FROM
 from ._args import NO_DIM, _dim_in, _t, _type_name
 from ._grad_names import GRAD_NAMES
 from ._grad_names import face as named_face
+from ._inplace import _can_cast, _check_cast, _dtype_name, inplace_input, write_inplace
 from ._unbound import UnboundFace
 
 __all__ = ["Declaration", "REGISTRY", "TENSOR_METHODS", "declare", "install", "out_bool_or_byte",
            "out_cat", "out_floating", "out_floating_before", "out_floating_nan", "out_input_dtype",
            "out_needs",
            "out_not_bool",
-           "out_tuple", "public_functions", "special_functions", "tensor_method", "write_inplace",
+           "out_tuple", "inplace_input", "public_functions", "special_functions", "tensor_method",
+           "write_inplace",
            "write_out"]
 
 
@@ -153,65 +153,6 @@ def tensor_method(*names):
 
 
 # ------------------------------------------------------------------ writing results
-def _dtype_name(dt) -> str:
-    return {"f": "Float", "i": "Long", "u": "Byte", "b": "Bool", "c": "ComplexFloat"}.get(
-        np.dtype(dt).kind, str(dt))
-
-
-def _can_cast(src, dst) -> bool:
-    """PyTorch's ``canCast``: no floating into integral, no non-bool into bool."""
-    src, dst = np.dtype(src).kind, np.dtype(dst).kind
-    if src == "f" and dst in "iub":
-        return False
-    if src in "iuf" and dst == "b":
-        return False
-    return not (src == "c" and dst != "c")
-
-
-def _check_cast(res, dst_dtype, name):
-    if not _can_cast(res.dtype, dst_dtype):
-        raise RuntimeError(
-            f"{name}: result type {_dtype_name(res.dtype)} can't be cast to the desired output "
-            f"type {_dtype_name(dst_dtype)} (the result is {res.dtype}, the output {dst_dtype}); "
-            f"convert the tensor first, e.g. x.float()"
-        )
-
-
-def write_inplace(self, res, name):
-    """Write the out-of-place result ``res`` of op ``name`` into ``self`` (the generated in-place
-    face): same shape required, dtype cast as PyTorch allows, graph recorded when needed."""
-    if not isinstance(res, Tensor):
-        raise TypeError(f"{name}: the op returned {type(res).__name__}, not a Tensor")
-    check_inference_write(self, name)
-    if res.shape != self.shape:
-        raise RuntimeError(
-            f"{name}: output with shape {tuple(self.shape)} doesn't match the broadcast shape "
-            f"{tuple(res.shape)}"
-        )
-    node = res.grad_fn  # PyTorch's in-place op shows the op's node (``SinBackward0``)
-    if res.dtype != self.dtype:
-        _check_cast(res, self.dtype, name)
-        res = res.to(self.dtype)
-    if res.requires_grad or self.requires_grad or FORWARD[0] is not None:
-        _record_inplace(self, COPY_FROM, res, name=name)
-        if node is not None and self._grad_fn is not None and self._grad_fn.op is COPY_FROM:
-            name = type(node).__name__
-            rename(self, INPLACE_NODES.get(name, name))
-        return self
-    data = res._data
-    if type(data) is not type(self._data):
-        raise RuntimeError(f"{name}: expected the result on {self.device}, got {res.device}")
-    try:
-        self._data[...] = data
-    except ValueError:
-        err = write_error(self, name)
-        if err is None:
-            raise
-        raise err from None
-    self._vc[0] += 1
-    return self
-
-
 def _check_out_dtype(rule, res, out, name):
     """The ``out=`` tensor's dtype against the op's rule (``declare(out=...)``): ``"cast"`` the
     result casts into it (PyTorch's ``canCast``), ``"same"`` it is the result's dtype,
@@ -907,8 +848,10 @@ def _inplace_face(decl, name):
     check = (f"if not isinstance(self, _Tensor): _not_tensor({name!r}, self)\n    "
              + _flag_checks(decl, name, params, defaults))
     if spec is True:
-        body = f"{check}return _write(self, _impl({', '.join(call)}), {name!r})"
-        ns = dict(defaults, _impl=decl.impl, _write=write_inplace)
+        others = [c for c in call[1:] if c.isidentifier()]
+        body = (f"{check}_in = _snapshot(self, ({''.join(o + ', ' for o in others)}))\n    "
+                f"return _write(self, _impl({', '.join(['_in'] + call[1:])}), {name!r})")
+        ns = dict(defaults, _impl=decl.impl, _write=write_inplace, _snapshot=inplace_input)
     else:  # an Op: written through the primitive (no out-of-place temporary)
         body = f"{check}return _inplace(self, _op, None, (), {name!r})"
         if len(params) > 1:

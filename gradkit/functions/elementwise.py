@@ -55,7 +55,7 @@ from ._args import (
     _where_devices,
     _xp,
 )
-from ._registry import _check_cast, declare, out_tuple, tensor_method, write_inplace
+from ._registry import _check_cast, declare, inplace_input, out_tuple, tensor_method, write_inplace
 from .complex import _no_order, _parts
 
 _ndarray = np.ndarray
@@ -92,7 +92,7 @@ def _inplace_dtype(self, other, name):
 def add_(self, other, *, alpha=1):
     _inplace_dtype(self, other, "add_")
     if alpha != 1 and _is_half(self):
-        return write_inplace(self, add(self, other, alpha=alpha), "add_")
+        return write_inplace(self, add(inplace_input(self, (other,)), other, alpha=alpha), "add_")
     return inplace(self, E.ADD, _times_alpha(self, other, alpha, "add_"))
 
 
@@ -100,7 +100,7 @@ def sub_(self, other, *, alpha=1):
     _check_sub(self, other)
     _inplace_dtype(self, other, "sub_")
     if alpha != 1 and _is_half(self):
-        return write_inplace(self, sub(self, other, alpha=alpha), "sub_")
+        return write_inplace(self, sub(inplace_input(self, (other,)), other, alpha=alpha), "sub_")
     return inplace(self, E.SUB, _times_alpha(self, other, alpha, "sub_"))
 
 
@@ -112,21 +112,23 @@ def mul_(self, other):
 def div_(self, other, *, rounding_mode=None):
     if rounding_mode is None:
         return inplace(self, E.DIV, other)
-    return write_inplace(self, div(self, other, rounding_mode=rounding_mode), "div_")
+    return write_inplace(self, div(inplace_input(self, (other,)), other,
+                                    rounding_mode=rounding_mode), "div_")
 
 
 def pow_(self, exponent):
     _check_int_exponent(exponent, self._data.dtype)
     _inplace_dtype(self, exponent, "pow_")
     if exponent.__class__ is Tensor and exponent.dtype != self.dtype:  # pow's promotion and
-        return write_inplace(self, pow(self, exponent), "pow_")  # rounding (a 0-d float32 e)
+        # rounding (a 0-d float32 e)
+        return write_inplace(self, pow(inplace_input(self, (exponent,)), exponent), "pow_")
     return inplace(self, E.POW, exponent)
 
 
 def clamp_(self, min=None, max=None):
     min, max = _check_bounds(min, max, "clamp_", self)
     if isinstance(min, Tensor) or isinstance(max, Tensor):
-        return write_inplace(self, clamp(self, min, max), "clamp_")
+        return write_inplace(self, clamp(inplace_input(self, (min, max)), min, max), "clamp_")
     return inplace(self, E.CLAMP, None, (min, max))
 
 
@@ -134,7 +136,8 @@ def addcmul_(self, tensor1, tensor2, *, value=1):
     if tensor1.__class__ is not Tensor or tensor2.__class__ is not Tensor:
         _tensor_operands("addcmul_", (1, "tensor1", tensor1), (2, "tensor2", tensor2))
     if _is_half(self):
-        return write_inplace(self, addcmul(self, tensor1, tensor2, value=value), "addcmul_")
+        return write_inplace(self, addcmul(inplace_input(self, (tensor1, tensor2)), tensor1,
+                                                 tensor2, value=value), "addcmul_")
     return rename(add_(self, tensor1 * tensor2 * value if value != 1 else tensor1 * tensor2),
                   "AddcmulBackward0")
 
@@ -144,13 +147,14 @@ def addcdiv_(self, tensor1, tensor2, *, value=1):
         _tensor_operands("addcdiv_", (1, "tensor1", tensor1), (2, "tensor2", tensor2))
     _check_addcdiv(_t(tensor1, "tensor1"), _t(tensor2, "tensor2"))
     if _is_half(self):
-        return write_inplace(self, addcdiv(self, tensor1, tensor2, value=value), "addcdiv_")
+        return write_inplace(self, addcdiv(inplace_input(self, (tensor1, tensor2)), tensor1,
+                                                 tensor2, value=value), "addcdiv_")
     return rename(add_(self, tensor1 / tensor2 * value if value != 1 else tensor1 / tensor2),
                   "AddcdivBackward0")
 
 
 def lerp_(self, end, weight):
-    res = write_inplace(self, lerp(self, end, weight), "lerp_")
+    res = write_inplace(self, lerp(inplace_input(self, (end, weight)), end, weight), "lerp_")
     return rename(res, "LerpBackward1") if isinstance(weight, Tensor) else res
 
 
@@ -875,7 +879,8 @@ def _float_power_(self, exponent):
         raise RuntimeError(f"the base given to float_power_ has dtype {_dtype_label(self.dtype)} "
                            f"but the operation's result requires dtype Double; call "
                            f"x.double() first")
-    return write_inplace(self, float_power(self, exponent), "float_power_")
+    return write_inplace(self, float_power(inplace_input(self, (exponent,)), exponent),
+                         "float_power_")
 
 
 @declare(inplace=_float_power_, out="same")

@@ -35,7 +35,7 @@ from ._args import (
     _scalar_or_tensor,
     _t,
 )
-from ._registry import declare, tensor_method, write_inplace
+from ._registry import declare, inplace_input, tensor_method, write_inplace
 from .elementwise import _check_sub, floor_divide, neg, positive, remainder
 
 __all__: list[str] = ["rsub"]
@@ -212,12 +212,12 @@ def __rfloordiv__(self, other):
 
 @tensor_method()
 def __ifloordiv__(self, other):
-    return write_inplace(self, floor_divide(self, other), "floor_divide_")
+    return write_inplace(self, floor_divide(inplace_input(self, (other,)), other), "floor_divide_")
 
 
 @tensor_method()
 def __imod__(self, other):
-    return write_inplace(self, remainder(self, other), "remainder_")
+    return write_inplace(self, remainder(inplace_input(self, (other,)), other), "remainder_")
 
 
 @tensor_method()

@@ -11,6 +11,7 @@ import numpy as np
 from .. import _dtype
 from .._linalg.deprecated import deprecated
 from .._stride_order import insertion_order
+from .._tensor import torch_function as _tf
 from .._tensor.record import apply, apply2
 from .._tensor.tensor import Tensor, as_tensor_arg
 from ..amp._state import CPU as _AUTOCAST
@@ -488,12 +489,32 @@ def kron(input, other):
     return out.reshape(tuple(p_ * q_ for p_, q_ in zip(sa, sb)))
 
 
-tensor_method("__matmul__")(matmul)
+@tensor_method("__matmul__", "matmul")
+def _matmul_method(self, other):
+    """``t @ other`` and ``t.matmul(other)``: ``matmul``; a tensor-like ``other`` (``t @ linop``)
+    is handed to its ``__torch_function__`` as ``Tensor.matmul``, as PyTorch does."""
+    try:
+        return matmul(self, other)
+    except TypeError:
+        r = _tf.dispatch_operand("matmul", (self, other))
+        if r is _tf.NOT_DISPATCHED:
+            raise
+        return r
+
+
+_matmul_method.__name__ = _matmul_method.__qualname__ = "matmul"  # (what handlers see)
 
 
 @tensor_method()
 def __rmatmul__(self, other):
-    return matmul(as_tensor_arg(other), self)
+    try:
+        other = as_tensor_arg(other)
+    except TypeError:
+        r = _tf.dispatch_operand("__rmatmul__", (self, other))
+        if r is _tf.NOT_DISPATCHED:
+            raise
+        return r
+    return matmul(other, self)
 
 
 # ------------------------------------------------------------------ mv, vdot, inner, dist

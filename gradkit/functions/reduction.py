@@ -49,6 +49,7 @@ from ._args import (
 )
 from ._registry import (
     declare,
+    inplace_input,
     out_bool_or_byte,
     out_floating_before,
     out_floating_nan,
@@ -433,7 +434,8 @@ def _bool_scan_(name):
             _dim_in(dim, self.ndim, name)  # (the dim is checked first, as PyTorch's)
             _not_implemented(f"{name}_out_cpu", self, f"{name}_() of a bool tensor: use "
                              f"{name}() (int64)")
-        return write_inplace(self, REDUCTIONS[name](self, dim, dtype=dtype), name + "_")
+        return write_inplace(self, REDUCTIONS[name](inplace_input(self, ()), dim, dtype=dtype),
+                             name + "_")
     return inplace
 
 

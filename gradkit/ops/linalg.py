@@ -590,6 +590,12 @@ def _eigh_b(xp, g, ins, out, aux, needs):
     lam, V = eigh_unpack(out)
     g_lam, gV = eigh_unpack(g)
     n = V.shape[-1]
+    if not _np.any(to_host(getattr(gV, "_data", gV))):
+        # the eigenvectors took no gradient (a loss of the eigenvalues only): PyTorch leaves
+        # their term out, so repeated eigenvalues give V diag(gL) V^T, not 0/0 = NaN
+        if g_lam.dtype.kind == "c":
+            g_lam = 0.5 * (g_lam + xp.conj(g_lam))
+        return (xp.matmul(V * g_lam[..., None, :], _mH(xp, V)),)
     eye = _eye(out, n)
     vtgv = xp.matmul(_mH(xp, V), gV)
     skew = 0.5 * (vtgv - _mH(xp, vtgv))

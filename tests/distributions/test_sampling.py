@@ -248,3 +248,17 @@ def test_samplers_draw_torch_stream(family, seed):
     assert ours.dtype == theirs.dtype
     np.testing.assert_array_equal(ours, theirs)
     np.testing.assert_array_equal(after_ours, after_theirs)
+
+
+def test_private_standard_normal_takes_device_and_draws_torchs_numbers():
+    # GPyTorch calls torch.distributions.utils._standard_normal(shape, dtype=, device=)
+    from torch.distributions.utils import _standard_normal as torch_draw
+
+    from gradkit.distributions.utils import _standard_normal as draw
+
+    gk.manual_seed(3)
+    torch.manual_seed(3)
+    ours = draw((2, 3), dtype=gk.float64, device=gk.device("cpu"))
+    theirs = torch_draw((2, 3), dtype=torch.float64, device=torch.device("cpu"))
+    np.testing.assert_array_equal(ours.numpy(), theirs.numpy())
+    assert draw(gk.Size([4]), dtype=gk.float32, device="cpu").dtype == gk.float32

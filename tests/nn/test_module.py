@@ -476,6 +476,70 @@ def test_private_state_dict_hook_registrations_match_torch(torch):
     assert _private_hook_run(gk) == _private_hook_run(torch)
 
 
+def _rename_w(sd, prefix, meta, strict, missing, unexpected, errors):
+    if prefix + "w" in sd:
+        sd[prefix + "weight"] = sd.pop(prefix + "w")
+
+
+def _pickled_hook_run(lib):
+    """A module holding an older-form load hook (GPyTorch's kernels and means) pickles, and
+    its copy still runs the hook."""
+    import pickle
+
+    m = lib.nn.Linear(2, 1)
+    m._register_load_state_dict_pre_hook(_rename_w)
+    copy_ = pickle.loads(pickle.dumps(m))
+    copy_.load_state_dict({"w": lib.ones(1, 2), "bias": lib.zeros(1)})
+    return copy_.weight.tolist()
+
+
+def test_module_with_an_older_form_load_hook_pickles_as_torch(torch):
+    # gradkit kept a closure around the hook: "Can't pickle local object"
+    assert _pickled_hook_run(gk) == _pickled_hook_run(torch) == [[1.0, 1.0]]
+
+
+def _one_element_load(lib, value, assign):
+    m = lib.nn.Module()
+    m.p = lib.nn.Parameter(lib.tensor(0.0))
+    m.register_buffer("b", lib.tensor(1.0))
+    try:
+        m.load_state_dict({"p": lib.tensor(value), "b": lib.tensor(value)}, assign=assign)
+    except RuntimeError as e:
+        return "size mismatch" in str(e)
+    return tuple(m.p.shape), m.p.item(), tuple(m.b.shape), m.b.item(), type(m.p).__name__
+
+
+@pytest.mark.parametrize("value", [[2.5], [1.0, 2.0]])
+@pytest.mark.parametrize("assign", [False, True])
+def test_one_element_value_loads_into_a_0d_parameter_as_torch(torch, value, assign):
+    # GPyTorch's saved ConstantMean holds its constant as shape (1,), the module as shape ()
+    ours = _one_element_load(gk, value, assign)
+    assert ours == _one_element_load(torch, value, assign)
+
+
+def _own_to_run(lib):
+    class Util(lib.nn.Module):  # GPyTorch's NNUtil: its to(device) calls cpu()
+        def __init__(self):
+            super().__init__()
+            self.w = lib.nn.Parameter(lib.ones(2, dtype=lib.float64))
+            self.register_buffer("z", lib.ones(2, dtype=lib.complex128))
+            self.register_buffer("i", lib.ones(2, dtype=lib.int64))
+            self.to("cpu")
+
+        def to(self, device):
+            return self.cpu()
+
+    u = Util().float()
+    u.half().double()
+    return [str(t.dtype).split(".")[-1] for t in (u.w, u.z, u.i)], type(u.cpu()).__name__
+
+
+def test_float_and_cpu_do_not_call_a_subclass_to_and_keep_complex_as_torch(torch):
+    # gradkit's cpu() called self.to("cpu"): a subclass whose to() calls cpu() recursed; its
+    # float() cast complex buffers to float32 (PyTorch casts floating tensors only)
+    assert _own_to_run(gk) == _own_to_run(torch)
+
+
 def test_multihead_attention_prints_as_torch(torch):
     for kw in ({}, {"batch_first": True, "dropout": 0.1}):
         ours = repr(gk.nn.MultiheadAttention(8, 2, **kw))

@@ -402,3 +402,22 @@ def test_matrix_norm_of_an_empty_max_is_out_of_the_graph_as_torch(shape, ord):
         y = m.linalg.matrix_norm(x, ord=ord, keepdim=True)
         got.append((tuple(y.shape), y.requires_grad, y.detach().reshape(-1).tolist()))
     assert got[1] == got[0]
+
+
+@pytest.mark.parametrize("batch", [(), (3,)])
+@pytest.mark.parametrize("dtype", ["float64", "complex128"])
+def test_eigh_gradient_of_repeated_eigenvalues_alone_as_torch(torch, batch, dtype):
+    """A loss of ``eigh``'s eigenvalues only, at repeated eigenvalues (a symmetric Toeplitz
+    matrix, linear_operator's tests): PyTorch leaves the unused eigenvectors' term out and gives
+    V diag(g) V^T; gradkit gave NaN (0/0 in that term)."""
+    a = np.array([[4.0, 0, 0, 1], [0, 4, 0, 0], [0, 0, 4, 0], [1, 0, 0, 4]], dtype=dtype)
+    a = np.broadcast_to(a, batch + (4, 4)).copy()
+    weights = np.array([1.0, 2.0, 3.0, 4.0])
+    grads = []
+    for lib in (gk, torch):
+        x = lib.tensor(a, requires_grad=True)
+        w, _ = lib.linalg.eigh(x)
+        (w * lib.tensor(weights)).sum().backward()
+        grads.append(x.grad.detach().numpy())
+    assert np.isfinite(grads[0]).all()
+    np.testing.assert_allclose(grads[0], grads[1], rtol=1e-10, atol=1e-12)

@@ -1,5 +1,7 @@
 """``Module.to_empty``: new uninitialized storage for a module's parameters and buffers (how a
-model built on the meta device gets real tensors)."""
+model built on the meta device gets real tensors); ``Module.float()``/``cpu()``/...'s casts and
+moves (through ``_apply``, never the module's own ``to``, which a subclass may define in terms
+of ``cpu()``, as GPyTorch's NNUtil does)."""
 
 from __future__ import annotations
 
@@ -32,3 +34,17 @@ def to_empty(module, device, recurse: bool = True):
                 if b is not None:
                     m._buffers[name] = empty(b)
     return module
+
+
+def cast_floating(module, dtype):
+    """``module.float()``/``double()``/...: floating parameters and buffers to ``dtype``
+    (complex and integer ones as they are, as PyTorch's)."""
+    return module._apply(lambda t: t.to(dtype=dtype) if t.is_floating_point() else t)
+
+
+def move(module, device):
+    """``module.cpu()``/``cuda()``: every parameter and buffer onto ``device``."""
+    from ...device import Device
+
+    dev = Device(device)
+    return module._apply(lambda t: t if t.device == dev else t.to(dev))

@@ -25,6 +25,9 @@ from ._backward_hooks import (
     _BackwardHookState,
     legacy_backward_hook,
 )
+from ._hooks import HookWithoutModule
+from ._materialize import cast_floating as _cast_floating
+from ._materialize import move as _move
 from ._materialize import to_empty as _to_empty
 
 __all__ = ["Module"]  # (the global hook functions live here only, as in torch)
@@ -696,18 +699,20 @@ class Module:
 
         return self._apply(convert)
 
+    # float()/cpu()/... cast through _apply, not self.to(): a subclass whose own to() calls
+    # cpu() (GPyTorch's NNUtil) recursed without end; float() leaves complex tensors alone
     def float(self) -> Module:
-        return self.to(_dtype.float32)
+        return _cast_floating(self, _dtype.float32)
 
     def double(self) -> Module:
-        return self.to(_dtype.float64)
+        return _cast_floating(self, _dtype.float64)
 
     def half(self) -> Module:
-        return self.to(_dtype.float16)
+        return _cast_floating(self, _dtype.float16)
 
     def bfloat16(self) -> Module:
         """Floating parameters and buffers to ``gradkit.bfloat16`` (needs ml_dtypes)."""
-        return self.to(_dtype._load_bfloat16())
+        return _cast_floating(self, _dtype._load_bfloat16())
 
     def type(self, dst_type) -> Module:
         """Cast every parameter and buffer with ``Tensor.type``: a dtype, a legacy type
@@ -715,10 +720,10 @@ class Module:
         return self._apply(lambda t: t.type(dst_type))
 
     def cpu(self) -> Module:
-        return self.to("cpu")
+        return _move(self, "cpu")
 
     def cuda(self, device=None) -> Module:
-        return self.to("cuda" if device is None else f"cuda:{int(device)}")
+        return _move(self, "cuda" if device is None else f"cuda:{int(device)}")
 
     def to_empty(self, *, device, recurse: bool = True) -> Module:
         """Give every parameter and buffer new uninitialized storage on ``device`` (same shapes
@@ -811,10 +816,7 @@ class Module:
         local_metadata, strict, missing_keys, unexpected_keys, error_msgs)``, the module first
         only when ``with_module``."""
         if not with_module:
-            fn = hook
-
-            def hook(module, *args):
-                return fn(*args)
+            hook = HookWithoutModule(hook)
         return _add_hook(self._sd_hook_dicts()[2], hook, False)
 
     def _register_state_dict_hook(self, hook: Callable) -> RemovableHandle:
@@ -847,6 +849,9 @@ class Module:
                 error_msgs.append(f'While copying the parameter named "{key}", whose value is '
                                   f"not array-like ({type(value).__name__}): {e}")
                 continue
+            if cur.ndim == 0 and tuple(arr.shape) == (1,):  # as PyTorch (0.3-era files): a
+                arr = arr.reshape(())  # one-element 1-d value fills a 0-d parameter or buffer
+                value = value[0] if isinstance(value, Tensor) else value
             if tuple(arr.shape) != tuple(cur.shape):
                 error_msgs.append(
                     f"size mismatch for {key}: copying a param with shape {Size(arr.shape)!r} "
