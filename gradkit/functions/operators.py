@@ -21,6 +21,7 @@ from ..autograd.graph import (
     SCALAR_KEEPS_NUMBER_ONLY,
     Node,
     anomaly_state,
+    next_seq,
     record_trace,
 )
 from ..ops import elementwise as E
@@ -80,6 +81,7 @@ def _scalar_face(name, op, forward, general):
                     if edge is None:
                         edge = self
                     node = _new(Node)  # scalar_result's node, inlined
+                    node.seq = next_seq()
                     node.op = op
                     node.inputs = (self, other)
                     node.next = (edge, None)
