@@ -136,12 +136,19 @@ def __rsub__(self, other):
     return _rbinary(E.SUB, self, other, "sub")
 
 
-__mul__ = _scalar_face("__mul__", E.MUL, operator.mul,
-                       lambda self, other: _binary(E.MUL, self, other, "mul"))
+def _mul_general(self, other):
+    if isinstance(other, (list, tuple)):
+        return NotImplemented  # Python repeats the sequence (Tensor.__index__), as in PyTorch
+    return _binary(E.MUL, self, other, "mul")
+
+
+__mul__ = _scalar_face("__mul__", E.MUL, operator.mul, _mul_general)
 
 
 @tensor_method()
 def __rmul__(self, other):
+    if isinstance(other, (list, tuple)):  # ``[0] * n`` with a one-element integer tensor n
+        return NotImplemented
     return _rbinary(E.MUL, self, other, "mul")
 
 
