@@ -6,8 +6,9 @@
    (``_collect``); with ``capture`` (autograd.grad, backward(inputs=...)) only the part of the
    graph that leads to a captured vertex is kept (``_prune``).
 2. ``_seed``: the roots' gradients; the roots nothing else feeds are ready to run.
-3. ``_propagate``: the loop. It pops a vertex whose gradient is complete, runs its rule and sends
-   each input its share; an input whose last consumer has run becomes ready. A leaf Tensor
+3. ``_propagate``: the loop. It pops a vertex whose gradient is complete (leaves first, then the
+   node created last, as PyTorch's engine orders them), runs its rule and sends each input its
+   share; an input whose last consumer has run becomes ready. A leaf Tensor
    reached with its total gradient goes to ``_reach_leaf`` (tensor hooks, capture, ``.grad``).
 
 The loop is the engine's hot path (one iteration per recorded op), so it is flat code on local
