@@ -6,8 +6,9 @@
    (``_collect``); with ``capture`` (autograd.grad, backward(inputs=...)) only the part of the
    graph that leads to a captured vertex is kept (``_prune``).
 2. ``_seed``: the roots' gradients; the roots nothing else feeds are ready to run.
-3. ``_propagate``: the loop. It pops a vertex whose gradient is complete, runs its rule and sends
-   each input its share; an input whose last consumer has run becomes ready. A leaf Tensor
+3. ``_propagate``: the loop. It pops a vertex whose gradient is complete (leaves first, then the
+   node created last, as PyTorch's engine orders them), runs its rule and sends each input its
+   share; an input whose last consumer has run becomes ready. A leaf Tensor
    reached with its total gradient goes to ``_reach_leaf`` (tensor hooks, capture, ``.grad``).
 
 The loop is the engine's hot path (one iteration per recorded op), so it is flat code on local
@@ -20,6 +21,9 @@ one code path for every node.
 """
 
 from __future__ import annotations
+
+import heapq as _heapq
+import itertools as _itertools
 
 import numpy as _np
 
@@ -51,6 +55,7 @@ from .graph import (
 __all__ = ["run_backward"]
 
 _np_generic = _np.generic
+_LEAF_KEY = float("-inf")  # leaves (PyTorch's AccumulateGrad) before any node
 _ndarray = _np.ndarray
 
 
@@ -209,8 +214,24 @@ def _propagate(ready, grads, deps, walk, leads, capture, leaf_filter, accumulate
     """Run every ready vertex until none is left; returns the captured gradients."""
     wrap = _hooks["wrap"]
     captured = {}
-    pop_ready = ready.pop
-    push_ready = ready.append
+    # ``ready`` is a heap: of the vertices whose gradient is complete, leaves first, then the
+    # node created last (PyTorch's order; module backward hooks depend on it). Entries are
+    # ``(key, tie, vertex, grad)``; ``tie`` keeps equal keys last-in first-out and the heap from
+    # ever comparing vertices.
+    heap = []
+    tick = _itertools.count().__next__
+    heappush = _heapq.heappush
+
+    def push_ready(item, heap=heap, node_types=NODE_TYPES, leaf_key=_LEAF_KEY):
+        n = item[0]
+        tn = type(n)
+        heappush(heap, (-n.seq if tn is Node or tn in node_types else leaf_key, -tick(), n,
+                        item[1]))
+
+    for item in ready:
+        push_ready(item)
+    ready = heap
+    heappop = _heapq.heappop
     pop_grad = grads.pop
     get_grad = grads.get
     anomaly = anomaly_state[2]
@@ -225,7 +246,7 @@ def _propagate(ready, grads, deps, walk, leads, capture, leaf_filter, accumulate
             g = fg
             fv = None
         elif ready:
-            v, g = pop_ready()
+            _, _, v, g = heappop(ready)
         else:
             break
         # the chain's nodes, one after the other while each completes the next one's gradient:
@@ -284,6 +305,10 @@ def _propagate(ready, grads, deps, walk, leads, capture, leaf_filter, accumulate
                             g = prev + gi
                         except RuntimeError:  # sparse + dense is refused: dense + sparse
                             g = gi + prev
+                if ready and (tn is Node or tn in NODE_TYPES) and ready[0][0] < -n.seq:
+                    push_ready((v, g))  # a node created later is ready too: it runs first
+                    v = None
+                    break
                 continue
             else:
                 deps[n] = d - 1
@@ -385,7 +410,10 @@ def _propagate(ready, grads, deps, walk, leads, capture, leaf_filter, accumulate
                         fg = prev + gi
                     except RuntimeError:  # sparse + dense is refused: dense + sparse
                         fg = gi + prev
-                fv = n
+                if ready and (tn is Node or tn in NODE_TYPES) and ready[0][0] < -n.seq:
+                    push_ready((n, fg))  # a node created later is ready too: it runs first
+                else:
+                    fv = n
             else:
                 deps[n] = d - 1
                 prev = get_grad(n)
@@ -640,6 +668,8 @@ def _run_prehooks(node, g, create_graph, wrap, handed):
     them over as its ``.grad`` storage (``handed``)."""
     if type(g) is list:  # a node with several outputs: only Node.register_prehook's hooks
         return _run_multi_prehooks(node, g, create_graph, wrap, handed)
+    if not create_graph and id(g) in handed:  # a leaf already reached may own it as its .grad
+        g = g.copy()
     gt = g if create_graph else wrap(g)
     retain = None
     for hook in node.pre_hooks:
@@ -665,6 +695,8 @@ def _run_prehooks(node, g, create_graph, wrap, handed):
 
 
 def _run_multi_prehooks(node, g, create_graph, wrap, handed):
+    if not create_graph:  # (an array a leaf already took as its .grad: the hooks get a copy)
+        g = [x.copy() if x is not None and id(x) in handed else x for x in g]
     gt = tuple(x if create_graph or x is None else wrap(x) for x in g)
     for hook in node.pre_hooks:
         r = hook.fn(gt)
@@ -702,6 +734,9 @@ def _run_node_hooks(node, in_grads, g, create_graph, wrap):
 def _run_leaf_hooks(t, g, create_graph, wrap, handed):
     """Tensor hooks of leaf ``t`` (not the post-accumulate ones); a returned tensor replaces g.
     An array a hook saw may be kept by it: ``.grad`` then gets a copy (``handed``)."""
+    if not create_graph and id(g) in handed and any(
+            type(h) is not PostAccumulateHook for h in t._hooks):
+        g = g.copy()  # another leaf, already reached, may own it as its .grad
     gt = g if create_graph else wrap(g)
     ran = False
     for hook in t._hooks:

@@ -22,6 +22,7 @@ own), ``needs`` a tuple of bools: True when input i needs a gradient.
 
 from __future__ import annotations
 
+import itertools
 import os
 import traceback
 import weakref
@@ -237,6 +238,12 @@ def _saved(node, name):
     return saved_attribute(node, name)
 
 
+# every node's creation number (``seq``): the engine runs, of the nodes whose gradient is complete,
+# the one created last first, as PyTorch's engine does (its sequence_nr), so that the backward
+# hooks of a module called several times fire in the reverse order of its calls
+next_seq = itertools.count().__next__
+
+
 class Node:
     """One recorded op application (what ``Tensor.grad_fn`` holds).
 
@@ -265,10 +272,12 @@ class Node:
         "pre_hooks",
         "released",
         "saved",
+        "seq",
         "versions",
     )
 
     def __init__(self, op, inputs, next_, saved, out, aux, versions, needs=None):
+        self.seq = next_seq()
         self.op = op
         self.inputs = inputs
         self.next = next_
@@ -673,6 +682,7 @@ def make_node(op, inputs, next_, saved, out, aux, versions, needs):
     """``Node(...)`` for the per-op hot path: a plain call with ``needs`` given is ~25 ns cheaper
     than calling the class (which goes through ``__init__``). Sets every slot ``__init__`` sets."""
     n = _new(Node)
+    n.seq = next_seq()
     n.op = op
     n.inputs = inputs
     n.next = next_

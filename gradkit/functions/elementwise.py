@@ -406,6 +406,9 @@ def sub(input, other, *, alpha=1):
 
 @declare(inplace=mul_, out=True, aliases=("multiply",))
 def mul(input, other):
+    if isinstance(other, (list, tuple)):  # (``*`` repeats a sequence; mul() refuses it)
+        raise TypeError(f"mul(): argument 'other' (position 1) must be Tensor, not "
+                        f"{type(other).__name__}; make a Tensor first, e.g. gradkit.tensor(...)")
     input = input if type(input) is Tensor else _number_pair(input, other)  # torch.mul(5, 3)
     if type(input) is not Tensor and _number_first(input, other):  # torch.mul(2, t)
         return other.__rmul__(input)

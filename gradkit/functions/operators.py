@@ -21,6 +21,7 @@ from ..autograd.graph import (
     SCALAR_KEEPS_NUMBER_ONLY,
     Node,
     anomaly_state,
+    next_seq,
     record_trace,
 )
 from ..ops import elementwise as E
@@ -80,6 +81,7 @@ def _scalar_face(name, op, forward, general):
                     if edge is None:
                         edge = self
                     node = _new(Node)  # scalar_result's node, inlined
+                    node.seq = next_seq()
                     node.op = op
                     node.inputs = (self, other)
                     node.next = (edge, None)
@@ -134,12 +136,19 @@ def __rsub__(self, other):
     return _rbinary(E.SUB, self, other, "sub")
 
 
-__mul__ = _scalar_face("__mul__", E.MUL, operator.mul,
-                       lambda self, other: _binary(E.MUL, self, other, "mul"))
+def _mul_general(self, other):
+    if isinstance(other, (list, tuple)):
+        return NotImplemented  # Python repeats the sequence (Tensor.__index__), as in PyTorch
+    return _binary(E.MUL, self, other, "mul")
+
+
+__mul__ = _scalar_face("__mul__", E.MUL, operator.mul, _mul_general)
 
 
 @tensor_method()
 def __rmul__(self, other):
+    if isinstance(other, (list, tuple)):  # ``[0] * n`` with a one-element integer tensor n
+        return NotImplemented
     return _rbinary(E.MUL, self, other, "mul")
 
 

@@ -279,3 +279,39 @@ def test_reading_grad_of_a_non_leaf_warns_as_pytorch():
             warnings.simplefilter("error")
             assert x.grad is not None and r.grad is not None
             assert lib.ones(2).grad is None and y.detach().grad is None
+
+
+def _hook_order(lib):
+    """The order in which backward reaches tensors of a small recurrent graph (a module called
+    at every step, as Opacus's DPLSTM cells are), seen through tensor and module hooks."""
+    lib.manual_seed(0)
+    ih, hh = lib.nn.Linear(3, 3), lib.nn.Linear(3, 3)
+    seen = []
+    ih.register_full_backward_hook(
+        lambda m, gi, go: seen.append(("ih", round(float(go[0].sum()), 4))))
+    h = lib.zeros(2, 3)
+    xs = lib.randn(4, 2, 3)
+    for t in range(4):
+        a, b = ih(xs[t]), hh(h)
+        a.register_hook(lambda g, t=t: seen.append(("a", t)))
+        b.register_hook(lambda g, t=t: seen.append(("b", t)))
+        h = lib.tanh(a + b) * (t + 1)
+    side = (h * 2).sum() + (xs[0] * 3).sum()  # a second branch that is ready early
+    (h.sum() + side).backward()
+    return seen
+
+
+def test_backward_runs_the_latest_created_ready_node_first_as_torch(torch):
+    # before, a depth-first walk ran the whole hidden-state chain before any input branch, so a
+    # module's backward hooks fired in the order of its calls instead of the reverse
+    assert _hook_order(gk) == _hook_order(torch)
+
+
+def test_hooks_never_alias_a_gradient_a_leaf_owns():
+    x = leaf([1.0, 2.0])
+    y = x * 1
+    kept = []
+    y.register_hook(kept.append)
+    (x + y).sum().backward()
+    x.grad.add_(100)  # the leaf, reached first, owns its gradient array
+    assert_close(kept[0], [1.0, 1.0])

@@ -188,3 +188,25 @@ def test_device_mesh_is_reachable_as_an_attribute_as_in_torch():
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                          timeout=120)
     assert out.stdout.strip() == "DeviceMesh", out.stderr
+
+
+def test_older_and_composable_names_import_as_torch():
+    from gradkit.distributed import _tensor
+    from gradkit.distributed._composable.fsdp import FSDPModule as composable_fsdp_module
+    from gradkit.distributed._tensor.experimental import implicit_replication
+    from gradkit.distributed.fsdp import FSDPModule
+    from gradkit.distributed.tensor import experimental
+
+    torch_tensor_alias = pytest.importorskip("torch.distributed._tensor")
+    assert _tensor.DTensor is DTensor and _tensor.Shard is Shard
+    assert implicit_replication is experimental.implicit_replication
+    assert sorted(experimental.__all__) == sorted(
+        pytest.importorskip("torch.distributed.tensor.experimental").__all__)
+    assert set(_tensor.__all__) <= set(dir(torch_tensor_alias))
+    assert composable_fsdp_module is FSDPModule
+    assert not isinstance(gk.nn.Linear(2, 2), FSDPModule)
+    with implicit_replication():
+        assert (gk.ones(2) + 1).tolist() == [2.0, 2.0]
+    for call in (lambda: FSDPModule(), lambda: experimental.local_map(None)):
+        with pytest.raises(NotImplementedError, match="gradkit does not implement"):
+            call()

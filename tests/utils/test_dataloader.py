@@ -743,3 +743,13 @@ def test_worker_processes_seed_numpy_and_random_as_torch(torch):
             _NumpyAndRandomDraws(), batch_size=2, num_workers=2, multiprocessing_context="fork")]
 
     assert run(gk) == run(torch)
+
+
+def test_module_type_aliases_as_torch(torch):
+    # libraries annotate collate functions with the module's private aliases (Opacus imports
+    # ``_collate_fn_t`` at load time)
+    from gradkit.utils.data import dataloader as ours
+
+    theirs = pytest.importorskip("torch.utils.data.dataloader")
+    for name in ("_collate_fn_t", "_worker_init_fn_t", "_T", "_T_co"):
+        assert repr(getattr(ours, name)) == repr(getattr(theirs, name)), name

@@ -21,6 +21,9 @@ __all__ = [
     "CPUOffloadPolicy",
     "FullOptimStateDictConfig",
     "FullStateDictConfig",
+
+
+    "FSDPModule",
     "FullyShardedDataParallel",
     "LocalOptimStateDictConfig",
     "LocalStateDictConfig",
@@ -167,6 +170,17 @@ class FullyShardedDataParallel:
 
     def __new__(cls, *args, **kwargs):
         refuse("FullyShardedDataParallel()", _KIND)
+
+
+class FSDPModule:
+    """The class ``fully_shard`` mixes into a sharded module: named for ``isinstance`` tests
+    (``isinstance(model, FSDPModule)`` answers ``False`` for every gradkit module); never
+    created."""
+
+    __slots__ = ()
+
+    def __new__(cls, *args, **kwargs):
+        refuse("FSDPModule()", _KIND)
 
 
 def fully_shard(module, **kwargs):
