@@ -21,6 +21,7 @@ from ..autograd.graph import Shown, edge_of, present, rename
 from ..ops import linalg as L
 from ..ops.linear import SCALED_PRODUCT as _SCALED_PRODUCT
 from ._args import (
+    _deferring,
     _dim_in,
     _dims_tuple,
     _t,
@@ -488,7 +489,7 @@ def kron(input, other):
     return out.reshape(tuple(p_ * q_ for p_, q_ in zip(sa, sb)))
 
 
-tensor_method("__matmul__")(matmul)
+tensor_method("__matmul__")(_deferring("__rmatmul__")(matmul))
 
 
 @tensor_method()
