@@ -777,6 +777,22 @@ def functional_call(module, parameter_and_buffer_dicts, args=None, kwargs=None, 
     in place of the module's own, which are restored afterwards. With ``tie_weights`` a
     replaced tensor also replaces the names tied to it; with ``strict`` every parameter and
     buffer must be given."""
+    if args is None:
+        args = ()
+    elif not isinstance(args, tuple):
+        args = (args,)
+    with _reparametrized(module, parameter_and_buffer_dicts, tie_weights=tie_weights,
+                        strict=strict):
+        return module(*args, **(kwargs or {}))
+
+
+@contextlib.contextmanager
+def _reparametrized(module, parameter_and_buffer_dicts, *, tie_weights=True, strict=False):
+    """Within the block, ``module``'s parameters and buffers named in
+    ``parameter_and_buffer_dicts`` (a dict, or a sequence of dicts, of dotted names to Tensors)
+    are the given tensors; the module's own come back when it ends (also on an exception).
+    ``functional_call`` is one call inside it; ``torch.nn.utils.stateless._reparametrize_module``
+    is this block itself."""
     dicts = ([parameter_and_buffer_dicts] if isinstance(parameter_and_buffer_dicts, dict)
              else list(parameter_and_buffer_dicts))
     given = {}
@@ -815,11 +831,7 @@ def functional_call(module, parameter_and_buffer_dicts, args=None, kwargs=None, 
             store = sub._parameters if leaf in sub._parameters else sub._buffers
             saved.append((store, leaf, store[leaf]))
             store[leaf] = t
-        if args is None:
-            args = ()
-        elif not isinstance(args, tuple):
-            args = (args,)
-        return module(*args, **(kwargs or {}))
+        yield module
     finally:
         for store, leaf, old in reversed(saved):
             store[leaf] = old

@@ -129,7 +129,7 @@ def _scalar_or_tensor(x):
         return x.item()
     if isinstance(x, numbers.Number):
         return check_int_scalar(x)  # (an int out of PyTorch's range: its OverflowError)
-    if t is list or t is tuple:
+    if isinstance(x, (list, tuple)):
         # as PyTorch: `x + [1, 2]` and `torch.add(x, [1, 2])` raise TypeError
         raise TypeError(f"the operand must be a Tensor or a number, not {t.__name__}; make a "
                         f"Tensor first, e.g. gradkit.tensor(...)")

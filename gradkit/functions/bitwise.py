@@ -15,6 +15,7 @@ from .._tensor.record import check_broadcast
 from .._tensor.tensor import Tensor, wrap
 from ._args import (
     _const_like,
+    _deferring,
     _same_device,
     _scalar_or_tensor,
     _t,
@@ -182,6 +183,7 @@ def _shift_op(input, other, left):
 
 
 @tensor_method()
+@_deferring("__rand__")
 def __and__(self, other):
     return bitwise_and(self, other)
 
@@ -192,6 +194,7 @@ def __rand__(self, other):
 
 
 @tensor_method()
+@_deferring("__ror__")
 def __or__(self, other):
     return bitwise_or(self, other)
 
@@ -202,6 +205,7 @@ def __ror__(self, other):
 
 
 @tensor_method()
+@_deferring("__rxor__")
 def __xor__(self, other):
     return bitwise_xor(self, other)
 
@@ -220,6 +224,7 @@ def __invert__(self):
 
 
 @tensor_method()
+@_deferring("__rlshift__")
 def __lshift__(self, other):
     return _shift_op(self, other, True)
 
@@ -230,6 +235,7 @@ def __rlshift__(self, other):
 
 
 @tensor_method()
+@_deferring("__rrshift__")
 def __rshift__(self, other):
     return _shift_op(self, other, False)
 

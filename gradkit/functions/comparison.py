@@ -12,6 +12,7 @@ from .._tensor.record import check_broadcast
 from .._tensor.tensor import Tensor, wrap
 from ._args import (
     _const_like,
+    _deferring,
     _raw,
     _same_device,
     _scalar_or_tensor,
@@ -223,20 +224,24 @@ def __ne__(self, other):
 
 
 @tensor_method()
+@_deferring("__gt__")
 def __lt__(self, other):
     return _compare(np.less, self, other, "lt")
 
 
 @tensor_method()
+@_deferring("__ge__")
 def __le__(self, other):
     return _compare(np.less_equal, self, other, "le")
 
 
 @tensor_method()
+@_deferring("__lt__")
 def __gt__(self, other):
     return _compare(np.greater, self, other, "gt")
 
 
 @tensor_method()
+@_deferring("__le__")
 def __ge__(self, other):
     return _compare(np.greater_equal, self, other, "ge")

@@ -29,6 +29,8 @@ from ._args import (
     _binary,
     _bool_alpha,
     _check_int_exponent,
+    _deferring,
+    _defers,
     _div_operands,
     _not_implemented,
     _rbinary,
@@ -60,6 +62,7 @@ def _scalar_face(name, op, forward, general):
     if op.saves & SAVES_OUTPUT or (op.saves & SAVES_INPUTS and not keeps_number):
         raise ValueError(f"{op}: the inline node below does not save its inputs")
     named = op.scalar_second_cls  # (the number is always the second operand here)
+    reflected = "__r" + name[2:]
 
     def face(self, other):
         t = type(other)
@@ -107,7 +110,12 @@ def _scalar_face(name, op, forward, general):
                     return t
             if da.dtype.kind == "f":
                 return apply_scalar(op, self, other)
-        return general(self, other)
+        try:
+            return general(self, other)
+        except TypeError:
+            if _defers(other, reflected):  # (`t * x` as `x.__rmul__(t)`, see _defers)
+                return NotImplemented
+            raise
 
     face.__name__ = face.__qualname__ = name
     return tensor_method()(face)
@@ -153,6 +161,7 @@ def __rmul__(self, other):
 
 
 @tensor_method()
+@_deferring("__rtruediv__")
 def __truediv__(self, other):
     if self._data.dtype.kind != "f":
         self, other = _div_operands(self, other)
@@ -167,6 +176,7 @@ def __rtruediv__(self, other):
 
 
 @tensor_method()
+@_deferring("__rpow__")
 def __pow__(self, other):
     if self._data.dtype.kind == "b":
         return _bool_pow(self, other)
@@ -210,6 +220,7 @@ def __abs__(self):
 
 
 @tensor_method()
+@_deferring("__rfloordiv__")
 def __floordiv__(self, other):
     return floor_divide(self, other)
 
@@ -230,6 +241,7 @@ def __imod__(self, other):
 
 
 @tensor_method()
+@_deferring("__rmod__")
 def __mod__(self, other):
     return remainder(self, other)
 

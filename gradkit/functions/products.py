@@ -22,6 +22,7 @@ from ..autograd.graph import Shown, edge_of, present, rename
 from ..ops import linalg as L
 from ..ops.linear import SCALED_PRODUCT as _SCALED_PRODUCT
 from ._args import (
+    _deferring,
     _dim_in,
     _dims_tuple,
     _t,
@@ -503,6 +504,9 @@ def _matmul_method(self, other):
 
 
 _matmul_method.__name__ = _matmul_method.__qualname__ = "matmul"  # (what handlers see)
+
+
+tensor_method("__matmul__")(_deferring("__rmatmul__")(matmul))
 
 
 @tensor_method()

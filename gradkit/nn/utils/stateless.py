@@ -1,5 +1,7 @@
 """``gradkit.nn.utils.stateless``: PyTorch's deprecated home of ``functional_call`` (use
-``gradkit.func.functional_call``; this one warns as PyTorch's does)."""
+``gradkit.func.functional_call``; this one warns as PyTorch's does), and the
+``_reparametrize_module`` block it runs in, which libraries call directly
+(zuko's Bayesian layers sample their weights into a module with it)."""
 
 from __future__ import annotations
 
@@ -18,3 +20,14 @@ def functional_call(module, parameters_and_buffers, args=None, kwargs=None, *,
 
     return _call(module, parameters_and_buffers, args, kwargs, tie_weights=tie_weights,
                  strict=strict)
+
+
+def _reparametrize_module(module, parameters_and_buffers, tie_weights: bool = False,
+                          strict: bool = False, stack_weights: bool = False):
+    """A context manager: within it ``module``'s parameters and buffers named in
+    ``parameters_and_buffers`` are the given tensors, restored when it ends. (``stack_weights``
+    orders PyTorch's internal stack of swaps; gradkit restores in one step and ignores it.)"""
+    from ...func import _reparametrized
+
+    return _reparametrized(module, parameters_and_buffers, tie_weights=tie_weights,
+                          strict=strict)
