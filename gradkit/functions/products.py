@@ -504,9 +504,8 @@ def _matmul_method(self, other):
 
 
 _matmul_method.__name__ = _matmul_method.__qualname__ = "matmul"  # (what handlers see)
-
-
-tensor_method("__matmul__")(_deferring("__rmatmul__")(matmul))
+# ``t @ x`` gives way to ``x.__rmatmul__`` for an operand it can neither read nor dispatch
+tensor_method("__matmul__")(_deferring("__rmatmul__")(_matmul_method))
 
 
 @tensor_method()
