@@ -18,7 +18,7 @@ import os
 
 import numpy as np
 
-from . import _meta, _noblas
+from . import _exact_float32, _meta, _noblas
 from ._complex import CArray
 from ._meta import MetaArray
 
@@ -193,6 +193,13 @@ for _name in (
 ):
     if hasattr(np, _name):
         setattr(NumpyNamespace, _name, staticmethod(getattr(np, _name)))
+
+# Small float32 arrays: exponentials, logarithms and trigonometric functions rounded once
+# from float64, as PyTorch's near-exact kernels give them (see _exact_float32).
+for _name in ("exp", "log", "log1p", "expm1", "tanh", "sin", "cos", "tan", "log2", "log10",
+              "exp2", "arcsin", "arccos", "arctan", "sinh", "cosh", "arcsinh", "arccosh",
+              "arctanh"):
+    setattr(NumpyNamespace, _name, staticmethod(_exact_float32.rounded_once(getattr(np, _name))))
 
 if _noblas.ENABLED:  # NumPy without BLAS (Pyodide): einsum's loops for matrix products
     NumpyNamespace.matmul = staticmethod(_noblas.matmul)

@@ -11,6 +11,7 @@ from __future__ import annotations
 import numpy as np
 
 from .. import _dtype, return_types
+from .._backend import NumpyNamespace as _NS
 from .._backend import to_host
 from .._int_range import check_int_scalar
 from .._options import allocation_error
@@ -218,11 +219,11 @@ def _float_unary(op, name, doc, ufunc=None):
     return fn
 
 
-exp = _float_unary(E.EXP, "exp", ufunc=np.exp, doc="e to the power of each element.")
+exp = _float_unary(E.EXP, "exp", ufunc=_NS.exp, doc="e to the power of each element.")
 declare(exp, inplace=E.EXP, out=True)
 
 
-log = _float_unary(E.LOG, "log", ufunc=np.log, doc="Natural logarithm of each element.")
+log = _float_unary(E.LOG, "log", ufunc=_NS.log, doc="Natural logarithm of each element.")
 declare(log, inplace=True, out=True)
 
 
@@ -258,11 +259,11 @@ rsqrt = _float_unary(E.RSQRT, "rsqrt", "``1 / sqrt(x)`` of each element.")
 declare(rsqrt, inplace=True, out=True)
 
 
-sin = _float_unary(E.SIN, "sin", ufunc=np.sin, doc="Sine of each element.")
+sin = _float_unary(E.SIN, "sin", ufunc=_NS.sin, doc="Sine of each element.")
 declare(sin, inplace=True, out=True)
 
 
-cos = _float_unary(E.COS, "cos", ufunc=np.cos, doc="Cosine of each element.")
+cos = _float_unary(E.COS, "cos", ufunc=_NS.cos, doc="Cosine of each element.")
 declare(cos, inplace=True, out=True)
 
 
@@ -308,7 +309,7 @@ def tan(input):
     return _in_opmath(lambda x: sin(x) / cos(x), _float_operand(_t(input)))
 
 
-tanh = _float_unary(E.TANH, "tanh", ufunc=np.tanh, doc="Hyperbolic tangent of each element.")
+tanh = _float_unary(E.TANH, "tanh", ufunc=_NS.tanh, doc="Hyperbolic tangent of each element.")
 declare(tanh, inplace=E.TANH, out=True)
 
 

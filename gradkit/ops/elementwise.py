@@ -13,6 +13,7 @@ import numpy as np
 
 from .. import _noblas, _wasm_simd
 from .._backend import to_host
+from .._exact_float32 import sigmoid as _exact_sigmoid
 from ..autograd.graph import SAVES_INPUTS, SAVES_OUTPUT, SCALAR_KEEPS_NUMBER_ONLY, Op
 from .special import erf_array
 
@@ -238,6 +239,10 @@ def _sigmoid_f(xp, a):
     # 0.5 * (1 + tanh(a / 2)): no overflow for large |a|, one transcendental call
     if a.dtype is _F16:  # in float32, rounded once (as PyTorch's kernel; see _opmath)
         return _sigmoid_f(xp, a.astype(np.float32)).astype(_F16)
+    if type(a) is _ndarray:  # PyTorch's 1 / (1 + exp(-a)), where its last bits are followed
+        s = _exact_sigmoid(a)
+        if s is not None:
+            return s
     t = xp.tanh(a * 0.5)
     t += 1
     t *= 0.5

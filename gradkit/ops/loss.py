@@ -31,7 +31,12 @@ from __future__ import annotations
 
 import numpy as np
 
+from .._backend import NumpyNamespace as _NS
 from .._backend import to_host
+from .._cascade_sum import batch_cascade, cascade_sum, row_sums
+from .._cascade_sum import lane_bytes as _ORDER_ON
+from .._exact_float32 import EXACT_MAX as _EXACT_MAX
+from .._exact_float32 import fma32, kernel_exp
 from ..autograd.graph import SAVES_INPUTS, Op, Shown
 
 __all__ = ["BCE", "BCE_LOGITS", "BCE_LOGITS_GIVEN", "CROSS_ENTROPY", "CTC", "HUBER", "MSE", "NLL",
@@ -45,7 +50,9 @@ def _is_array(x) -> bool:
 def _reduce(xp, loss, reduction, denom, dtype):
     if reduction == "none":
         return loss
-    total = loss.sum()
+    total = cascade_sum(loss, None, False) if type(loss) is np.ndarray else None
+    if total is None:  # (PyTorch's order where followed: its mean is the sum / the count)
+        total = loss.sum()
     if reduction == "mean":
         with np.errstate(invalid="ignore", divide="ignore"):  # all ignored: nan, as PyTorch
             total = total / denom
@@ -101,8 +108,12 @@ def _ce_f(xp, x, t, weight, ignore_index, reduction, smoothing):
     rows = xp.arange(m)
     s_t = s[rows, tc]
     # without smoothing s is not read again after its targets: exp in place, no new array
-    e = xp.exp(s, out=s) if not smoothing and type(s) is np.ndarray else xp.exp(s)
-    se = e.sum(axis=1, keepdims=True)
+    e = kernel_exp(s)  # (small float32: SLEEF's exp, as PyTorch's log_softmax kernel)
+    if e is None:
+        e = xp.exp(s, out=s) if not smoothing and type(s) is np.ndarray else xp.exp(s)
+    se = row_sums(e)  # PyTorch's log_softmax kernel's order, where followed
+    if se is None:
+        se = e.sum(axis=1, keepdims=True)
     lse = xp.log(se)
     # e and se are kept for the backward, which forms softmax(x) = e / se itself: the loss
     # needs only lse, so the forward's in-place division was a pass for nothing where no
@@ -116,8 +127,12 @@ def _ce_f(xp, x, t, weight, ignore_index, reduction, smoothing):
         loss -= wl.sum(axis=1) * valid * (smoothing / c)
     if not valid.all():  # an ignored row is 0 even where its scores are inf/NaN (not 0 * NaN)
         loss = xp.where(valid, loss, 0)
-    out = _reduce(xp, loss, reduction, denom, x.dtype)
-    return out, (tc, valid, w_t, denom, weight, reduction, smoothing, (e, se), xp)
+    out = None
+    if not smoothing and reduction != "none":
+        out = _nll_reduce_in_order(loss, valid, w_t, weight, reduction)
+    if out is None:
+        out = _reduce(xp, loss, reduction, denom, x.dtype)
+    return out, (tc, valid, w_t, denom, weight, reduction, smoothing, (e, se, mx), xp)
 
 
 def _ce_coefs(ns, m, c, tc, valid, w_t, weight, smoothing, dtype):
@@ -132,10 +147,44 @@ def _ce_coefs(ns, m, c, tc, valid, w_t, weight, smoothing, dtype):
     return a, s.astype(dtype, copy=False).reshape(m, 1)
 
 
+def _ce_grad_in_order(x, g, tc, se, mx, reduction):
+    """PyTorch's cross-entropy gradient, rounded as its kernels round, for a small float32 or
+    float64 batch (at most ``EXACT_MAX`` scores, whose exponentials are then PyTorch's) in
+    which every row counts, without weights or smoothing: nll_loss's backward puts ``-c`` at
+    each target (``c = g / n`` for 'mean'), and log_softmax's backward gives
+    ``exp(log_softmax(x)) * c``, less ``c`` at the target. None for other cases."""
+    if type(x) is not np.ndarray or x.dtype.kind != "f" or x.dtype.itemsize not in (4, 8) \
+            or not 0 < x.size <= _EXACT_MAX or not _ORDER_ON or type(g) is not np.ndarray:
+        return None
+    m = x.shape[0]
+    dt = x.dtype.type
+    if reduction == "none":
+        c = g.astype(x.dtype, copy=False).reshape(m, 1)
+    else:
+        c = g.astype(x.dtype, copy=False) / dt(m) if reduction == "mean" else \
+            g.astype(x.dtype, copy=False)
+    logp = x - mx
+    logp -= _NS.log(se)
+    p = kernel_exp(logp)  # (log_softmax's backward kernel: SLEEF's exp)
+    if p is None:
+        p = _NS.exp(logp, out=logp)
+    rows = np.arange(m)
+    pt = p[rows, tc]
+    ct = c if c.ndim == 0 else c[:, 0]
+    p *= c
+    # at the targets its kernel's ``-c - exp(logp) * -c`` is one fused multiply-add
+    p[rows, tc] = fma32(pt, ct, -ct) if x.dtype == np.float32 else p[rows, tc] - ct
+    return p
+
+
 def _ce_b(xp, g, ins, out, aux, needs):
-    tc, valid, w_t, denom, weight, reduction, smoothing, (e, se), ns = aux
+    tc, valid, w_t, denom, weight, reduction, smoothing, (e, se, mx), ns = aux
     x = ins[0]
     m, c = x.shape[0], x.shape[1]
+    if weight is None and not smoothing and _is_array(x) and valid.all():
+        grad = _ce_grad_in_order(x, g, tc, se, mx, reduction)
+        if grad is not None:
+            return (grad,)
     scale = _scale_rows(xp, g, reduction, denom, m, bool(valid.any()))
     if _is_array(x):
         p = e / se  # softmax(x), a new array
@@ -231,6 +280,24 @@ def _nll_reduce_half(x, t, tc, valid, weight, reduction):
         return np.asarray(total / denom, dtype=x.dtype), denom
 
 
+def _nll_reduce_in_order(loss, valid, w_t, weight, reduction):
+    """nll_loss's 'mean'/'sum' of the per-row ``loss`` (``-w[t] * x[t]``) added as PyTorch's
+    CPU kernel adds (``batch_cascade``) and divided by its total weight, where every row
+    counts; None otherwise (ignored rows, half precision, large batches: NumPy's sum)."""
+    if not valid.all():
+        return None
+    total = batch_cascade(loss)
+    if total is None:
+        return None
+    if reduction == "sum":
+        return np.asarray(total + loss.dtype.type(0), dtype=loss.dtype)
+    denom = batch_cascade(w_t) if weight is not None else loss.dtype.type(loss.size)
+    if denom is None:
+        return None
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return np.asarray(total / denom, dtype=loss.dtype)
+
+
 def _nll_f(xp, x, t, weight, ignore_index, reduction, torch_order=False):
     m = x.shape[0]
     tc, valid, w_t, denom = _class_weights(xp, t, ignore_index, weight, x.dtype)
@@ -238,9 +305,12 @@ def _nll_f(xp, x, t, weight, ignore_index, reduction, torch_order=False):
     if not valid.all():  # an ignored target's loss is 0 even at an inf/NaN score
         loss = xp.where(valid, loss, 0)
     half_total = None
+    out = None
     if torch_order and reduction != "none" and type(x) is np.ndarray and x.dtype == np.float16:
         out, half_total = _nll_reduce_half(x, t, tc, valid, weight, reduction)
-    else:
+    elif reduction != "none":
+        out = _nll_reduce_in_order(loss, valid, w_t, weight, reduction)
+    if out is None:
         out = _reduce(xp, loss, reduction, denom, x.dtype)
     return out, (tc, w_t, denom, reduction, xp, valid, half_total)
 
@@ -281,6 +351,9 @@ def _finish(xp, loss, reduction, weight):
         loss = loss * weight
     if reduction == "none":
         return loss
+    total = cascade_sum(loss, None, False) if type(loss) is np.ndarray else None
+    if total is not None:  # PyTorch's order; its mean is the sum divided by the count
+        return np.asarray(total if reduction == "sum" else total / total.dtype.type(loss.size))
     total = loss.sum() if reduction == "sum" else loss.mean()
     return xp.asarray(total, dtype=loss.dtype)
 

@@ -12,6 +12,8 @@ import warnings
 import numpy as np
 
 from .._backend import namespace_of
+from .._cascade_sum import cascade_sum, row_sums
+from .._exact_float32 import kernel_exp
 from ..autograd.graph import SAVES_INPUTS, SAVES_OUTPUT, Op, full_or_dim
 
 __all__ = ["SUM", "MEAN", "PROD", "VAR", "AMAX", "AMIN", "MAX_ALL", "MIN_ALL", "LOGSUMEXP",
@@ -80,6 +82,10 @@ def _sum_f(xp, a, axis, keepdims, shape):
     if type(a) is _ndarray:  # what np.sum calls, without its Python wrappers
         if a.dtype is _F16:  # accumulated in float32, rounded once (as PyTorch's kernel)
             return _add_reduce(a, axis, _F32, None, keepdims).astype(_F16)
+        if a.dtype.kind == "f":  # float32/float64 added in PyTorch's order, where followed
+            s = cascade_sum(a, axis, keepdims)
+            if s is not None:
+                return s
         return _add_reduce(a, axis, a.dtype, None, keepdims)
     return xp.sum(a, axis=axis, keepdims=keepdims, dtype=getattr(a, "dtype", None))
 
@@ -96,6 +102,10 @@ def _mean_f(xp, a, axis, keepdims, shape):
         with warnings.catch_warnings(), np.errstate(all="ignore"):
             warnings.simplefilter("ignore", RuntimeWarning)
             return xp.mean(a, axis=axis, keepdims=keepdims)
+    if type(a) is _ndarray and a.dtype.kind == "f":  # PyTorch's: the sum, then divided
+        s = cascade_sum(a, axis, keepdims)
+        if s is not None:
+            return s / s.dtype.type(_count(shape, axis))
     return xp.mean(a, axis=axis, keepdims=keepdims)
 
 
@@ -220,7 +230,9 @@ def _logsumexp_f(xp, a, axis, keepdims, shape):
         else:
             m = xp.amax(a, axis=axis, keepdims=True)
             m = xp.where(xp.isfinite(m), m, 0.0)
-            s = xp.log(xp.sum(xp.exp(a - m), axis=axis, keepdims=True)) + m
+            e = xp.exp(a - m)
+            total = cascade_sum(e, axis, True) if type(e) is _ndarray else None
+            s = xp.log(xp.sum(e, axis=axis, keepdims=True) if total is None else total) + m
     if not keepdims:
         s = xp.reshape(s, tuple(n for i, n in enumerate(s.shape)
                                 if not (axis is None or i in axis)))
@@ -280,9 +292,27 @@ def _softmax_f(xp, a, axis):
     if a.size == 0:  # (amax has no identity) an empty input gives an empty output
         return a.copy()
     e = a - xp.amax(a, axis=axis, keepdims=True)
-    xp.exp(e, out=e)
+    k = kernel_exp(e)  # (small float32: SLEEF's exp, as PyTorch's softmax kernels)
+    if k is None:
+        xp.exp(e, out=e)
+    else:
+        e = k
+    s = _last_dim_row_sums(e, axis)
+    if s is not None:  # PyTorch's last-dim kernel: its sum's order, then times 1 / sum
+        e *= s.dtype.type(1) / s
+        return e
     e /= xp.sum(e, axis=axis, keepdims=True)
     return e
+
+
+def _last_dim_row_sums(e, axis):
+    """The sums along the last dim of ``e`` in PyTorch's order (``row_sums``), keepdims;
+    None for other dims, layouts and sizes."""
+    if type(e) is not _ndarray or (axis != -1 and axis != e.ndim - 1) or e.ndim == 0 \
+            or not e.flags.c_contiguous:
+        return None
+    s = row_sums(e.reshape(-1, e.shape[-1]))
+    return None if s is None else s.reshape(e.shape[:-1] + (1,))
 
 
 def _softmax_b(xp, g, ins, out, aux, needs):
@@ -310,7 +340,11 @@ def _log_softmax_f(xp, a, axis):
         s -= xp.log(total).astype(low).astype(_F32)
         return s.astype(low)
     s = a - xp.amax(a, axis=axis, keepdims=True)
-    s -= xp.log(xp.sum(xp.exp(s), axis=axis, keepdims=True))
+    e = kernel_exp(s)  # (small float32: SLEEF's exp, as PyTorch's softmax kernels)
+    if e is None:
+        e = xp.exp(s)
+    total = _last_dim_row_sums(e, axis)
+    s -= xp.log(xp.sum(e, axis=axis, keepdims=True) if total is None else total)
     return s
 
 
