@@ -207,3 +207,23 @@ def test_losses_refuse_a_weight_that_requires_grad_as_torch(torch, name, grad_mo
                 return type(e), "not differentiable" in str(e)
         return None
     assert run(gk) == run(torch)
+
+
+_L1_DTYPES = ["bool", "uint8", "int8", "int32", "int64", "float16", "float32", "float64"]
+
+
+@pytest.mark.parametrize("beta", [None, 0.0])  # smooth_l1_loss with beta=0 is l1_loss
+@pytest.mark.parametrize("dx", _L1_DTYPES)
+@pytest.mark.parametrize("dy", _L1_DTYPES)
+@pytest.mark.parametrize("ys", [(3,), ()])
+def test_l1_loss_operand_dtypes(torch, beta, dx, dy, ys):
+    """l1_loss subtracts integers in their promoted dtype (broadcast first: a 0-d target
+    promotes as a dimensioned one), refuses a bool operand (RuntimeError), and
+    smooth_l1_loss(beta=0) is l1_loss (a bool target raised nothing before)."""
+    def fn(lib):
+        x = lib.tensor([1, 0, 1]).to(getattr(lib, dx))
+        t = lib.tensor([0, 1, 1] if ys else 1).to(getattr(lib, dy))
+        F = lib.nn.functional
+        return F.l1_loss(x, t, reduction="none") if beta is None else F.smooth_l1_loss(
+            x, t, reduction="none", beta=beta)
+    _same(torch, fn, 1e-3)

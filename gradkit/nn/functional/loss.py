@@ -430,11 +430,21 @@ def l1_loss(input: Tensor, target: Tensor, size_average=None, reduce=None,
     _warn_target_size(input, target)
     _broadcast_operands(input, target, "l1_loss")
     _check_reduction(reduction, "l1_loss")
-    _no_bool_subtraction("l1_loss", input, target)  # ((input - target).abs())
-    x, y = _promoted(_t(input), target, "l1_loss", True)
+    return _l1(input, target, reduction, weight, "l1_loss")
+
+
+def _l1(input, target, reduction, weight, name):
+    """l1_loss past its argument checks (smooth_l1_loss with beta=0 is l1_loss in PyTorch:
+    its dtypes, its errors)."""
+    _no_bool_subtraction(name, input, target)  # ((input - target).abs())
+    x, y = _promoted(_t(input), target, name, True)
+    if x.dtype.kind not in "fc" and isinstance(target, Tensor):  # (integers subtract in their
+        nd = max(x.ndim, target.ndim)  # promoted dtype, broadcast first)
+        rd = _result_type(input.dtype, nd, target.dtype, nd)
+        x, y = _t(input).to(rd), target.to(rd)
     loss = _F.abs(x - y)
     if weight is not None:
-        return _weighted(loss, weight, x, reduction, "l1_loss", weighted_mean=True)
+        return _weighted(loss, weight, x, reduction, name, weighted_mean=True)
     return _reduce(loss, reduction)
 
 
@@ -450,9 +460,9 @@ def smooth_l1_loss(input: Tensor, target: Tensor, size_average=None, reduce=None
     _check_reduction(reduction, "smooth_l1_loss")
     if not beta >= 0:  # (NaN too; PyTorch's check: RuntimeError)
         raise RuntimeError(f"smooth_l1_loss: beta must be non-negative, got {beta}")
+    if beta == 0:  # PyTorch calls l1_loss there (a bool operand: l1_loss's RuntimeError)
+        return _l1(input, target, reduction, None, "smooth_l1_loss")
     x, y = _promoted(_t(input), target, "smooth_l1_loss", True, "smooth_l1_cpu")
-    if beta == 0:  # l1_loss, as PyTorch computes it there
-        return _reduce(_F.abs(x - y), reduction)
     return _pointwise(LO.SMOOTH_L1, x, y, reduction, float(beta), "smooth_l1_loss")
 
 
