@@ -621,7 +621,7 @@ def _conv_t_b(xp, g, ins, out, aux, needs):
     geo = (stride, padding, dilation, groups)
     if _recorded(xp):
         conv, _conv_t, conv_w = _FAMILY[len(w.shape)]
-        gy = xp.apply(conv, (g, w, None), geo) if needs[0] else None
+        gy = _cropped(xp.apply(conv, (g, w, None), geo), y.shape) if needs[0] else None
         gw = xp.apply(conv_w, (g, y), geo + (tuple(w.shape),)) if needs[1] else None
         return gy, gw, gb
     y_spatial = y.shape[2:]
@@ -648,14 +648,23 @@ def _conv_w_b(xp, gg, ins, out, aux, needs):
     if _recorded(xp):
         conv, conv_t, _conv_w = _FAMILY[len(gg.shape)]
         gx = xp.apply(conv_t, (g, gg, None), geo + (tuple(x.shape[2:]),)) if needs[0] else None
-        gg_ = xp.apply(conv, (x, gg, None), geo) if needs[1] else None
+        gg_ = _cropped(xp.apply(conv, (x, gg, None), geo), g.shape) if needs[1] else None
         return gx, gg_
     gx = gg_ = None
     if needs[0]:
         gx = _conv_t_f(xp, g, gg, None, stride, padding, dilation, groups, x.shape[2:])
     if needs[1]:
-        gg_ = _conv_kernel(x, gg, None, stride, padding, dilation, groups)[0]
+        gg_ = _cropped(_conv_kernel(x, gg, None, stride, padding, dilation, groups)[0], g.shape)
     return gx, gg_
+
+
+def _cropped(a, shape):
+    """``a`` cut to the spatial size of ``shape``: a convolution of a transposed
+    convolution's output is longer by ``output_padding // stride`` (an output_padding of at
+    least the stride, which a larger dilation admits); those last positions have no input."""
+    if tuple(a.shape[2:]) == tuple(shape[2:]):
+        return a
+    return a[(slice(None), slice(None)) + tuple(slice(0, n) for n in shape[2:])]
 
 
 CONV = Op("Convolution", _conv_f, _conv_b, saves=SAVES_INPUTS, returns_aux=True)
