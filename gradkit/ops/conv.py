@@ -520,13 +520,20 @@ def _conv_f(xp, x, w, b, stride, padding, dilation, groups):
 def _conv_half_unpadded_taps(xp, x, w, b, stride, padding, dilation, groups):
     """PyTorch's float16 kernel reads no padding: a NaN or inf weight whose taps at an output
     fall on padding only adds nothing there (0 * inf would be NaN). There the result is the
-    convolution with those weights zeroed (the same sums); elsewhere the usual one."""
+    convolution with those weights zeroed (the same sums); elsewhere the usual one. An
+    asymmetric padding (padding='same' of an even kernel) is the kernel's symmetric one around
+    a copy of the input padded with real zeros on the high side by the difference, as
+    PyTorch's: those zeros are read."""
     args = (stride, padding, dilation, groups)
     finite = np.isfinite(w)
     y, aux = _conv_f_body(xp, x, w, b, *args)
     kept, _ = _conv_f_body(xp, x, np.where(finite, w, 0).astype(w.dtype), b, *args)
-    # how many taps of a non-finite weight fall inside the input at each output
-    inside, _ = _conv_f_body(xp, np.ones_like(x), (~finite).astype(x.dtype), None, *args)
+    # how many taps of a non-finite weight fall inside the (zero-extended) input at each output
+    lows, highs = padding[::2], padding[1::2]
+    extended = x.shape[:2] + tuple(n + hi - lo for n, lo, hi in zip(x.shape[2:], lows, highs))
+    sym = tuple(v for lo in lows for v in (lo, lo))
+    inside, _ = _conv_f_body(xp, np.ones(extended, x.dtype), (~finite).astype(x.dtype), None,
+                             stride, sym, dilation, groups)
     return np.where(inside == 0, kept, y), aux
 
 

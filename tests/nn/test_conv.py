@@ -2,6 +2,7 @@
 against PyTorch and central differences, including second order."""
 
 import math
+import warnings
 
 import numpy as np
 import pytest
@@ -404,3 +405,26 @@ def test_conv_transpose_output_padding_past_stride_second_order(torch, nd, creat
         return [g.detach().numpy() for g in (*g1, *g2)]
     for got, want in zip(run(gk), run(torch)):
         np.testing.assert_allclose(got, want, rtol=1e-9, atol=1e-9)
+
+
+@pytest.mark.parametrize("nd", [1, 2])
+@pytest.mark.parametrize("k", [2, 3, 4])
+@pytest.mark.parametrize("bad", [np.nan, np.inf])
+def test_conv_half_same_padding_non_finite_weight(torch, nd, k, bad):
+    """float16 padding='same' with a NaN or inf weight: PyTorch's kernel reads no padding of
+    its own, but an even kernel's extra high-side padding is a real zero-padded copy of the
+    input, so 0 * NaN reaches the output there (gradkit skipped those taps too)."""
+    rng = np.random.default_rng(k)
+    x = rng.standard_normal((2, 1) + (5,) * nd).astype(np.float16)
+    w = rng.standard_normal((2, 1) + (k,) * nd).astype(np.float16)
+    w.reshape(2, -1)[0, -1] = bad
+    w.reshape(2, -1)[1, 0] = bad
+    b = rng.standard_normal(2).astype(np.float16)
+
+    def run(lib):
+        f = getattr(lib.nn.functional, f"conv{nd}d")
+        return f(lib.tensor(x), lib.tensor(w), lib.tensor(b), padding="same").float().numpy()
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        got, want = run(gk), run(torch)
+    np.testing.assert_allclose(got, want, rtol=2e-3, atol=2e-3, equal_nan=True)
