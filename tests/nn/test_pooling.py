@@ -459,3 +459,22 @@ def test_lp_pool_module_unpacks_its_kernel_before_reading_a_list_input_as_torch(
     t, g = run(torch), run(gk)
     assert isinstance(g, type(t)), (g, t)
     assert "LPPool" in str(g)
+
+
+@pytest.mark.parametrize("n", [1, 2, 3])
+@pytest.mark.parametrize("length", [0, 1, 2, 3, 4, 5, 6])
+def test_max_unpool_output_size_length(torch, n, length):
+    """max_unpoolNd takes an output_size of n or n + 2 sizes; any other length is PyTorch's
+    ValueError (a 1-D unpool took (6, 6) as its last size before)."""
+    sizes = ([1, 1] + [4] * n)[-length:] if length <= n + 2 else [4] * length
+    sizes = sizes if length else []
+
+    def run(lib):
+        x = lib.ones((1, 1) + (2,) * n)
+        idx = lib.zeros((1, 1) + (2,) * n, dtype=lib.int64)
+        try:
+            return tuple(getattr(lib.nn.functional, f"max_unpool{n}d")(
+                x, idx, 2, output_size=tuple(sizes)).shape)
+        except (ValueError, RuntimeError, IndexError) as e:
+            return type(e).__name__
+    assert run(gk) == run(torch)

@@ -560,8 +560,14 @@ def _max_unpool(input, indices, kernel_size, stride, padding, output_size, n, wh
     if output_size is None:
         out = default
     else:
-        out = tuple(int(v) for v in output_size)[-n:]
-        if len(out) != n or any(abs(o - d) >= ss for o, d, ss in zip(out, default, s)):
+        out = tuple(int(v) for v in output_size)
+        if len(out) == nk + 2:  # (N, C, *spatial)
+            out = out[2:]
+        if len(out) != nk:  # (PyTorch's Python face: ValueError)
+            raise ValueError(f"{who}: output_size should be a sequence containing {nk} or "
+                             f"{nk + 2} elements, but it has a length of '{len(out)}' "
+                             f"(output_size {tuple(output_size)!r}); give the spatial sizes")
+        if any(abs(o - d) >= ss for o, d, ss in zip(out, default, s)):
             raise ValueError(f"{who}: output_size {tuple(output_size)} must be within one stride "
                              f"of the default size {default} for input of shape "
                              f"{tuple(x.shape)}")
