@@ -227,3 +227,18 @@ def test_l1_loss_operand_dtypes(torch, beta, dx, dy, ys):
         return F.l1_loss(x, t, reduction="none") if beta is None else F.smooth_l1_loss(
             x, t, reduction="none", beta=beta)
     _same(torch, fn, 1e-3)
+
+
+@pytest.mark.parametrize("name", ["cross_entropy", "nll_loss"])
+@pytest.mark.parametrize("xs,ts", [((4,), (0,)), ((4,), (2,)), ((4,), ()), ((4,), (1,)),
+                                   ((3, 4), (3,)), ((3, 4, 2), (3, 2)),
+                                   ((3, 4, 2, 2), (3, 2, 2)), ((3, 4, 2, 2, 2), (3, 2, 2, 2))])
+@pytest.mark.parametrize("dt", ["int64", "int32", "uint8", "float16", "bool"])
+def test_class_index_target_dtype_order(torch, name, xs, ts, dt):
+    """The class-index target's dtype is checked before an unbatched input's 1-D target size
+    (a float16 target of size 0 was a ValueError, PyTorch's RuntimeError), and an input of
+    3 or more dims (PyTorch's nll_loss2d) takes int64 targets only (uint8 was accepted)."""
+    def fn(lib):
+        x = lib.zeros(xs, dtype=lib.float16)
+        return getattr(lib.nn.functional, name)(x, lib.zeros(ts, dtype=getattr(lib, dt)))
+    _same(torch, fn, 1e-3)

@@ -165,6 +165,7 @@ def _class_problem(input: Tensor, target, name: str):
         raise ValueError(f"{name}: input must have at least 1 dimension (C) or 2 (N, C)")
     if x.ndim == 1:
         if t.ndim == 1 and t.shape[0] != 1:  # (PyTorch takes a 1-D target of one class)
+            _check_classes(t, 0, None, name, bounds=False)  # (its dtype check comes first)
             raise ValueError(f"{name}: For 1D input, 1D target must have size 1, but got "
                              f"target size: {t.shape[0]} (input of shape {list(x.shape)})")
         if t.ndim > 1:
@@ -263,7 +264,9 @@ def cross_entropy(input: Tensor, target: Tensor, weight: Tensor | None = None,
     x2, t, out_shape = _class_problem(x, tgt, "cross_entropy")
     _AT.not_differentiable("nll_loss_forward", weight=weight)
     c = x2.shape[1]
-    t = _check_classes(t, c, ignore_index, "cross_entropy", bounds=False)
+    # (N, C, d1, ...): PyTorch's nll_loss2d, which takes int64 only (nll_loss uint8 too)
+    t = _check_classes(t, c, ignore_index, "cross_entropy", byte_ok=len(out_shape) < 2,
+                       bounds=False)
     w = _weight_array(weight, c, x2._data.dtype, "cross_entropy", x2)
     _check_classes(t, c, ignore_index, "cross_entropy")
     if label_smoothing and x.ndim == 1 and tgt.ndim == 1:
@@ -360,7 +363,8 @@ def nll_loss(input: Tensor, target: Tensor, weight: Tensor | None = None, size_a
     _AT.not_differentiable("nll_loss_forward", weight=weight)
     _floating_input(x2, "nll_loss_out_frame")
     c = x2.shape[1]
-    t = _check_classes(t, c, ignore_index, "nll_loss", bounds=False)
+    # (N, C, d1, ...): PyTorch's nll_loss2d, which takes int64 only (nll_loss uint8 too)
+    t = _check_classes(t, c, ignore_index, "nll_loss", byte_ok=len(out_shape) < 2, bounds=False)
     w = _weight_array(weight, c, x2._data.dtype, "nll_loss", x2)
     _check_classes(t, c, ignore_index, "nll_loss")
     # (a (N, C) or (C,) input takes PyTorch's nll_loss kernel, whose order of summation
