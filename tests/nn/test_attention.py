@@ -587,3 +587,29 @@ def test_sdpa_batch_dims_that_do_not_broadcast_raise_as_torch(torch, q_shape, kv
             return type(e)
     t, g = run(torch), run(gk)
     assert g == t or isinstance(t, type) and isinstance(g, type) and issubclass(g, t), (g, t)
+
+
+@pytest.mark.parametrize("vshape", [(2, 2, 4), (2, 4)])
+def test_mha_mismatched_masks_warn_before_shape_checks(torch, vshape):
+    """MultiheadAttention with a bool key_padding_mask and a float attn_mask warns (PyTorch's
+    deprecation warning) once, before its shape checks: an invalid value still warns before
+    the error (gradkit warned only inside the functional, after them)."""
+    import warnings
+
+    rng = np.random.default_rng(0)
+    arrays = [rng.standard_normal(s) for s in ((3, 2, 4), (2, 2, 4), vshape, (3, 2))]
+
+    def run(lib):
+        m = lib.nn.MultiheadAttention(4, 1).double()
+        q, k, v, am = (lib.tensor(a) for a in arrays)
+        kpm = lib.tensor([[False, True], [True, False]])
+        with warnings.catch_warnings(record=True) as seen:
+            warnings.simplefilter("always")
+            try:
+                m(q, k, v, key_padding_mask=kpm, attn_mask=am)
+                raised = None
+            except Exception:  # (PyTorch: AssertionError; gradkit: RuntimeError)
+                raised = "raises"
+        texts = [str(w.message) for w in seen if "mismatched" in str(w.message)]
+        return raised, [t.split(" (")[0] for t in texts]
+    assert run(gk) == run(torch)
