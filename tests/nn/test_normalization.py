@@ -362,3 +362,17 @@ def test_rms_norm_complex_input_as_torch(dtype, with_weight):
     for g, t in zip(*outs):
         if t is not None:
             np.testing.assert_allclose(g, t, rtol=tol, atol=tol)
+
+
+@pytest.mark.parametrize("eps", [float("nan"), -1.0, 0.0, 1e-8])
+@pytest.mark.parametrize("shape", [(2,), (2, 3)])
+def test_cosine_similarity_eps_check(torch, eps, shape):
+    """cosine_similarity refuses a NaN eps as a negative one (RuntimeError), before reading
+    its dim (a NaN eps on a 1-D input was the dim's IndexError, on a 2-D one accepted)."""
+    def run(lib):
+        try:
+            return lib.nn.functional.cosine_similarity(lib.ones(shape), lib.ones(shape),
+                                                        eps=eps).tolist()
+        except (RuntimeError, IndexError) as e:
+            return type(e).__name__
+    assert run(gk) == run(torch)

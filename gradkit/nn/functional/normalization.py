@@ -579,7 +579,7 @@ def cosine_similarity(x1: Tensor, x2: Tensor, dim: int = 1, eps: float = 1e-8) -
     from ... import _dtype
 
     _tensors_only("cosine_similarity", (1, "x1", x1), (2, "x2", x2))
-    if eps < 0:
+    if not eps >= 0:  # (NaN too, as PyTorch's check)
         raise RuntimeError(f"cosine_similarity(): eps must be non-negative, got: {eps}")
     rt = _dtype.result_type(x1.dtype, x1.ndim, x2.dtype, x2.ndim)
     if rt.kind != "f":
