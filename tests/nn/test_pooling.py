@@ -478,3 +478,22 @@ def test_max_unpool_output_size_length(torch, n, length):
         except (ValueError, RuntimeError, IndexError) as e:
             return type(e).__name__
     assert run(gk) == run(torch)
+
+
+@pytest.mark.parametrize("n", [1, 2, 3])
+@pytest.mark.parametrize("index", [0, 5])
+def test_max_unpool_empty_output_plane(torch, n, index):
+    """An unpooling whose output plane is empty ((1 - 1) * 3 - 2 + 2 = 0) reads no index and
+    returns the empty result, as PyTorch (gradkit raised its invalid-index RuntimeError).
+    (PyTorch's 2-D/3-D backward then fails to gather from the empty gradient; gradkit's
+    gradient is zero.)"""
+    def run(lib):
+        x = lib.ones((2, 1) + (1,) * n)
+        idx = lib.full((2, 1) + (1,) * n, index, dtype=lib.int64)
+        y = getattr(lib.nn.functional, f"max_unpool{n}d")(x, idx, 2, 3, 1)
+        return tuple(y.shape), y.dtype == x.dtype
+    assert run(gk) == run(torch)
+    x = gk.ones((2, 1) + (1,) * n, requires_grad=True)
+    y = getattr(F, f"max_unpool{n}d")(x, gk.full(tuple(x.shape), index, dtype=gk.int64), 2, 3, 1)
+    (g,) = gk.autograd.grad(y.sum(), x)
+    assert g.tolist() == gk.zeros_like(x).tolist()

@@ -583,6 +583,8 @@ def _max_unpool(input, indices, kernel_size, stride, padding, output_size, n, wh
     lead = tuple(x.shape[:x.ndim - n])
     flat_idx = idx.reshape(-1, int(np.prod(in_sp)))
     _not_for_dtype(x, f"max_unpool{n}d", "biu")  # (PyTorch's kernels: before the indices)
+    if plane == 0:  # (an empty output plane: PyTorch reads no index)
+        return x.reshape(flat_idx.shape).narrow(-1, 0, 0).reshape(lead + out)
     if flat_idx.size and (flat_idx.min() < 0 or flat_idx.max() >= plane):
         bad = int(flat_idx[(flat_idx < 0) | (flat_idx >= plane)][0])
         raise RuntimeError(f"{who}: found an invalid max index {bad} (the output plane "
