@@ -428,3 +428,20 @@ def test_conv_half_same_padding_non_finite_weight(torch, nd, k, bad):
         warnings.simplefilter("ignore")
         got, want = run(gk), run(torch)
     np.testing.assert_allclose(got, want, rtol=2e-3, atol=2e-3, equal_nan=True)
+
+
+@pytest.mark.parametrize("nd", [1, 2, 3])
+@pytest.mark.parametrize("args,kw", [((2, -2, 3), {}), ((2, 2, -1), {}),
+                                     ((2, 2, 3), {"groups": 0}), ((3, 2, 3), {"groups": 2}),
+                                     ((2, 2, 3), {})])
+@pytest.mark.parametrize("mode", ["reflect", "circular", "bogus"])
+def test_conv_transpose_padding_mode_checked_first(torch, nd, args, kw, mode):
+    """A transposed convolution module refuses a padding_mode other than 'zeros' before any
+    other constructor check (a negative out_channels was the RuntimeError before)."""
+    def run(lib):
+        try:
+            getattr(lib.nn, f"ConvTranspose{nd}d")(*args, padding_mode=mode, **kw)
+        except (ValueError, RuntimeError, TypeError) as e:
+            return type(e).__name__
+        return "ok"
+    assert run(gk) == run(torch)

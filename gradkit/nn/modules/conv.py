@@ -53,6 +53,9 @@ class _ConvNd(Module):
         super().__init__()
         layer = type(self).__name__
         n = self._n
+        if transposed and padding_mode != "zeros":  # (PyTorch's first check)
+            raise ValueError(f"{layer}: only padding_mode='zeros' is supported for transposed "
+                             f"convolutions, got {padding_mode!r}")
         # (NumPy integers count as ints, as in PyTorch)
         in_channels, out_channels, groups = (int(v) if isinstance(v, numbers.Integral) else v
                                              for v in (in_channels, out_channels, groups))
@@ -105,9 +108,6 @@ class _ConvNd(Module):
             # (a negative padding is the forward's RuntimeError, after the input's type, as
             # PyTorch's)
             padding = _ntuple(padding, n, "padding", layer)
-        if transposed and padding_mode != "zeros":
-            raise ValueError(f"{layer}: only padding_mode='zeros' is supported for transposed "
-                             f"convolutions, got {padding_mode!r}")
         self.in_channels = in_channels
         self.out_channels = out_channels
         self.kernel_size = kernel_size
