@@ -376,3 +376,22 @@ def test_cosine_similarity_eps_check(torch, eps, shape):
         except (RuntimeError, IndexError) as e:
             return type(e).__name__
     assert run(gk) == run(torch)
+
+
+@pytest.mark.parametrize("eps", [-0.5, float("nan"), 1e-5])
+def test_instance_norm_running_stats_takes_any_eps(torch, eps):
+    """instance_norm with running statistics (use_input_stats=False, an InstanceNorm in eval
+    with track_running_stats) is ATen's batch norm, which checks no eps: a negative one gives
+    NaN where the variance is smaller, as PyTorch (it was batch_norm's ValueError)."""
+    x = np.random.default_rng(0).standard_normal((2, 3, 4)).astype(np.float32)
+
+    def run(lib):
+        m = lib.nn.InstanceNorm1d(3, eps=eps, track_running_stats=True).eval()
+        with lib.no_grad():
+            m.running_var.copy_(lib.tensor([0.25, 1.0, 4.0]))
+        a = m(lib.tensor(x)).numpy()
+        b = lib.nn.functional.instance_norm(lib.tensor(x), lib.zeros(3), lib.ones(3) * 0.25,
+                                            use_input_stats=False, eps=eps).numpy()
+        return a, b
+    for g, w in zip(run(gk), run(torch)):
+        np.testing.assert_allclose(g, w, rtol=1e-6, equal_nan=True)

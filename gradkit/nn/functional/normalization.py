@@ -699,8 +699,9 @@ def _instance_norm(input, running_mean, running_var, weight, bias, use_input_sta
     _check_channel_params("instance_norm", x, c, weight=weight, bias=bias,
                           running_mean=running_mean, running_var=running_var)
     weight, bias = _channel_vector(weight, c), _channel_vector(bias, c)
-    if not use_input_stats:
-        return batch_norm(x, running_mean, running_var, weight, bias, False, momentum, eps)
+    if not use_input_stats:  # (ATen's batch norm: no check of eps, NaN for a negative one)
+        return _batch_norm(x, running_mean, running_var, weight, bias, False, momentum, eps,
+                           False)
     cast = _param_dtypes("instance_norm", x, dict(weight=weight, bias=bias,
                                                    running_mean=running_mean,
                                                    running_var=running_var), "batch_norm", False)
