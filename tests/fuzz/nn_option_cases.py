@@ -152,19 +152,24 @@ def _upsample_recompute(g):
 
 
 def _unpool_stride(nd):
+    """An unpooling with a stride and padding of its own: distinct indices in each plane (a
+    repeated one is PyTorch's undefined order of writes), or an empty output plane."""
     def gen(g):
         k, s = g.i(2, 3), g.i(1, 3)
         p = g.i(0, k // 2)
-        x_sp = g.spatial(nd, 2, 5)
-        pooled = tuple((n + 2 * p - k) // s + 1 for n in x_sp)
-        if min(pooled) < 1:
-            pooled = (1,) * nd
-        shape = (g.i(1, 2), g.i(1, 2)) + pooled
+        pooled = g.spatial(nd, 1, 3)
         out = tuple((n - 1) * s - 2 * p + k for n in pooled)
-        plane = int(np.prod([max(o, 1) for o in out]))
-        idx = NArr(g.rng.integers(0, plane, size=shape).astype(np.int64))
+        count, plane = int(np.prod(pooled)), int(np.prod([max(o, 0) for o in out]))
+        if 0 < plane < count:  # (no padding: the plane is larger than the pooled one)
+            p = 0
+            out = tuple((n - 1) * s + k for n in pooled)
+            plane = int(np.prod(out))
+        lead = (g.i(1, 2), g.i(1, 2))
+        planes = [g.rng.permutation(plane)[:count] if plane else np.zeros(count, np.int64)
+                  for _ in range(lead[0] * lead[1])]
+        idx = NArr(np.array(planes, dtype=np.int64).reshape(lead + pooled))
         g.frozen.add(id(idx))
-        return [k], {"stride": s, "padding": p}, [g.x(*shape), idx], {}
+        return [k], {"stride": s, "padding": p}, [g.x(*(lead + pooled)), idx], {}
     return gen
 
 

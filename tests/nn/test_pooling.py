@@ -497,3 +497,18 @@ def test_max_unpool_empty_output_plane(torch, n, index):
     y = getattr(F, f"max_unpool{n}d")(x, gk.full(tuple(x.shape), index, dtype=gk.int64), 2, 3, 1)
     (g,) = gk.autograd.grad(y.sum(), x)
     assert g.tolist() == gk.zeros_like(x).tolist()
+
+
+@pytest.mark.parametrize("n", [2, 3])
+@pytest.mark.parametrize("shape", [(), (3,), (2, 3), (1, 2, 3)])
+def test_fractional_max_pool_output_ratio_reads_sizes_first(torch, n, shape):
+    """FractionalMaxPool2d/3d with an output_ratio sizes its output from the input's last n
+    sizes before any other check: fewer dims is PyTorch's IndexError (RuntimeError before)."""
+    def run(lib):
+        m = getattr(lib.nn, f"FractionalMaxPool{n}d")(2, output_ratio=0.5,
+                                                       _random_samples=lib.rand(1, 1, n))
+        try:
+            return tuple(m(lib.ones(shape)).shape)
+        except (IndexError, RuntimeError, ValueError) as e:
+            return type(e).__name__
+    assert run(gk) == run(torch)
