@@ -613,3 +613,29 @@ def test_mha_mismatched_masks_warn_before_shape_checks(torch, vshape):
         texts = [str(w.message) for w in seen if "mismatched" in str(w.message)]
         return raised, [t.split(" (")[0] for t in texts]
     assert run(gk) == run(torch)
+
+
+@pytest.mark.parametrize("qs,ks,vs", [((1, 3, 0), (1, 4, 0), (1, 4, 2)), ((3, 0), (4, 0), (4, 2)),
+                                      ((2, 1, 3, 0), (2, 1, 4, 0), (2, 1, 4, 3)),
+                                      ((1, 3, 2), (1, 0, 2), (1, 0, 2)),
+                                      ((1, 0, 2), (1, 4, 2), (1, 4, 2))])
+@pytest.mark.parametrize("mask", [None, "causal", "bool", "float"])
+def test_sdpa_zero_embedding_attends_uniformly(torch, qs, ks, vs, mask):
+    """Queries and keys of embedding size 0 give zero scores, so PyTorch's output is the
+    (masked) uniform average of the values, and the values' gradient that average's; gradkit
+    returned zeros, as for an empty output."""
+    rng = np.random.default_rng(1)
+    arrays = [rng.standard_normal(s) for s in (qs, ks, vs)]
+    L, S = qs[-2], ks[-2]
+    m = rng.random((L, S)) < 0.6
+    m[:, :1] = True
+
+    def run(lib):
+        q, k, v = (lib.tensor(a, requires_grad=True) for a in arrays)
+        kw = {"is_causal": True} if mask == "causal" else {} if mask is None else {
+            "attn_mask": lib.tensor(m) if mask == "bool" else lib.tensor(np.where(m, 0.0, -2.0))}
+        out = lib.nn.functional.scaled_dot_product_attention(q, k, v, **kw)
+        (gv,) = lib.autograd.grad((out * out).sum(), v) if out.numel() else (lib.zeros_like(v),)
+        return out.detach().numpy(), gv.numpy()
+    for g, w in zip(run(gk), run(torch)):
+        np.testing.assert_allclose(g, w, rtol=1e-12, atol=1e-12)

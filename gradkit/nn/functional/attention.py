@@ -213,7 +213,8 @@ def scaled_dot_product_attention(query: Tensor, key: Tensor, value: Tensor,
         raise RuntimeError(f"scaled_dot_product_attention: dropout probability has to be "
                            f"between 0 and 1, but got {dropout_p}")
     L, S, E = query.shape[-2], key.shape[-2], query.shape[-1]
-    if query.numel() == 0 or key.numel() == 0 or value.numel() == 0:
+    no_width = E == 0 and value.numel() and math.prod(query.shape[:-1])
+    if (query.numel() == 0 or key.numel() == 0 or value.numel() == 0) and not no_width:
         # PyTorch's shortcut: zeros of (query's batch dims, L, E_v), before the mask's checks
         # (no softmax over no keys); the gradients are zeros
         shape = tuple(query.shape[:-1]) + (value.shape[-1],)
@@ -238,7 +239,9 @@ def scaled_dot_product_attention(query: Tensor, key: Tensor, value: Tensor,
         key = F.index_select(key, key.ndim - 3, idx)
         value = F.index_select(value, value.ndim - 3, idx)
     _batch_dims(query, key, value, 2)
-    scale = 1.0 / math.sqrt(E) if scale is None else float(scale)
+    # (E = 0: PyTorch scales the empty query and key, so the scores are zeros and the
+    # weights uniform over the keys)
+    scale = (1.0 / math.sqrt(E) if E else 1.0) if scale is None else float(scale)
     dtype = np.result_type(query.dtype, key.dtype)
     if is_causal:
         if attn_mask is not None:
