@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import math
 import numbers
+import warnings
 
 import numpy as np
 
@@ -146,6 +147,8 @@ class _ConvNd(Module):
         ``fan_in = weight.shape[1] * prod(kernel_size)``."""
         fan_in = self.weight.shape[1] * math.prod(self.kernel_size)
         bound = 1.0 / math.sqrt(fan_in) if fan_in > 0 else 0.0
+        if 0 in tuple(self.weight.shape):  # (kaiming_uniform_'s warning, as PyTorch's)
+            warnings.warn("Initializing zero-element tensors is a no-op", stacklevel=2)
         with grad_mode.no_grad():
             self.weight.uniform_(-bound, bound)
             if self.bias is not None and fan_in > 0:
