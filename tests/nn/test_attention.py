@@ -639,3 +639,19 @@ def test_sdpa_zero_embedding_attends_uniformly(torch, qs, ks, vs, mask):
         return out.detach().numpy(), gv.numpy()
     for g, w in zip(run(gk), run(torch)):
         np.testing.assert_allclose(g, w, rtol=1e-12, atol=1e-12)
+
+
+@pytest.mark.parametrize("gqa", [False, True])
+@pytest.mark.parametrize("ks,vs", [((1, 1, 4, 1), (1, 1, 0, 2)), ((1, 2, 4, 1), (1, 2, 0, 2)),
+                                   ((1, 1, 4, 1), (1, 1, 3, 2))])
+def test_sdpa_empty_value_before_sequence_check(torch, gqa, ks, vs):
+    """An empty value takes PyTorch's shortcut to zeros before the key/value sequence-length
+    check (gradkit raised that check's RuntimeError); a non-empty one still fails it."""
+    def run(lib):
+        try:
+            out = lib.nn.functional.scaled_dot_product_attention(
+                lib.ones(1, 2, 3, 1), lib.ones(ks), lib.ones(vs), enable_gqa=gqa)
+        except RuntimeError:
+            return "RuntimeError"
+        return tuple(out.shape), out.abs().sum().item()
+    assert run(gk) == run(torch)

@@ -202,7 +202,8 @@ def scaled_dot_product_attention(query: Tensor, key: Tensor, value: Tensor,
             f"scaled_dot_product_attention: query and key must have the same embedding size "
             f"(last dimension), got query {_shape(query)} and key {_shape(key)}"
         )
-    if key.shape[-2] != value.shape[-2]:
+    if key.shape[-2] != value.shape[-2] and value.numel():  # (an empty value: PyTorch's
+        # shortcut to zeros comes first)
         raise RuntimeError(
             f"scaled_dot_product_attention: key and value must have the same sequence length "
             f"(dimension -2), got key {_shape(key)} and value {_shape(value)}"
