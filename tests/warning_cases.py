@@ -20,6 +20,11 @@ _PLATEAU = "torch.optim.lr_scheduler.ReduceLROnPlateau(o, verbose=True)"
 _ENCODER = "nn.TransformerEncoder(nn.TransformerEncoderLayer(8, 2{}), 2)"
 _SPECTRUM = "torch.stft(torch.ones(64), 16, window=torch.hann_window(16), return_complex=True)"
 CASES = {
+    "hardtanh_min_value": "nn.Hardtanh(min_value=-1.0, max_value=0.5)",
+    "init_zero_element": "nn.init.kaiming_uniform_(torch.empty(0, 3))",
+    "linear_zero_element": "nn.Linear(0, 3)",
+    "conv_zero_element": "nn.Conv2d(2, 0, 3)",
+    "conv_transpose_zero_element": "nn.ConvTranspose3d(2, 0, 2)",
     "copy_construct": "torch.tensor(torch.ones(2))",
     "copy_construct_grad": "torch.tensor(torch.ones(2, requires_grad=True))",
     "mse_target": "F.mse_loss(torch.ones(4, 1), torch.ones(4))",

@@ -257,10 +257,13 @@ def xavier_normal_(tensor: Tensor, gain: float = 1.0, generator=None) -> Tensor:
 
 
 def _kaiming_std(tensor, a, mode, nonlinearity):
+    if 0 in tensor.shape:  # (PyTorch's first check, with its warning)
+        # (at the caller of kaiming_*_, under its placeholder guard: as PyTorch, the user for a
+        # direct call, the layer's reset_parameters for a layer)
+        warnings.warn("Initializing zero-element tensors is a no-op", stacklevel=4)
+        return None
     if mode not in ("fan_in", "fan_out"):
         raise ValueError(f"Mode {mode} not supported, please use one of fan_in, fan_out")
-    if 0 in tensor.shape:
-        return None
     fan_in, fan_out = _fans(tensor)
     fan = fan_in if mode == "fan_in" else fan_out
     return calculate_gain(nonlinearity, a) / math.sqrt(fan)

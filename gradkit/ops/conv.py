@@ -520,13 +520,20 @@ def _conv_f(xp, x, w, b, stride, padding, dilation, groups):
 def _conv_half_unpadded_taps(xp, x, w, b, stride, padding, dilation, groups):
     """PyTorch's float16 kernel reads no padding: a NaN or inf weight whose taps at an output
     fall on padding only adds nothing there (0 * inf would be NaN). There the result is the
-    convolution with those weights zeroed (the same sums); elsewhere the usual one."""
+    convolution with those weights zeroed (the same sums); elsewhere the usual one. An
+    asymmetric padding (padding='same' of an even kernel) is the kernel's symmetric one around
+    a copy of the input padded with real zeros on the high side by the difference, as
+    PyTorch's: those zeros are read."""
     args = (stride, padding, dilation, groups)
     finite = np.isfinite(w)
     y, aux = _conv_f_body(xp, x, w, b, *args)
     kept, _ = _conv_f_body(xp, x, np.where(finite, w, 0).astype(w.dtype), b, *args)
-    # how many taps of a non-finite weight fall inside the input at each output
-    inside, _ = _conv_f_body(xp, np.ones_like(x), (~finite).astype(x.dtype), None, *args)
+    # how many taps of a non-finite weight fall inside the (zero-extended) input at each output
+    lows, highs = padding[::2], padding[1::2]
+    extended = x.shape[:2] + tuple(n + hi - lo for n, lo, hi in zip(x.shape[2:], lows, highs))
+    sym = tuple(v for lo in lows for v in (lo, lo))
+    inside, _ = _conv_f_body(xp, np.ones(extended, x.dtype), (~finite).astype(x.dtype), None,
+                             stride, sym, dilation, groups)
     return np.where(inside == 0, kept, y), aux
 
 
@@ -621,7 +628,7 @@ def _conv_t_b(xp, g, ins, out, aux, needs):
     geo = (stride, padding, dilation, groups)
     if _recorded(xp):
         conv, _conv_t, conv_w = _FAMILY[len(w.shape)]
-        gy = xp.apply(conv, (g, w, None), geo) if needs[0] else None
+        gy = _cropped(xp.apply(conv, (g, w, None), geo), y.shape) if needs[0] else None
         gw = xp.apply(conv_w, (g, y), geo + (tuple(w.shape),)) if needs[1] else None
         return gy, gw, gb
     y_spatial = y.shape[2:]
@@ -648,14 +655,23 @@ def _conv_w_b(xp, gg, ins, out, aux, needs):
     if _recorded(xp):
         conv, conv_t, _conv_w = _FAMILY[len(gg.shape)]
         gx = xp.apply(conv_t, (g, gg, None), geo + (tuple(x.shape[2:]),)) if needs[0] else None
-        gg_ = xp.apply(conv, (x, gg, None), geo) if needs[1] else None
+        gg_ = _cropped(xp.apply(conv, (x, gg, None), geo), g.shape) if needs[1] else None
         return gx, gg_
     gx = gg_ = None
     if needs[0]:
         gx = _conv_t_f(xp, g, gg, None, stride, padding, dilation, groups, x.shape[2:])
     if needs[1]:
-        gg_ = _conv_kernel(x, gg, None, stride, padding, dilation, groups)[0]
+        gg_ = _cropped(_conv_kernel(x, gg, None, stride, padding, dilation, groups)[0], g.shape)
     return gx, gg_
+
+
+def _cropped(a, shape):
+    """``a`` cut to the spatial size of ``shape``: a convolution of a transposed
+    convolution's output is longer by ``output_padding // stride`` (an output_padding of at
+    least the stride, which a larger dilation admits); those last positions have no input."""
+    if tuple(a.shape[2:]) == tuple(shape[2:]):
+        return a
+    return a[(slice(None), slice(None)) + tuple(slice(0, n) for n in shape[2:])]
 
 
 CONV = Op("Convolution", _conv_f, _conv_b, saves=SAVES_INPUTS, returns_aux=True)

@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import string
 
+import numpy as _np
+
 from .. import _noblas
 from ..autograd.graph import Op
 
@@ -103,6 +105,12 @@ def _pair_memory_order(subs, rhs):
 
 def _einsum_f(xp, *args):
     *arrays, subs, rhs = args
+    if len(arrays) <= 2 and all(type(a) is _np.ndarray and a.dtype == _np.float16
+                                for a in arrays):
+        # PyTorch sums a float16 product (one bmm, or a sum) in float32 and rounds once;
+        # NumPy's float16 einsum rounds along the way
+        wide = _einsum_f(xp, *(a.astype(_np.float32) for a in arrays), subs, rhs)
+        return wide.astype(_np.float16)
     optimize = _einsum_optimize(subs, arrays)
     mem = None
     if len(arrays) == 2 and all(len(set(s)) == len(s) for s in subs) and len(rhs) > 1:

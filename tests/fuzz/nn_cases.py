@@ -107,11 +107,16 @@ class NNCase:
             out = _shape_only(lib, out)
         return out, leaves
 
-    def _torch_module(self):
+    def _torch_module(self, quiet=True):
+        """PyTorch's module; ``quiet``: its constructor's warnings ignored (the state's build,
+        outside the compared call; the compared call's construction keeps them, as gradkit's
+        does, so that a deprecation warning of the constructor is compared too)."""
         leaves = []
         ctor = fz._build(torch, self.ctor, leaves, False)
         ckw = fz._build(torch, self.ckw, leaves, False)
         torch.manual_seed(0)
+        if not quiet:
+            return getattr(torch.nn, self.name)(*ctor, **ckw)
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
             return getattr(torch.nn, self.name)(*ctor, **ckw)
@@ -133,7 +138,7 @@ class NNCase:
 
     def _module(self, lib):
         if lib is torch:
-            m = self._torch_module()
+            m = self._torch_module(quiet=False)
         else:
             leaves = []
             ctor = fz._build(gk, self.ctor, leaves, False)

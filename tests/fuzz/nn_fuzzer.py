@@ -169,6 +169,20 @@ ALLOW = [
      "torch 2.13's hardtanh backward at a NaN min_val/max_val zeroes the gradient in its SIMD "
      "body and passes it in its scalar tail (checked: a 19-element float64 input gets 0 at "
      "the first 16 elements, 1 at the last 3); gradkit zeroes it everywhere, as the SIMD body"),
+    (lambda c, k, d: k == "grad-wrong" and c.name in ("hardshrink", "Hardshrink",
+                                                      "softshrink", "Softshrink")
+     and (_nan_input(c) or any(isinstance(v, float) and v != v
+                             for v in (_kw(c, "lambd", 1), *(c.ctor if c.kind == "module"
+                                                            else ())))),
+     "torch 2.13's hardshrink/softshrink backward at a NaN input or a NaN lambd zeroes the "
+     "gradient in its SIMD body and passes it in its scalar tail (checked: 19 NaN float64 "
+     "inputs get 0 at the first 16, 1 at the last 3; 4 of them get 1 everywhere; a NaN "
+     "lambd likewise); gradkit zeroes it everywhere, as the SIMD body (as hardtanh above)"),
+    (lambda c, k, d: k == "accepted-invalid" and c.name == "grad2:interpolate"
+     and "Expected grad_output to have non-zero size" in d,
+     "torch 2.13's interpolate(mode='area') of an output with a zero-size spatial dim "
+     "returns the empty result but its backward (adaptive_avg_pool backward) refuses the "
+     "empty grad_output; gradkit's backward returns the zero gradient of an empty output"),
     (lambda c, k, d: k == "wrong" and _grid_nan_clipped(c),
      "torch's vectorized 2-D grid_sampler CPU kernel clips a NaN coordinate (an inf one under "
      "reflection, whose fmod is NaN) to NaN, converts it to int64 and reads the element at "
@@ -375,15 +389,6 @@ def _nan_input(c):
     """A case whose first argument (the input) holds a NaN."""
     a = c.args[0].a if c.args and isinstance(c.args[0], fz.Arr) else None
     return a is not None and a.dtype.kind == "f" and bool(np.isnan(a.astype(np.float64)).any())
-
-
-ALLOW.append((
-    lambda c, k, d: k == "grad-wrong" and c.name in ("Hardshrink", "hardshrink")
-    and _nan_input(c),
-    "torch 2.13's hardshrink backward passes the gradient of a NaN input in its scalar tail and "
-    "zeroes it in its vectorised body, so the same NaN gets 1 or 0 by its position (checked: "
-    "float64 of length 9 with NaN at 1 and 8 gives 0 and 1; lengths 4 and 7 give 1 and 1, "
-    "lengths 8 and 16 give 0 and 0); gradkit gives 0 wherever it is"))
 
 
 def _sdpa_attention_huge(c):

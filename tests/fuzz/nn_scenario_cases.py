@@ -13,7 +13,13 @@ scenario in one library and returns what is compared:
 - ``MultiheadAttention:masks``: float and bool ``key_padding_mask``, ``is_causal`` with its
   mask, ``kdim``/``vdim``, ``add_bias_kv``, ``add_zero_attn``, averaged or per-head weights;
 - ``Transformer:masks``: ``nn.Transformer``, ``TransformerEncoder``/``Decoder`` stacks with
-  causal and padding masks, in training and evaluation mode.
+  causal and padding masks, in training and evaluation mode;
+- ``grad2m:NAME``: double backward through a module (``nn_module_cases.MODULES``' arguments in
+  float64) with respect to its inputs and parameters, in training or evaluation mode;
+- ``Lazy:modules``: a ``Lazy*`` linear, convolution or norm sized by a first call, its
+  parameters then set, called again (its output, parameters and buffers compared);
+- ``inplace:modules``: activations and dropouts (evaluation mode) with ``inplace=True`` on a
+  non-leaf, once or twice.
 
 Module parameters are set from a fixed generator by name in both libraries. Drawn from case
 index ``SCENARIOS_FROM`` on, for a share ``SCENARIOS_SHARE`` of the indices the other series
@@ -24,8 +30,10 @@ from __future__ import annotations
 import numpy as np
 
 try:
+    from . import nn_module_cases as mc
     from .nn_cases import FUNCTIONAL, Gen, NArr, NNCase
 except ImportError:  # run as a script
+    import nn_module_cases as mc
     from nn_cases import FUNCTIONAL, Gen, NArr, NNCase
 
 __all__ = ["SCENARIOS", "SCENARIOS_FROM", "SCENARIOS_SHARE", "scenario_case", "scenario_name"]
@@ -58,7 +66,15 @@ GRAD2 = ("conv1d", "conv2d", "conv_transpose1d", "conv_transpose2d", "linear", "
          "cosine_similarity", "normalize", "pairwise_distance", "pixel_shuffle", "unfold",
          "fold", "local_response_norm", "poisson_nll_loss", "gaussian_nll_loss",
          "triplet_margin_loss", "margin_ranking_loss", "soft_margin_loss", "glu", "hardswish",
-         "celu", "selu", "tanhshrink", "softsign", "cosine_embedding_loss")
+         "celu", "selu", "tanhshrink", "softsign", "cosine_embedding_loss",
+         # (a second series, appended so the first keeps its draws)
+         "conv3d", "conv_transpose3d", "max_pool1d", "max_pool3d", "avg_pool3d",
+         "adaptive_avg_pool1d", "adaptive_avg_pool2d", "adaptive_max_pool2d", "lp_pool2d",
+         "l1_loss", "binary_cross_entropy", "hinge_embedding_loss", "multi_margin_loss",
+         "multilabel_soft_margin_loss", "multilabel_margin_loss", "leaky_relu", "hardtanh",
+         "relu6", "hardsigmoid", "softmin", "prelu", "affine_grid", "grid_sample",
+         "embedding_bag", "pixel_unshuffle", "threshold", "hardshrink", "softshrink", "relu",
+         "sigmoid", "tanh", "upsample", "channel_shuffle")
 
 
 def _grad2(name):
@@ -72,8 +88,10 @@ def _grad2(name):
             for j, v in enumerate(a):  # (running statistics are not differentiable)
                 stats = name in ("batch_norm", "instance_norm") and j in (1, 2)
                 a2.append(v if stats else _leaf(L, v, ins))
-            for key, v in k.items():
-                k2[key] = _leaf(L, v, ins) if key not in ("running_mean", "running_var") else v
+            for key, v in k.items():  # (nor are the class weights of these two losses)
+                fixed = key in ("running_mean", "running_var") or key == "weight" and name in (
+                    "binary_cross_entropy", "multi_margin_loss")
+                k2[key] = v if fixed else _leaf(L, v, ins)
             out = getattr(F, name)(*a2, **k2)
             outs = out if isinstance(out, (tuple, list)) else (out,)
             outs = [o for o in outs if _is_tensor(L, o) and o.is_floating_point()]
@@ -94,6 +112,108 @@ def _leaf(L, v, ins):
             v = v.detach().requires_grad_(True)
         ins.append(v)
     return v
+
+
+# ------------------------------------------------------------------ modules' double backward
+GRAD2_MODULES = ("Linear", "Bilinear", "Conv1d", "Conv2d", "Conv3d", "ConvTranspose1d",
+                 "ConvTranspose2d", "BatchNorm1d", "BatchNorm2d", "LayerNorm", "RMSNorm",
+                 "GroupNorm", "InstanceNorm1d", "RNN", "LSTM", "GRU", "RNNCell", "LSTMCell",
+                 "GRUCell", "MultiheadAttention", "TransformerEncoderLayer", "Embedding",
+                 "PReLU")
+
+
+def _outputs(L, out):
+    """The floating tensors of a module's (nested) output."""
+    if isinstance(out, (tuple, list)):
+        return [o for v in out for o in _outputs(L, v)]
+    return [out] if _is_tensor(L, out) and out.is_floating_point() else []
+
+
+def _grad2_module(name):
+    def gen(g):
+        g.fd = "float64"
+        ctor, ckw, args, kwargs = mc.MODULES[name](g)
+        if name == "MultiheadAttention":  # (PyTorch's fused path has no double backward)
+            kwargs["need_weights"] = True
+        train = bool(g.r() < 0.5)
+
+        def fn(L, F, *a, **k):
+            m = _fill_params(L, getattr(L.nn, name)(*ctor, **ckw), 13).double().train(train)
+            ins = []
+            a2 = [_leaf(L, v, ins) for v in a]
+            params = [p for _, p in sorted(m.named_parameters(), key=lambda kv: kv[0])]
+            outs = _outputs(L, m(*a2, **k))
+            if not outs:
+                return ()
+            s = sum(((o * o).sum() + o.sin().sum()) for o in outs)
+            wrt = ins + params
+            gs = L.autograd.grad(s, wrt, create_graph=True, allow_unused=True)
+            return tuple(L.zeros_like(x) if d is None else d for x, d in zip(wrt, gs))
+        return args, kwargs, fn
+    return gen
+
+
+# ------------------------------------------------------------------ lazy modules
+LAZY = ("LazyLinear", "LazyConv1d", "LazyConv2d", "LazyConv3d", "LazyConvTranspose1d",
+        "LazyConvTranspose2d", "LazyConvTranspose3d", "LazyBatchNorm1d", "LazyBatchNorm2d",
+        "LazyBatchNorm3d", "LazyInstanceNorm1d", "LazyInstanceNorm2d", "LazyInstanceNorm3d")
+
+
+def _lazy(g):
+    kind = g.pick(LAZY)
+    nd = int(kind[-2]) if kind[-1] == "d" else 1
+    b, c = g.i(1, 3), g.i(1, 3)
+    ctor, ckw = [], {}
+    if kind == "LazyLinear":
+        shape = (b,) + g.spatial(g.i(0, 1), 1, 3) + (c,)
+        ctor, ckw = [g.i(1, 3)], {"bias": bool(g.r() < 0.7)}
+    elif "Conv" in kind:
+        shape = (b, c) + g.spatial(nd, 3, 5)
+        ctor = [g.i(1, 3), g.i(1, 3)]
+        ckw = {"stride": g.i(1, 2), "padding": g.i(0, 1), "bias": bool(g.r() < 0.7)}
+    else:
+        shape = (max(b, 2), c) + g.spatial(nd if "Batch" not in kind or nd > 1 else g.i(0, 1),
+                                           2, 4)
+        ckw = {"affine": bool(g.r() < 0.6), "track_running_stats": bool(g.r() < 0.6),
+               "momentum": g.pick((0.1, None))}
+    train = bool(g.r() < 0.6)
+    xs = [g.x(*shape, dtype="float64") for _ in range(2)]
+
+    def fn(L, F, x1, x2):
+        m = getattr(L.nn, kind)(*ctor, dtype=L.float64, **ckw).train(train)
+        with L.no_grad():
+            m(x1)  # (the first call sizes the parameters)
+        _fill_params(L, m, 17)
+        y = m(x2)
+        named = sorted(list(m.named_parameters()) + list(m.named_buffers()),
+                       key=lambda kv: kv[0])
+        return (y,) + tuple(t for _, t in named if t is not None and t.is_floating_point())
+    return xs, {}, fn
+
+
+# ------------------------------------------------------------------ in-place modules
+INPLACE = {"ReLU": [], "ReLU6": [], "LeakyReLU": [0.2], "ELU": [0.7], "CELU": [1.3],
+           "SELU": [], "SiLU": [], "Mish": [], "Hardswish": [], "Hardsigmoid": [],
+           "Hardtanh": [-0.5, 0.8], "Threshold": [0.1, -2.0], "RReLU": [],
+           "Dropout": [0.5], "AlphaDropout": [0.5], "FeatureAlphaDropout": [0.5],
+           "Dropout1d": [0.5], "Dropout2d": [0.5], "Dropout3d": [0.5]}
+
+
+def _inplace(g):
+    kind = g.pick(sorted(INPLACE))
+    nd = {"Dropout1d": 3, "Dropout2d": 4, "Dropout3d": 5, "FeatureAlphaDropout": 4}.get(
+        kind, g.i(1, 4))
+    x = g.x(*g.spatial(nd, 1, 4), dtype="float64", scale=2.0)
+    twice = bool(g.r() < 0.3)
+
+    def fn(L, F, x):
+        m = getattr(L.nn, kind)(*INPLACE[kind], inplace=True).eval()  # (eval: no randomness)
+        y = x * 1.0
+        z = m(y)
+        if twice:  # (a second in-place pass over the same buffer)
+            z = m(z * 2.0)
+        return z, y
+    return [x], {}, fn
 
 
 # ------------------------------------------------------------------ stateful modules
@@ -253,11 +373,15 @@ SCENARIOS = {
     "rnn:packed": _packed,
     "MultiheadAttention:masks": _mha_masks,
     "Transformer:masks": _transformer,
+    **{f"grad2m:{n}": _grad2_module(n) for n in GRAD2_MODULES},
+    "Lazy:modules": _lazy,
+    "inplace:modules": _inplace,
 }
-# the scenarios of modules weigh as much as all the double backward ones together
-_NAMES = sorted(n for n in SCENARIOS if not n.startswith("grad2:"))
-_NAMES = _NAMES * max(1, len(GRAD2) // len(_NAMES)) + sorted(
-    n for n in SCENARIOS if n.startswith("grad2:"))
+# the scenarios of modules weigh as much as all the double backward ones (of functions and
+# of modules) together
+_GRAD2 = sorted(n for n in SCENARIOS if n.startswith(("grad2:", "grad2m:")))
+_NAMES = sorted(n for n in SCENARIOS if not n.startswith(("grad2:", "grad2m:")))
+_NAMES = _NAMES * max(1, len(_GRAD2) // len(_NAMES)) + _GRAD2
 
 
 def _draw(seed, i):

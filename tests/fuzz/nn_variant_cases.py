@@ -16,10 +16,12 @@ try:
     from . import nn_module_cases as mc
     from . import nn_scenario_cases as sc
     from .nn_cases import FUNCTIONAL, NArr
+    from .nn_option_cases import OPTION_MODULE_VARIANTS
 except ImportError:  # run as a script
     import nn_module_cases as mc
     import nn_scenario_cases as sc
     from nn_cases import FUNCTIONAL, NArr
+    from nn_option_cases import OPTION_MODULE_VARIANTS
 
 __all__ = ["F_VARIANTS", "MODULE_VARIANTS", "VARIANTS_FROM", "VARIANTS_SHARE", "make_case",
            "variant_case", "variant_name"]
@@ -203,6 +205,7 @@ MODULE_VARIANTS = {
     "CrossMapLRN2d": _v_cross_map_lrn,
     "PReLU:channels": _v_prelu,
     "CTCLoss:blank": _v_ctc_module,
+    **OPTION_MODULE_VARIANTS,  # (constructor options: nn_option_cases.py)
 }
 
 

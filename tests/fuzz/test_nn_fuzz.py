@@ -76,7 +76,7 @@ def test_every_variant_is_drawn(torch):
     them builds a case."""
     from . import nn_variant_cases as vc
 
-    names = {vc.variant_name(11, i) for i in range(3000)} - {None}
+    names = {vc.variant_name(11, i) for i in range(6000)} - {None}
     want = set(vc.MODULE_VARIANTS) | set(vc.F_VARIANTS)
     assert not want - names, sorted(want - names)
     for i in range(300, 1500):

@@ -88,8 +88,8 @@ def test_softmax_implicit_dim_and_functional_names():
 
 
 def test_constructor_validation():
-    with pytest.raises(ValueError, match="approximate"):
-        nn.GELU("fast")
+    with pytest.raises(RuntimeError, match="approximate"):  # (the forward's, as PyTorch)
+        nn.GELU("fast")(gk.ones(2))
     with pytest.raises(ValueError, match="max_val"):
         nn.Hardtanh(1.0, -1.0)
 
@@ -263,3 +263,24 @@ def test_hardtanh_integer_input_limits_as_torch(torch, dtype, limits):
             run(gk)
         return
     same_as_torch(torch, run)
+
+
+@pytest.mark.parametrize("approximate", ["", "bogus", "TANH", "tanh", "none"])
+def test_gelu_module_checks_approximate_in_forward(torch, approximate):
+    """nn.GELU takes any approximate string at construction and its forward refuses an unknown
+    one with gelu's RuntimeError, as PyTorch (the constructor raised ValueError)."""
+    def run(lib):
+        try:
+            m = lib.nn.GELU(approximate=approximate)
+        except (ValueError, RuntimeError) as e:
+            return "ctor", type(e).__name__
+        try:
+            return "ok", m(lib.tensor([-1.0, 0.5])).tolist()
+        except (ValueError, RuntimeError) as e:
+            return "forward", type(e).__name__
+    got, want = run(gk), run(torch)
+    assert got[0] == want[0]
+    if got[0] == "ok":
+        np.testing.assert_allclose(got[1], want[1], rtol=1e-6)
+    else:
+        assert got == want

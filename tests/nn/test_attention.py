@@ -587,3 +587,71 @@ def test_sdpa_batch_dims_that_do_not_broadcast_raise_as_torch(torch, q_shape, kv
             return type(e)
     t, g = run(torch), run(gk)
     assert g == t or isinstance(t, type) and isinstance(g, type) and issubclass(g, t), (g, t)
+
+
+@pytest.mark.parametrize("vshape", [(2, 2, 4), (2, 4)])
+def test_mha_mismatched_masks_warn_before_shape_checks(torch, vshape):
+    """MultiheadAttention with a bool key_padding_mask and a float attn_mask warns (PyTorch's
+    deprecation warning) once, before its shape checks: an invalid value still warns before
+    the error (gradkit warned only inside the functional, after them)."""
+    import warnings
+
+    rng = np.random.default_rng(0)
+    arrays = [rng.standard_normal(s) for s in ((3, 2, 4), (2, 2, 4), vshape, (3, 2))]
+
+    def run(lib):
+        m = lib.nn.MultiheadAttention(4, 1).double()
+        q, k, v, am = (lib.tensor(a) for a in arrays)
+        kpm = lib.tensor([[False, True], [True, False]])
+        with warnings.catch_warnings(record=True) as seen:
+            warnings.simplefilter("always")
+            try:
+                m(q, k, v, key_padding_mask=kpm, attn_mask=am)
+                raised = None
+            except Exception:  # (PyTorch: AssertionError; gradkit: RuntimeError)
+                raised = "raises"
+        texts = [str(w.message) for w in seen if "mismatched" in str(w.message)]
+        return raised, [t.split(" (")[0] for t in texts]
+    assert run(gk) == run(torch)
+
+
+@pytest.mark.parametrize("qs,ks,vs", [((1, 3, 0), (1, 4, 0), (1, 4, 2)), ((3, 0), (4, 0), (4, 2)),
+                                      ((2, 1, 3, 0), (2, 1, 4, 0), (2, 1, 4, 3)),
+                                      ((1, 3, 2), (1, 0, 2), (1, 0, 2)),
+                                      ((1, 0, 2), (1, 4, 2), (1, 4, 2))])
+@pytest.mark.parametrize("mask", [None, "causal", "bool", "float"])
+def test_sdpa_zero_embedding_attends_uniformly(torch, qs, ks, vs, mask):
+    """Queries and keys of embedding size 0 give zero scores, so PyTorch's output is the
+    (masked) uniform average of the values, and the values' gradient that average's; gradkit
+    returned zeros, as for an empty output."""
+    rng = np.random.default_rng(1)
+    arrays = [rng.standard_normal(s) for s in (qs, ks, vs)]
+    L, S = qs[-2], ks[-2]
+    m = rng.random((L, S)) < 0.6
+    m[:, :1] = True
+
+    def run(lib):
+        q, k, v = (lib.tensor(a, requires_grad=True) for a in arrays)
+        kw = {"is_causal": True} if mask == "causal" else {} if mask is None else {
+            "attn_mask": lib.tensor(m) if mask == "bool" else lib.tensor(np.where(m, 0.0, -2.0))}
+        out = lib.nn.functional.scaled_dot_product_attention(q, k, v, **kw)
+        (gv,) = lib.autograd.grad((out * out).sum(), v) if out.numel() else (lib.zeros_like(v),)
+        return out.detach().numpy(), gv.numpy()
+    for g, w in zip(run(gk), run(torch)):
+        np.testing.assert_allclose(g, w, rtol=1e-12, atol=1e-12)
+
+
+@pytest.mark.parametrize("gqa", [False, True])
+@pytest.mark.parametrize("ks,vs", [((1, 1, 4, 1), (1, 1, 0, 2)), ((1, 2, 4, 1), (1, 2, 0, 2)),
+                                   ((1, 1, 4, 1), (1, 1, 3, 2))])
+def test_sdpa_empty_value_before_sequence_check(torch, gqa, ks, vs):
+    """An empty value takes PyTorch's shortcut to zeros before the key/value sequence-length
+    check (gradkit raised that check's RuntimeError); a non-empty one still fails it."""
+    def run(lib):
+        try:
+            out = lib.nn.functional.scaled_dot_product_attention(
+                lib.ones(1, 2, 3, 1), lib.ones(ks), lib.ones(vs), enable_gqa=gqa)
+        except RuntimeError:
+            return "RuntimeError"
+        return tuple(out.shape), out.abs().sum().item()
+    assert run(gk) == run(torch)

@@ -198,3 +198,48 @@ def test_sdpa_fused_gpt_shapes_match_torch(torch, causal):
     np.testing.assert_allclose(out.detach().numpy(), ref.detach().numpy(), rtol=1e-5, atol=1e-6)
     for a, b in zip(ours, theirs):
         np.testing.assert_allclose(a.grad.numpy(), b.grad.numpy(), rtol=1e-4, atol=1e-5)
+
+
+# (query, key, value) shapes, mask shape, dropout_p, mask requires grad, enable_gqa
+_LOW_MASKS = [
+    ((2, 1, 3, 2), (2, 1, 4, 2), (2, 1, 4, 2), (), 0.0, False, False),  # the fused check
+    ((2, 1, 3, 0), (2, 1, 1, 1), (2, 1, 1, 2), (), 0.0, False, False),  # before E's check
+    ((2, 1, 3, 2), (2, 1, 4, 2), (2, 1, 5, 2), (1,), 0.0, False, False),  # before S's check
+    ((2, 2, 3, 2), (2, 1, 4, 2), (2, 1, 4, 2), (), 0.0, False, True),  # grouped heads
+    ((2, 3, 3, 2), (2, 2, 4, 2), (2, 2, 4, 2), (), 0.0, False, True),  # heads not dividing
+    ((2, 1, 3, 2), (2, 1, 4, 2), (2, 1, 4, 2), (), 0.0, True, False),  # mask requires grad
+    ((2, 1, 3, 2), (2, 1, 4, 2), (2, 1, 4, 2), (4,), 0.5, False, False),  # dropout
+    ((2, 2, 3, 2), (2, 1, 4, 2), (2, 1, 4, 2), (), 0.0, False, False),  # heads differ
+    ((2, 1, 3, 2), (1, 1, 4, 2), (1, 1, 4, 2), (4,), 0.0, False, False),  # batch broadcast
+    ((2, 1, 0, 2), (2, 1, 4, 2), (2, 1, 4, 2), (), 0.0, False, False),  # no queries
+    ((2, 1, 3, 2), (2, 1, 0, 2), (2, 1, 0, 2), (), 0.0, False, False),  # no keys
+    ((2, 3, 2), (2, 4, 2), (2, 4, 2), (), 0.0, False, False),  # 3-D: the math path
+    ((3, 2), (4, 2), (4, 2), (4,), 0.0, False, False),
+    ((2, 1, 3, 3, 2), (2, 1, 3, 4, 2), (2, 1, 3, 4, 2), (), 0.0, False, False),
+]
+
+
+@pytest.mark.parametrize("qs,ks,vs,ms,p,mgrad,gqa", _LOW_MASKS)
+def test_sdpa_mask_of_fewer_than_two_dims(torch, qs, ks, vs, ms, p, mgrad, gqa):
+    """A 0-d or 1-d attn_mask: PyTorch's CPU backend choice reads its size(-2) (IndexError)
+    only where the fused kernel could run (4-D, one batch and head count, no dropout, a mask
+    without grad, a non-empty output), before the other shape checks; elsewhere the math path
+    broadcasts it. gradkit raised IndexError for every such mask, after the shape checks."""
+    rng = np.random.default_rng(3)
+    arrays = [rng.standard_normal(s) for s in (qs, ks, vs, ms)]
+
+    def run(lib):
+        q, k, v, m = (lib.tensor(a) for a in arrays)
+        m.requires_grad_(mgrad)
+        lib.manual_seed(0)
+        try:
+            out = lib.nn.functional.scaled_dot_product_attention(
+                q, k, v, attn_mask=m, dropout_p=p, enable_gqa=gqa)
+        except (IndexError, RuntimeError) as e:
+            return type(e).__name__
+        return out.detach().numpy() if p == 0.0 else tuple(out.shape)
+    want, got = run(torch), run(gk)
+    if isinstance(want, np.ndarray):
+        np.testing.assert_allclose(got, want, rtol=1e-12, atol=1e-12)
+    else:
+        assert got == want

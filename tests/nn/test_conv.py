@@ -2,6 +2,7 @@
 against PyTorch and central differences, including second order."""
 
 import math
+import warnings
 
 import numpy as np
 import pytest
@@ -379,3 +380,68 @@ def test_conv_transpose_output_padding_pytorch_signature(torch, rng, output_size
     y, ty = m(gk.tensor(x), output_size), tm(torch.tensor(x), output_size)
     assert tuple(y.shape) == tuple(ty.shape)
     np.testing.assert_allclose(y.detach().numpy(), ty.detach().numpy(), rtol=1e-5, atol=1e-5)
+
+
+@pytest.mark.parametrize("nd", [1, 2, 3])
+@pytest.mark.parametrize("create_graph", [True, False])
+def test_conv_transpose_output_padding_past_stride_second_order(torch, nd, create_graph):
+    """A transposed convolution whose output_padding reaches the stride (a dilation larger
+    than the stride admits it): its second derivatives (recorded, or not: the weight-gradient
+    op's own backward) keep the input's and the gradient's shapes (the input's came out
+    longer by the padded positions and the sum failed). (PyTorch 2.13 has no third order
+    here: its double backward calls a plain convolution with output_padding.)"""
+    rng = np.random.default_rng(1)
+    xs, ws = (1, 4) + (3,) * nd, (4, 2) + (3,) * nd
+    arrays = [rng.standard_normal(xs), rng.standard_normal(ws), rng.standard_normal(4)]
+    kw = {"padding": 2, "dilation": 2, "output_padding": (1,) + (0,) * (nd - 1), "groups": 2}
+
+    def run(lib):
+        x, w, b = (lib.tensor(a, requires_grad=True) for a in arrays)
+        f = getattr(lib.nn.functional, f"conv_transpose{nd}d")
+        y = f(x, w, b, **kw)
+        g1 = lib.autograd.grad((y * y).sum() + y.sin().sum(), (x, w, b), create_graph=True)
+        s1 = sum((g * g.sin()).sum() for g in g1)
+        g2 = lib.autograd.grad(s1, (x, w, b), create_graph=create_graph)
+        return [g.detach().numpy() for g in (*g1, *g2)]
+    for got, want in zip(run(gk), run(torch)):
+        np.testing.assert_allclose(got, want, rtol=1e-9, atol=1e-9)
+
+
+@pytest.mark.parametrize("nd", [1, 2])
+@pytest.mark.parametrize("k", [2, 3, 4])
+@pytest.mark.parametrize("bad", [np.nan, np.inf])
+def test_conv_half_same_padding_non_finite_weight(torch, nd, k, bad):
+    """float16 padding='same' with a NaN or inf weight: PyTorch's kernel reads no padding of
+    its own, but an even kernel's extra high-side padding is a real zero-padded copy of the
+    input, so 0 * NaN reaches the output there (gradkit skipped those taps too)."""
+    rng = np.random.default_rng(k)
+    x = rng.standard_normal((2, 1) + (5,) * nd).astype(np.float16)
+    w = rng.standard_normal((2, 1) + (k,) * nd).astype(np.float16)
+    w.reshape(2, -1)[0, -1] = bad
+    w.reshape(2, -1)[1, 0] = bad
+    b = rng.standard_normal(2).astype(np.float16)
+
+    def run(lib):
+        f = getattr(lib.nn.functional, f"conv{nd}d")
+        return f(lib.tensor(x), lib.tensor(w), lib.tensor(b), padding="same").float().numpy()
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        got, want = run(gk), run(torch)
+    np.testing.assert_allclose(got, want, rtol=2e-3, atol=2e-3, equal_nan=True)
+
+
+@pytest.mark.parametrize("nd", [1, 2, 3])
+@pytest.mark.parametrize("args,kw", [((2, -2, 3), {}), ((2, 2, -1), {}),
+                                     ((2, 2, 3), {"groups": 0}), ((3, 2, 3), {"groups": 2}),
+                                     ((2, 2, 3), {})])
+@pytest.mark.parametrize("mode", ["reflect", "circular", "bogus"])
+def test_conv_transpose_padding_mode_checked_first(torch, nd, args, kw, mode):
+    """A transposed convolution module refuses a padding_mode other than 'zeros' before any
+    other constructor check (a negative out_channels was the RuntimeError before)."""
+    def run(lib):
+        try:
+            getattr(lib.nn, f"ConvTranspose{nd}d")(*args, padding_mode=mode, **kw)
+        except (ValueError, RuntimeError, TypeError) as e:
+            return type(e).__name__
+        return "ok"
+    assert run(gk) == run(torch)

@@ -227,3 +227,25 @@ def test_embedding_bag_max_with_nan_rows_as_torch(torch, dtype):
         return y, w.grad
 
     same_as_torch(torch, run)
+
+
+@pytest.mark.parametrize("rows,idx", [(0, [0, 0, 1]), (3, [0, 5, 1]), (3, [0, -1, 1]),
+                                      (3, [0, -4, 1]), (3, [0, 2, 1])])
+@pytest.mark.parametrize("max_norm", [None, 0.5])
+@pytest.mark.parametrize("mode", ["sum", "mean", "max"])
+def test_embedding_bag_max_norm_renorms_before_bag_checks(torch, rows, idx, max_norm, mode):
+    """embedding_bag with max_norm renorms the looked-up rows before the bag's own checks: an
+    index past the weight is that select()'s IndexError (a negative one wraps there and fails
+    the bag's RuntimeError after), as PyTorch; gradkit raised the RuntimeError for all."""
+    def run(lib):
+        w = lib.ones(rows, 2, dtype=lib.float64)
+        try:
+            return lib.nn.functional.embedding_bag(lib.tensor(idx), w, lib.tensor([0, 2]),
+                                                   mode=mode, max_norm=max_norm).tolist()
+        except (IndexError, RuntimeError) as e:
+            return type(e).__name__
+    got, want = run(gk), run(torch)
+    if isinstance(want, list):
+        np.testing.assert_allclose(got, want, rtol=1e-7)
+    else:
+        assert got == want

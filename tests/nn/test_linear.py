@@ -204,3 +204,16 @@ def test_linear_bias_broadcasts_to_the_output_as_torch(torch, x_shape, bias_shap
             run(gk)
         return
     same_as_torch(torch, run)
+
+
+@pytest.mark.parametrize("dtype", ["float16", "bfloat16"])
+def test_bilinear_half_precision_rounding(torch, dtype):
+    """F.bilinear in float16/bfloat16 rounds as PyTorch's two bmm steps (each product-sum
+    once); the second step was a rounded product per element, then a sum."""
+    rng = np.random.default_rng(5)
+    arrays = [rng.standard_normal(s).astype(np.float32) for s in ((4, 3), (4, 5), (2, 3, 5), (2,))]
+
+    def run(lib):
+        ts = [lib.tensor(a).to(getattr(lib, dtype)) for a in arrays]
+        return lib.nn.functional.bilinear(*ts).float().numpy()
+    np.testing.assert_array_equal(run(gk), run(torch))

@@ -207,3 +207,38 @@ def test_losses_refuse_a_weight_that_requires_grad_as_torch(torch, name, grad_mo
                 return type(e), "not differentiable" in str(e)
         return None
     assert run(gk) == run(torch)
+
+
+_L1_DTYPES = ["bool", "uint8", "int8", "int32", "int64", "float16", "float32", "float64"]
+
+
+@pytest.mark.parametrize("beta", [None, 0.0])  # smooth_l1_loss with beta=0 is l1_loss
+@pytest.mark.parametrize("dx", _L1_DTYPES)
+@pytest.mark.parametrize("dy", _L1_DTYPES)
+@pytest.mark.parametrize("ys", [(3,), ()])
+def test_l1_loss_operand_dtypes(torch, beta, dx, dy, ys):
+    """l1_loss subtracts integers in their promoted dtype (broadcast first: a 0-d target
+    promotes as a dimensioned one), refuses a bool operand (RuntimeError), and
+    smooth_l1_loss(beta=0) is l1_loss (a bool target raised nothing before)."""
+    def fn(lib):
+        x = lib.tensor([1, 0, 1]).to(getattr(lib, dx))
+        t = lib.tensor([0, 1, 1] if ys else 1).to(getattr(lib, dy))
+        F = lib.nn.functional
+        return F.l1_loss(x, t, reduction="none") if beta is None else F.smooth_l1_loss(
+            x, t, reduction="none", beta=beta)
+    _same(torch, fn, 1e-3)
+
+
+@pytest.mark.parametrize("name", ["cross_entropy", "nll_loss"])
+@pytest.mark.parametrize("xs,ts", [((4,), (0,)), ((4,), (2,)), ((4,), ()), ((4,), (1,)),
+                                   ((3, 4), (3,)), ((3, 4, 2), (3, 2)),
+                                   ((3, 4, 2, 2), (3, 2, 2)), ((3, 4, 2, 2, 2), (3, 2, 2, 2))])
+@pytest.mark.parametrize("dt", ["int64", "int32", "uint8", "float16", "bool"])
+def test_class_index_target_dtype_order(torch, name, xs, ts, dt):
+    """The class-index target's dtype is checked before an unbatched input's 1-D target size
+    (a float16 target of size 0 was a ValueError, PyTorch's RuntimeError), and an input of
+    3 or more dims (PyTorch's nll_loss2d) takes int64 targets only (uint8 was accepted)."""
+    def fn(lib):
+        x = lib.zeros(xs, dtype=lib.float16)
+        return getattr(lib.nn.functional, name)(x, lib.zeros(ts, dtype=getattr(lib, dt)))
+    _same(torch, fn, 1e-3)

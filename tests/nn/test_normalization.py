@@ -362,3 +362,36 @@ def test_rms_norm_complex_input_as_torch(dtype, with_weight):
     for g, t in zip(*outs):
         if t is not None:
             np.testing.assert_allclose(g, t, rtol=tol, atol=tol)
+
+
+@pytest.mark.parametrize("eps", [float("nan"), -1.0, 0.0, 1e-8])
+@pytest.mark.parametrize("shape", [(2,), (2, 3)])
+def test_cosine_similarity_eps_check(torch, eps, shape):
+    """cosine_similarity refuses a NaN eps as a negative one (RuntimeError), before reading
+    its dim (a NaN eps on a 1-D input was the dim's IndexError, on a 2-D one accepted)."""
+    def run(lib):
+        try:
+            return lib.nn.functional.cosine_similarity(lib.ones(shape), lib.ones(shape),
+                                                        eps=eps).tolist()
+        except (RuntimeError, IndexError) as e:
+            return type(e).__name__
+    assert run(gk) == run(torch)
+
+
+@pytest.mark.parametrize("eps", [-0.5, float("nan"), 1e-5])
+def test_instance_norm_running_stats_takes_any_eps(torch, eps):
+    """instance_norm with running statistics (use_input_stats=False, an InstanceNorm in eval
+    with track_running_stats) is ATen's batch norm, which checks no eps: a negative one gives
+    NaN where the variance is smaller, as PyTorch (it was batch_norm's ValueError)."""
+    x = np.random.default_rng(0).standard_normal((2, 3, 4)).astype(np.float32)
+
+    def run(lib):
+        m = lib.nn.InstanceNorm1d(3, eps=eps, track_running_stats=True).eval()
+        with lib.no_grad():
+            m.running_var.copy_(lib.tensor([0.25, 1.0, 4.0]))
+        a = m(lib.tensor(x)).numpy()
+        b = lib.nn.functional.instance_norm(lib.tensor(x), lib.zeros(3), lib.ones(3) * 0.25,
+                                            use_input_stats=False, eps=eps).numpy()
+        return a, b
+    for g, w in zip(run(gk), run(torch)):
+        np.testing.assert_allclose(g, w, rtol=1e-6, equal_nan=True)

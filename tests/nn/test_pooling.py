@@ -459,3 +459,56 @@ def test_lp_pool_module_unpacks_its_kernel_before_reading_a_list_input_as_torch(
     t, g = run(torch), run(gk)
     assert isinstance(g, type(t)), (g, t)
     assert "LPPool" in str(g)
+
+
+@pytest.mark.parametrize("n", [1, 2, 3])
+@pytest.mark.parametrize("length", [0, 1, 2, 3, 4, 5, 6])
+def test_max_unpool_output_size_length(torch, n, length):
+    """max_unpoolNd takes an output_size of n or n + 2 sizes; any other length is PyTorch's
+    ValueError (a 1-D unpool took (6, 6) as its last size before)."""
+    sizes = ([1, 1] + [4] * n)[-length:] if length <= n + 2 else [4] * length
+    sizes = sizes if length else []
+
+    def run(lib):
+        x = lib.ones((1, 1) + (2,) * n)
+        idx = lib.zeros((1, 1) + (2,) * n, dtype=lib.int64)
+        try:
+            return tuple(getattr(lib.nn.functional, f"max_unpool{n}d")(
+                x, idx, 2, output_size=tuple(sizes)).shape)
+        except (ValueError, RuntimeError, IndexError) as e:
+            return type(e).__name__
+    assert run(gk) == run(torch)
+
+
+@pytest.mark.parametrize("n", [1, 2, 3])
+@pytest.mark.parametrize("index", [0, 5])
+def test_max_unpool_empty_output_plane(torch, n, index):
+    """An unpooling whose output plane is empty ((1 - 1) * 3 - 2 + 2 = 0) reads no index and
+    returns the empty result, as PyTorch (gradkit raised its invalid-index RuntimeError).
+    (PyTorch's 2-D/3-D backward then fails to gather from the empty gradient; gradkit's
+    gradient is zero.)"""
+    def run(lib):
+        x = lib.ones((2, 1) + (1,) * n)
+        idx = lib.full((2, 1) + (1,) * n, index, dtype=lib.int64)
+        y = getattr(lib.nn.functional, f"max_unpool{n}d")(x, idx, 2, 3, 1)
+        return tuple(y.shape), y.dtype == x.dtype
+    assert run(gk) == run(torch)
+    x = gk.ones((2, 1) + (1,) * n, requires_grad=True)
+    y = getattr(F, f"max_unpool{n}d")(x, gk.full(tuple(x.shape), index, dtype=gk.int64), 2, 3, 1)
+    (g,) = gk.autograd.grad(y.sum(), x)
+    assert g.tolist() == gk.zeros_like(x).tolist()
+
+
+@pytest.mark.parametrize("n", [2, 3])
+@pytest.mark.parametrize("shape", [(), (3,), (2, 3), (1, 2, 3)])
+def test_fractional_max_pool_output_ratio_reads_sizes_first(torch, n, shape):
+    """FractionalMaxPool2d/3d with an output_ratio sizes its output from the input's last n
+    sizes before any other check: fewer dims is PyTorch's IndexError (RuntimeError before)."""
+    def run(lib):
+        m = getattr(lib.nn, f"FractionalMaxPool{n}d")(2, output_ratio=0.5,
+                                                       _random_samples=lib.rand(1, 1, n))
+        try:
+            return tuple(m(lib.ones(shape)).shape)
+        except (IndexError, RuntimeError, ValueError) as e:
+            return type(e).__name__
+    assert run(gk) == run(torch)

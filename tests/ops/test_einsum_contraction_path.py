@@ -93,3 +93,17 @@ def test_two_operand_result_has_torchs_strides(eq, shapes):
     dropped_g = gk.nn.functional.dropout(got, 0.3).numpy()
     np.testing.assert_array_equal(dropped_t == 0, dropped_g == 0)
     np.testing.assert_allclose(dropped_g, dropped_t, rtol=1e-12, atol=1e-12)
+
+
+@pytest.mark.parametrize("eq,shapes", [
+    ("ni,oij->noj", [(3, 3), (2, 3, 3)]), ("noj,nj->no", [(3, 2, 3), (3, 3)]),
+    ("ij,jk->ik", [(4, 9), (9, 3)]), ("bij,bjk->bik", [(2, 3, 7), (2, 7, 2)]),
+    ("ij->i", [(3, 17)]), ("i,i->", [(33,), (33,)])])
+def test_float16_einsum_rounds_once(torch, eq, shapes):
+    """A float16 einsum of one or two operands is PyTorch's: summed in float32, rounded once
+    (NumPy's float16 einsum rounds along the way: bilinear's result was an ulp off)."""
+    rng = np.random.default_rng(len(eq))
+    arrays = [rng.standard_normal(s).astype(np.float16) for s in shapes]
+    got = gk.einsum(eq, *[gk.tensor(a) for a in arrays]).float().numpy()
+    want = torch.einsum(eq, *[torch.tensor(a) for a in arrays]).float().numpy()
+    np.testing.assert_array_equal(got, want)

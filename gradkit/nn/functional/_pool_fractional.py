@@ -63,6 +63,11 @@ def _fractional_max_pool(input, kernel_size, output_size, output_ratio, return_i
 
     x = input if isinstance(input, Tensor) else as_tensor_arg(input, name="input")
     spatial = "H, W" if dims == 2 else "D, H, W"
+    if output_size is None and output_ratio is not None and x.ndim < dims:
+        # (PyTorch's Python face sizes the output from the ratio first: input.size(-dims))
+        raise IndexError(f"{who}: Dimension out of range: output_ratio reads the last {dims} "
+                         f"sizes ({spatial}) of the input, got a {x.ndim}-D input of shape "
+                         f"{tuple(x.shape)}")
     if x.ndim not in (dims + 1, dims + 2):
         raise RuntimeError(f"{who} expects input of shape (N, C, {spatial}) or (C, {spatial}), "
                            f"got a {x.ndim}-D input of shape {tuple(x.shape)}")

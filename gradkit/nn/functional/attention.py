@@ -119,6 +119,23 @@ def _batch_dims(query, key, value, inner):
                            f"broadcast (each equal or 1)") from None
 
 
+def _fused_candidate(query, key, value, attn_mask, dropout_p, enable_gqa) -> bool:
+    """Whether PyTorch's CPU backend choice reads ``attn_mask.size(-2)`` (its fused kernel's
+    mask-shape check, an IndexError for a 0-d or 1-d mask, before any other shape check): the
+    fused kernel enabled, no dropout, 4-D query, key and value of one batch size and head count
+    (key/value heads dividing the query's under ``enable_gqa``), a mask that does not require
+    grad, and a non-empty output over at least one key. Elsewhere PyTorch's math path
+    broadcasts such a mask."""
+    if not _SDP["flash"] or dropout_p > 0.0 or attn_mask.requires_grad:
+        return False
+    if not query.ndim == key.ndim == value.ndim == 4:
+        return False
+    (b, h, L, _), (bk, hk, S, _), (bv, hv, _, ev) = query.shape, key.shape, value.shape
+    if not b == bk == bv or hk != hv or (h % hk if enable_gqa and hk else h != hk):
+        return False
+    return b * h * L * ev > 0 and S > 0
+
+
 def scaled_dot_product_attention(query: Tensor, key: Tensor, value: Tensor,
                                  attn_mask: Tensor | None = None, dropout_p: float = 0.0,
                                  is_causal: bool = False, scale: float | None = None,
@@ -176,12 +193,17 @@ def scaled_dot_product_attention(query: Tensor, key: Tensor, value: Tensor,
         check_backend_allowed(on_gpu=query.is_cuda)
     if _AUTOCAST[0]:  # on PyTorch's CPU autocast lower-precision list
         query, key, value, attn_mask = _ac_lower(query, key, value, attn_mask)
+    if isinstance(attn_mask, Tensor) and attn_mask.ndim < 2 and _fused_candidate(
+            query, key, value, attn_mask, dropout_p, enable_gqa):
+        raise IndexError(f"scaled_dot_product_attention: Dimension out of range: attn_mask must "
+                         f"have at least 2 dimensions (..., L, S), got shape {_shape(attn_mask)}")
     if query.shape[-1] != key.shape[-1]:
         raise RuntimeError(
             f"scaled_dot_product_attention: query and key must have the same embedding size "
             f"(last dimension), got query {_shape(query)} and key {_shape(key)}"
         )
-    if key.shape[-2] != value.shape[-2]:
+    if key.shape[-2] != value.shape[-2] and value.numel():  # (an empty value: PyTorch's
+        # shortcut to zeros comes first)
         raise RuntimeError(
             f"scaled_dot_product_attention: key and value must have the same sequence length "
             f"(dimension -2), got key {_shape(key)} and value {_shape(value)}"
@@ -192,7 +214,8 @@ def scaled_dot_product_attention(query: Tensor, key: Tensor, value: Tensor,
         raise RuntimeError(f"scaled_dot_product_attention: dropout probability has to be "
                            f"between 0 and 1, but got {dropout_p}")
     L, S, E = query.shape[-2], key.shape[-2], query.shape[-1]
-    if query.numel() == 0 or key.numel() == 0 or value.numel() == 0:
+    no_width = E == 0 and value.numel() and math.prod(query.shape[:-1])
+    if (query.numel() == 0 or key.numel() == 0 or value.numel() == 0) and not no_width:
         # PyTorch's shortcut: zeros of (query's batch dims, L, E_v), before the mask's checks
         # (no softmax over no keys); the gradients are zeros
         shape = tuple(query.shape[:-1]) + (value.shape[-1],)
@@ -204,9 +227,6 @@ def scaled_dot_product_attention(query: Tensor, key: Tensor, value: Tensor,
             _batch_dims(query, key, value, 3)
         out = F.sum(F.narrow(query, -1, 0, 0), -1, keepdim=True).expand(tuple(shape))
         return out + F.sum(F.narrow(key, -1, 0, 0)) + F.sum(F.narrow(value, -1, 0, 0))
-    if attn_mask is not None and isinstance(attn_mask, Tensor) and attn_mask.ndim < 2:
-        raise IndexError(f"scaled_dot_product_attention: Dimension out of range: attn_mask must "
-                         f"have at least 2 dimensions (..., L, S), got shape {_shape(attn_mask)}")
     if enable_gqa and min(query.ndim, key.ndim, value.ndim) < 3:
         raise IndexError(f"scaled_dot_product_attention: Dimension out of range: enable_gqa "
                          f"reads the heads (dimension -3) of query {_shape(query)}, key "
@@ -220,7 +240,9 @@ def scaled_dot_product_attention(query: Tensor, key: Tensor, value: Tensor,
         key = F.index_select(key, key.ndim - 3, idx)
         value = F.index_select(value, value.ndim - 3, idx)
     _batch_dims(query, key, value, 2)
-    scale = 1.0 / math.sqrt(E) if scale is None else float(scale)
+    # (E = 0: PyTorch scales the empty query and key, so the scores are zeros and the
+    # weights uniform over the keys)
+    scale = (1.0 / math.sqrt(E) if E else 1.0) if scale is None else float(scale)
     dtype = np.result_type(query.dtype, key.dtype)
     if is_causal:
         if attn_mask is not None:

@@ -250,6 +250,15 @@ def embedding_bag(input: Tensor, weight: Tensor, offsets: Tensor | None = None,
                          f"shape {tuple(idx.shape)}")
     if mode not in _MODES:
         raise ValueError(f"{who}: mode has to be one of 'sum', 'mean' or 'max', got {mode!r}")
+    if max_norm is not None and idx.size and idx.dtype.kind in "iu":
+        # PyTorch renorms the looked-up rows here, before the bag's checks: its select() of a
+        # row past the weight (a negative one wraps) is an IndexError
+        rows = weight.shape[0]
+        far = idx[(idx >= rows) | (idx < -rows)]
+        if far.size:
+            raise IndexError(f"{who}: select(): index {int(far.reshape(-1)[0])} out of range "
+                             f"for a weight of {rows} rows, to renorm with max_norm (valid "
+                             f"indices: [0, {rows}))")
     if per_sample_weights is not None and mode != "sum":
         raise NotImplementedError(f"{who}: per_sample_weights are only supported for "
                                   f"mode='sum', got mode={mode!r}")

@@ -117,8 +117,9 @@ def bilinear(input1: Tensor, input2: Tensor, weight: Tensor,
                            f"shape {tuple(weight.shape)}")
     # PyTorch's order (_trilinear): input1 with the weight first, then input2 (an inf meets
     # the same zeros as there)
+    # (each step one product-sum: in float16/bfloat16 it rounds once, as PyTorch's bmm)
     t = _F.einsum("...i,oij->...oj", input1, weight)
-    out = (t * input2.unsqueeze(-2)).sum(-1)
+    out = _F.einsum("...oj,...j->...o", t, input2)
     if bias is not None:
         out = out + bias
     return out

@@ -165,6 +165,7 @@ def _class_problem(input: Tensor, target, name: str):
         raise ValueError(f"{name}: input must have at least 1 dimension (C) or 2 (N, C)")
     if x.ndim == 1:
         if t.ndim == 1 and t.shape[0] != 1:  # (PyTorch takes a 1-D target of one class)
+            _check_classes(t, 0, None, name, bounds=False)  # (its dtype check comes first)
             raise ValueError(f"{name}: For 1D input, 1D target must have size 1, but got "
                              f"target size: {t.shape[0]} (input of shape {list(x.shape)})")
         if t.ndim > 1:
@@ -263,7 +264,9 @@ def cross_entropy(input: Tensor, target: Tensor, weight: Tensor | None = None,
     x2, t, out_shape = _class_problem(x, tgt, "cross_entropy")
     _AT.not_differentiable("nll_loss_forward", weight=weight)
     c = x2.shape[1]
-    t = _check_classes(t, c, ignore_index, "cross_entropy", bounds=False)
+    # (N, C, d1, ...): PyTorch's nll_loss2d, which takes int64 only (nll_loss uint8 too)
+    t = _check_classes(t, c, ignore_index, "cross_entropy", byte_ok=len(out_shape) < 2,
+                       bounds=False)
     w = _weight_array(weight, c, x2._data.dtype, "cross_entropy", x2)
     _check_classes(t, c, ignore_index, "cross_entropy")
     if label_smoothing and x.ndim == 1 and tgt.ndim == 1:
@@ -360,7 +363,8 @@ def nll_loss(input: Tensor, target: Tensor, weight: Tensor | None = None, size_a
     _AT.not_differentiable("nll_loss_forward", weight=weight)
     _floating_input(x2, "nll_loss_out_frame")
     c = x2.shape[1]
-    t = _check_classes(t, c, ignore_index, "nll_loss", bounds=False)
+    # (N, C, d1, ...): PyTorch's nll_loss2d, which takes int64 only (nll_loss uint8 too)
+    t = _check_classes(t, c, ignore_index, "nll_loss", byte_ok=len(out_shape) < 2, bounds=False)
     w = _weight_array(weight, c, x2._data.dtype, "nll_loss", x2)
     _check_classes(t, c, ignore_index, "nll_loss")
     # (a (N, C) or (C,) input takes PyTorch's nll_loss kernel, whose order of summation
@@ -430,11 +434,21 @@ def l1_loss(input: Tensor, target: Tensor, size_average=None, reduce=None,
     _warn_target_size(input, target)
     _broadcast_operands(input, target, "l1_loss")
     _check_reduction(reduction, "l1_loss")
-    _no_bool_subtraction("l1_loss", input, target)  # ((input - target).abs())
-    x, y = _promoted(_t(input), target, "l1_loss", True)
+    return _l1(input, target, reduction, weight, "l1_loss")
+
+
+def _l1(input, target, reduction, weight, name):
+    """l1_loss past its argument checks (smooth_l1_loss with beta=0 is l1_loss in PyTorch:
+    its dtypes, its errors)."""
+    _no_bool_subtraction(name, input, target)  # ((input - target).abs())
+    x, y = _promoted(_t(input), target, name, True)
+    if x.dtype.kind not in "fc" and isinstance(target, Tensor):  # (integers subtract in their
+        nd = max(x.ndim, target.ndim)  # promoted dtype, broadcast first)
+        rd = _result_type(input.dtype, nd, target.dtype, nd)
+        x, y = _t(input).to(rd), target.to(rd)
     loss = _F.abs(x - y)
     if weight is not None:
-        return _weighted(loss, weight, x, reduction, "l1_loss", weighted_mean=True)
+        return _weighted(loss, weight, x, reduction, name, weighted_mean=True)
     return _reduce(loss, reduction)
 
 
@@ -450,9 +464,9 @@ def smooth_l1_loss(input: Tensor, target: Tensor, size_average=None, reduce=None
     _check_reduction(reduction, "smooth_l1_loss")
     if not beta >= 0:  # (NaN too; PyTorch's check: RuntimeError)
         raise RuntimeError(f"smooth_l1_loss: beta must be non-negative, got {beta}")
+    if beta == 0:  # PyTorch calls l1_loss there (a bool operand: l1_loss's RuntimeError)
+        return _l1(input, target, reduction, None, "smooth_l1_loss")
     x, y = _promoted(_t(input), target, "smooth_l1_loss", True, "smooth_l1_cpu")
-    if beta == 0:  # l1_loss, as PyTorch computes it there
-        return _reduce(_F.abs(x - y), reduction)
     return _pointwise(LO.SMOOTH_L1, x, y, reduction, float(beta), "smooth_l1_loss")
 
 

@@ -579,7 +579,7 @@ def cosine_similarity(x1: Tensor, x2: Tensor, dim: int = 1, eps: float = 1e-8) -
     from ... import _dtype
 
     _tensors_only("cosine_similarity", (1, "x1", x1), (2, "x2", x2))
-    if eps < 0:
+    if not eps >= 0:  # (NaN too, as PyTorch's check)
         raise RuntimeError(f"cosine_similarity(): eps must be non-negative, got: {eps}")
     rt = _dtype.result_type(x1.dtype, x1.ndim, x2.dtype, x2.ndim)
     if rt.kind != "f":
@@ -699,8 +699,9 @@ def _instance_norm(input, running_mean, running_var, weight, bias, use_input_sta
     _check_channel_params("instance_norm", x, c, weight=weight, bias=bias,
                           running_mean=running_mean, running_var=running_var)
     weight, bias = _channel_vector(weight, c), _channel_vector(bias, c)
-    if not use_input_stats:
-        return batch_norm(x, running_mean, running_var, weight, bias, False, momentum, eps)
+    if not use_input_stats:  # (ATen's batch norm: no check of eps, NaN for a negative one)
+        return _batch_norm(x, running_mean, running_var, weight, bias, False, momentum, eps,
+                           False)
     cast = _param_dtypes("instance_norm", x, dict(weight=weight, bias=bias,
                                                    running_mean=running_mean,
                                                    running_var=running_var), "batch_norm", False)

@@ -560,8 +560,14 @@ def _max_unpool(input, indices, kernel_size, stride, padding, output_size, n, wh
     if output_size is None:
         out = default
     else:
-        out = tuple(int(v) for v in output_size)[-n:]
-        if len(out) != n or any(abs(o - d) >= ss for o, d, ss in zip(out, default, s)):
+        out = tuple(int(v) for v in output_size)
+        if len(out) == nk + 2:  # (N, C, *spatial)
+            out = out[2:]
+        if len(out) != nk:  # (PyTorch's Python face: ValueError)
+            raise ValueError(f"{who}: output_size should be a sequence containing {nk} or "
+                             f"{nk + 2} elements, but it has a length of '{len(out)}' "
+                             f"(output_size {tuple(output_size)!r}); give the spatial sizes")
+        if any(abs(o - d) >= ss for o, d, ss in zip(out, default, s)):
             raise ValueError(f"{who}: output_size {tuple(output_size)} must be within one stride "
                              f"of the default size {default} for input of shape "
                              f"{tuple(x.shape)}")
@@ -577,6 +583,8 @@ def _max_unpool(input, indices, kernel_size, stride, padding, output_size, n, wh
     lead = tuple(x.shape[:x.ndim - n])
     flat_idx = idx.reshape(-1, int(np.prod(in_sp)))
     _not_for_dtype(x, f"max_unpool{n}d", "biu")  # (PyTorch's kernels: before the indices)
+    if plane == 0:  # (an empty output plane: PyTorch reads no index)
+        return x.reshape(flat_idx.shape).narrow(-1, 0, 0).reshape(lead + out)
     if flat_idx.size and (flat_idx.min() < 0 or flat_idx.max() >= plane):
         bad = int(flat_idx[(flat_idx < 0) | (flat_idx >= plane)][0])
         raise RuntimeError(f"{who}: found an invalid max index {bad} (the output plane "

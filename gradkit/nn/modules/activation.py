@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import warnings
+
 from ..._tensor import Tensor
 from .. import init
 from ..functional import activation as FA
@@ -159,8 +161,7 @@ class GELU(Module):
 
     def __init__(self, approximate: str = "none") -> None:
         super().__init__()
-        if approximate not in ("none", "tanh"):
-            raise ValueError(f"GELU: approximate must be 'none' or 'tanh', got {approximate!r}")
+        # (an unknown approximate: the forward's RuntimeError, as PyTorch's)
         self.approximate = approximate
 
     def forward(self, input: Tensor) -> Tensor:
@@ -197,8 +198,12 @@ class Hardtanh(Module):
                  min_value=None, max_value=None) -> None:
         super().__init__()
         if min_value is not None:
+            warnings.warn("keyword argument `min_value` is deprecated and renamed to `min_val`",
+                          FutureWarning, stacklevel=2)
             min_val = min_value
         if max_value is not None:
+            warnings.warn("keyword argument `max_value` is deprecated and renamed to `max_val`",
+                          FutureWarning, stacklevel=2)
             max_val = max_value
         if max_val <= min_val:
             raise ValueError(f"Hardtanh: max_val ({max_val}) must be greater than min_val "

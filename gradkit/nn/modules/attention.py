@@ -171,6 +171,10 @@ class MultiheadAttention(Module):
 
                 raise NotATensorError(f"MultiheadAttention: {name} must be a Tensor, got "
                                       f"{type(t).__name__}")
+        # PyTorch's forward makes the two masks float first (its _canonical_mask), with its
+        # warning where their dtypes differ, before any shape check
+        key_padding_mask, attn_mask = FA.reconcile_masks(
+            key_padding_mask, attn_mask, "key_padding_mask", "attn_mask", query.dtype)
         if self.batch_first and query.ndim == 3 and min(key.ndim, value.ndim) < 2:
             # (PyTorch transposes the batch-first key/value first: IndexError)
             raise IndexError(f"MultiheadAttention: Dimension out of range: batch_first key and "

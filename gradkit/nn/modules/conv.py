@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import math
 import numbers
+import warnings
 
 import numpy as np
 
@@ -53,6 +54,9 @@ class _ConvNd(Module):
         super().__init__()
         layer = type(self).__name__
         n = self._n
+        if transposed and padding_mode != "zeros":  # (PyTorch's first check)
+            raise ValueError(f"{layer}: only padding_mode='zeros' is supported for transposed "
+                             f"convolutions, got {padding_mode!r}")
         # (NumPy integers count as ints, as in PyTorch)
         in_channels, out_channels, groups = (int(v) if isinstance(v, numbers.Integral) else v
                                              for v in (in_channels, out_channels, groups))
@@ -105,9 +109,6 @@ class _ConvNd(Module):
             # (a negative padding is the forward's RuntimeError, after the input's type, as
             # PyTorch's)
             padding = _ntuple(padding, n, "padding", layer)
-        if transposed and padding_mode != "zeros":
-            raise ValueError(f"{layer}: only padding_mode='zeros' is supported for transposed "
-                             f"convolutions, got {padding_mode!r}")
         self.in_channels = in_channels
         self.out_channels = out_channels
         self.kernel_size = kernel_size
@@ -146,6 +147,8 @@ class _ConvNd(Module):
         ``fan_in = weight.shape[1] * prod(kernel_size)``."""
         fan_in = self.weight.shape[1] * math.prod(self.kernel_size)
         bound = 1.0 / math.sqrt(fan_in) if fan_in > 0 else 0.0
+        if 0 in tuple(self.weight.shape):  # (kaiming_uniform_'s warning, as PyTorch's)
+            warnings.warn("Initializing zero-element tensors is a no-op", stacklevel=2)
         with grad_mode.no_grad():
             self.weight.uniform_(-bound, bound)
             if self.bias is not None and fan_in > 0:
