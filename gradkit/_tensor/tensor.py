@@ -20,7 +20,7 @@ import numpy as np
 
 from .. import _dtype
 from .._complex import CArray as _CArray
-from .._int_range import INT_END, INT_START, check_int_scalar
+from .._int_range import INT_END, INT_START, check_int64, check_int_scalar
 from .._meta import MetaArray as _MetaArray
 from .._meta import geometry as _meta_geometry
 from .._storage import storage_root as _storage_root
@@ -160,6 +160,7 @@ def _wrap_dim(d, ndim):
         d = v  # a 0-d integer tensor, as PyTorch's int arguments take it
     n = max(ndim, 1)
     if d < -n or d >= n:
+        check_int64(int(d), None, "dim")  # (beyond int64: PyTorch's ValueError, read first)
         raise IndexError(
             f"Dimension out of range (expected to be in range of [{-n}, {n - 1}], but got {d})"
         )

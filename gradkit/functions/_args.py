@@ -10,7 +10,7 @@ import numpy as np
 from .. import _dtype
 from .._backend import namespace_of
 from .._complex import is_host as _host
-from .._int_range import check_int_scalar
+from .._int_range import check_int_scalar, int64_overflow
 from .._tensor.record import apply1, apply2, apply_scalar, check_broadcast
 from .._tensor.tensor import (
     Tensor,
@@ -259,6 +259,8 @@ def _int_arg(value, fn, name, one_element=False):
     integer tensor too; any one-element integer tensor with ``one_element``, PyTorch's
     ``SymInt``); PyTorch's TypeError otherwise."""
     v = value if value.__class__ is int else _int_value(value, one_element)
+    if v is not None and not -9223372036854775808 <= v < 9223372036854775808:
+        int64_overflow(v, fn, name)  # (PyTorch reads an int as a C long long)
     if v is None:
         hint = ("; an integer tensor is taken only with one element" if isinstance(value, Tensor)
                 and value._data.dtype.kind in "iu" and one_element else

@@ -36,7 +36,7 @@ import warnings
 import numpy as np
 
 from .. import return_types
-from .._int_range import check_int_scalar
+from .._int_range import check_int64, check_int_scalar
 from .._options import allocation_error
 from .._tensor import torch_function as _tf
 from .._tensor.record import check_inference_write, write_error
@@ -649,6 +649,8 @@ NUMBERS = frozenset({
 # of those, the ones PyTorch declares ``float`` (the others are ``Scalar``: an int beyond
 # int64/uint64 raises OverflowError there, where a float parameter takes it as a float)
 FLOAT_NUMBERS = frozenset({"rtol", "atol", "nan", "posinf", "neginf", "eps", "margin", "rcond"})
+# and by op where the name is a ``Scalar`` elsewhere: (op, parameter)
+FLOAT_OP_NUMBERS = frozenset({("cdist", "p"), ("pdist", "p"), ("pairwise_distance", "p")})
 # the ``Scalar`` parameters taken complex (the op checks it against its tensors' dtypes); a
 # complex number for any other raises RuntimeError, PyTorch's type for a real tensor
 COMPLEX_SCALARS = frozenset({("add", "alpha"), ("sub", "alpha"), ("rsub", "alpha"),
@@ -677,7 +679,7 @@ def number_error(op, name, value, optional=False):
     number after all (a NumPy number, a 0-d Tensor, a bool, None where ``optional``)."""
     if isinstance(value, (int, float, np.number, np.bool_)) or (value is None and optional) \
             or (isinstance(value, Tensor) and value.ndim == 0):
-        if name not in FLOAT_NUMBERS:
+        if name not in FLOAT_NUMBERS and (op, name) not in FLOAT_OP_NUMBERS:
             check_int_scalar(value, op, name)
         return
     if isinstance(value, complex) and name not in FLOAT_NUMBERS:
@@ -695,6 +697,7 @@ def int_error(op, name, value, optional=False):
     after all (a NumPy integer, a 0-d integer Tensor, one of any shape holding one element for
     a ``SYMINTS`` parameter, None where ``optional``)."""
     if (value is None and optional) or _int_value(value, (op, name) in SYMINTS) is not None:
+        check_int64(_int_value(value, (op, name) in SYMINTS), op, name)
         return
     raise TypeError(f"{op}(): argument '{name}' must be int, not {type(value).__name__}; "
                     f"pass e.g. {name}=0")
@@ -728,7 +731,9 @@ def _number_checks(decl, params, defaults):
         elif isinstance(value, bool) or not isinstance(value, (int, float)):
             continue
         if pname in INTS and (value is None or isinstance(value, int)):
-            pre += (f"if {pname}.__class__ is not int and {pname} is not {default}: "
+            # (an int beyond int64 too: PyTorch's ValueError)
+            pre += (f"if ({pname}.__class__ is not int or not -9223372036854775808 <= {pname} < "
+                    f"9223372036854775808) and {pname} is not {default}: "
                     f"_int_error({decl.name!r}, {pname!r}, {pname}, {value is None})\n    ")
         elif pname in NUMBERS:
             pre += (f"if {pname}.__class__ is not float and {pname} is not {default}: "

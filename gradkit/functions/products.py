@@ -9,6 +9,7 @@ import math
 import numpy as np
 
 from .. import _dtype
+from .._int_range import float_param
 from .._linalg.deprecated import deprecated
 from .._stride_order import insertion_order
 from .._tensor.record import apply, apply2
@@ -334,7 +335,7 @@ def cdist(x1, x2, p=2.0, compute_mode="use_mm_for_euclid_dist_if_necessary"):
         p = p.item()
     if not isinstance(p, (int, float, np.integer, np.floating, np.bool_)):
         raise TypeError(f"cdist(): argument 'p' must be float, not {type(p).__name__}")
-    p = float(p) if isinstance(p, (bool, np.bool_)) else p  # (a bool is 1 or 0, as PyTorch's)
+    p = float(p) if isinstance(p, (bool, np.bool_)) else float_param(p)  # (a bool: 1 or 0)
     # PyTorch's checks, in its order, all RuntimeError
     for label, x in (("x1", a), ("x2", b)):
         if x.ndim < 2:

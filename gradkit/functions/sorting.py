@@ -10,6 +10,7 @@ import numpy as np
 
 from .. import return_types
 from .._backend import to_host
+from .._int_range import check_int64, check_int_scalar
 from .._memory_format import preserved
 from .._tensor.tensor import Tensor, wrap
 from .._warnings import warn_once
@@ -332,6 +333,7 @@ def argsort(input, dim=-1, descending=False, stable=False):
 @declare(out=("same", out_tuple(2)))
 def topk(input, k, dim=-1, largest=True, sorted=True):
     x = _t(input)
+    check_int64(k, "topk", "k")
     d = _wrap_dim(dim, x.ndim)
     n = x.shape[d] if x.ndim else 1
     if k > n or k < 0:
@@ -692,6 +694,7 @@ def bucketize(input, boundaries, *, out_int32=False, right=False):
         raise TypeError(f"bucketize() received an invalid combination of arguments - got input "
                         f"of type {type(input).__name__}: it must be a Tensor or a number; "
                         f"convert it first, e.g. torch.tensor(values)")
+    check_int_scalar(input, "bucketize", "input")
     b = _t(boundaries, "boundaries")
     if b.ndim != 1:
         raise RuntimeError(f"bucketize(): boundaries must be 1-D, got shape {tuple(b.shape)}")
