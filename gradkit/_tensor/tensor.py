@@ -167,7 +167,6 @@ def _wrap_dim(d, ndim):
     return int(d) % n if ndim else 0
 
 
-
 def _shape_arg(shape, fn=None):
     """A size/shape/dims argument given spread (``x.view(2, 3)``) or as one sequence
     (``x.view((2, 3))``), as a tuple; its elements must be ints as PyTorch's int lists take
