@@ -849,6 +849,19 @@ def _numpy_face(decl, name, function=False):
         name, params, f"{pre}{flags}return _impl({args})", ns, decl.impl)
 
 
+def _parser_first(call, error):
+    """Raise ``error``, an out= check's, unless the call itself raises a TypeError: PyTorch's
+    argument parser refuses an argument of the wrong type (a list where a tensor goes) before
+    any check of ``out``. (On the error path only: the call is made just to find that.)"""
+    try:
+        call()
+    except TypeError as e:
+        raise e from None
+    except Exception:  # noqa: BLE001 - the out= check's error stands
+        pass
+    raise error
+
+
 def _out_face(decl, name):
     """``gradkit.<name>(..., out=None)``: the function, plus the ``out=`` keyword."""
     params, call, defaults, star = _signature_source(decl.impl)
@@ -865,7 +878,10 @@ def _out_face(decl, name):
     first = params[0].split("=")[0] if params else ""
     check = f"_t({first}); " if first == "input" else ""
     chosen = "_rule.choose(locals())" if isinstance(rule, out_rule_of_call) else "_rule"
-    pre = (f"if out is not None:\n        {check}_r = _before(out, locals())\n        "
+    impl, args = _impl_call(decl.impl, call)
+    pre = (f"if out is not None:\n        {check}\n        try:\n            "
+           f"_r = _before(out, locals())\n        except Exception as _e:\n            "
+           f"_parser_first(lambda: _impl({args}), _e)\n        "
            f"if _r is not None: return _write_out(out, _r, {name!r}, {chosen})\n    "
            if before is not None else "")
     if rule == "dtype":  # computed in out's dtype, as PyTorch's sum/prod/cumsum do
@@ -882,11 +898,10 @@ def _out_face(decl, name):
                     "_Tensor) and not input.dtype.is_floating_point and not "
                     "input.dtype.is_complex: dtype = out.dtype\n    ")
         rule = "cast"
-    impl, args = _impl_call(decl.impl, call)
     body = (f"{numpy_pre}{pre}r = _impl({args})\n    "
             f"return r if out is None else _write_out(out, r, {name!r}, {chosen})")
     ns = dict(defaults, _impl=impl, _write_out=write_out, _rule=rule, _before=before,
-              _Tensor=Tensor, _t=_t, _unset=_UNSET, _flag_error=flag_error,
+              _parser_first=_parser_first, _Tensor=Tensor, _t=_t, _unset=_UNSET, _flag_error=flag_error,
               _number_error=number_error, _int_error=int_error,
               _str_error=str_error)
     return _dispatching(name, params, body, ns, decl.impl)

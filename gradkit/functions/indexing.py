@@ -86,7 +86,8 @@ def gather(input, dim, index):
         )
     xp = np if type(x._data) is np.ndarray else _xp(x)
     full = S.gather_index(xp, idx, d)
-    if builtins_any(idx.shape[k] > x.shape[k] for k in range(x.ndim) if k != d):
+    # (an empty index is no size error: PyTorch's check skips it, the result is empty)
+    if idx.size and builtins_any(idx.shape[k] > x.shape[k] for k in range(x.ndim) if k != d):
         raise RuntimeError(
             f"gather(): index {tuple(idx.shape)} is larger than input {tuple(x.shape)} outside "
             f"dimension {d}"
@@ -495,7 +496,18 @@ def index_add(input, dim, index, source, *, alpha=1):
                            f"source first, e.g. source.to(input.dtype)")
     from .scattering import _vector_index  # (scattering builds on this file)
 
-    d, _ = _vector_index(x, dim, index, "index_add", _t(source, "source"))
+    src_t = _t(source, "source")
+    _vector_index(x, dim, index, "index_add", src_t, bounds=False)  # (the shapes first)
+    if x.ndim > 1 and x.numel() == 0:  # (PyTorch's kernel returns here: no index is read)
+        return x.clone()
+    try:
+        d, _ = _vector_index(x, dim, index, "index_add")
+    except IndexError as e:
+        # PyTorch's bound error is a RuntimeError where it adds through index_put (an input
+        # of 2 or more dims, alpha 1, an int64 index), an IndexError otherwise
+        if x.ndim > 1 and alpha == 1 and index._data.dtype == np.int64:
+            raise RuntimeError(str(e)) from None
+        raise
     idx = _index_array(index, "index_add", x)
     src = _t(source, "source") * alpha if alpha != 1 else _t(source, "source")
     if x.ndim == 0:  # (a 0-d input takes a 0-d source at its one index, as PyTorch's)

@@ -387,3 +387,17 @@ def test_roll_of_empty_tensor_ignores_dims_as_torch():
         assert tuple(r.shape) == (3, 0) and r.dtype == m.uint8
     with pytest.raises(IndexError):
         gk.roll(gk.ones(3, 2), (1, -2), (3, 1))
+
+
+@pytest.mark.parametrize("call", [
+    lambda m: m.index_select(m.ones(3, 4), -4, [], out=m.ones(1)),
+    lambda m: m.searchsorted(m.ones(3), [[1.0, 2.0]], out=m.ones(1, dtype=m.bool)),
+])
+def test_out_face_refuses_a_wrong_argument_type_before_checking_out(call):
+    torch = pytest.importorskip("torch")
+    # PyTorch's argument parser refuses a list where a tensor goes before any check of out=
+    # (gradkit's out= checks ran first: an IndexError for the dim, a RuntimeError for out)
+    with pytest.raises(TypeError):
+        call(torch)
+    with pytest.raises(TypeError, match="must be a Tensor|must be Tensor"):
+        call(gk)
