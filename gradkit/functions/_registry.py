@@ -901,8 +901,8 @@ def _out_face(decl, name):
     body = (f"{numpy_pre}{pre}r = _impl({args})\n    "
             f"return r if out is None else _write_out(out, r, {name!r}, {chosen})")
     ns = dict(defaults, _impl=impl, _write_out=write_out, _rule=rule, _before=before,
-              _parser_first=_parser_first, _Tensor=Tensor, _t=_t, _unset=_UNSET, _flag_error=flag_error,
-              _number_error=number_error, _int_error=int_error,
+              _parser_first=_parser_first, _Tensor=Tensor, _t=_t, _unset=_UNSET,
+              _flag_error=flag_error, _number_error=number_error, _int_error=int_error,
               _str_error=str_error)
     return _dispatching(name, params, body, ns, decl.impl)
 
