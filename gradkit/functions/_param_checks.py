@@ -118,6 +118,8 @@ def _parser_first(call, error):
     """Raise ``error``, an out= check's, unless the call itself raises a TypeError: PyTorch's
     argument parser refuses an argument of the wrong type (a list where a tensor goes) before
     any check of ``out``. (On the error path only: the call is made just to find that.)"""
+    if isinstance(error, TypeError):  # (the out= check's own parser error)
+        raise error
     try:
         call()
     except TypeError as e:

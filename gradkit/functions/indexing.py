@@ -806,7 +806,11 @@ def _uses_a_dim(p):
 
 def _check_no_index_into_empty(parts, shape):
     """PyTorch's IndexError for a non-empty index tensor on a dim of size 0, even where the
-    result is empty (other index values it checks only as it reads them)."""
+    result is empty (other index values it checks only as it reads them). A 0-d False mask
+    is an empty index tensor beside them: the broadcast index is empty, nothing is checked."""
+    if builtins_any((isinstance(p, np.ndarray) or _is_device_array(p)) and p.dtype.kind == "b"
+                    and not p.ndim and not p for p in parts):
+        return
     d = 0
     for i, p in enumerate(parts):
         if p is Ellipsis:

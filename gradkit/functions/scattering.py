@@ -381,6 +381,9 @@ def select_scatter(input, src, dim, index):
 def slice_scatter(input, src, dim=0, start=None, end=None, step=1):
     """``input`` with ``src`` embedded at ``start:end:step`` along ``dim``."""
     _tensors_only("slice_scatter", (2, "src", src))
+    # (its argument parser's TypeError for a bool or float bound, before any other check)
+    start, end = (None if v is None else _int_arg(v, "slice_scatter", k, True)
+                  for k, v in (("start", start), ("end", end)))
     x = _t(input)
     if x.ndim == 0:
         raise IndexError("slice_scatter(): slice() cannot be applied to a 0-dim tensor")

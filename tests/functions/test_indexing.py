@@ -764,3 +764,18 @@ def test_index_add_and_gather_at_empty_and_out_of_bounds_as_torch(call):
     if terr is None:
         assert tuple(got.shape) == tuple(want.shape)
         np.testing.assert_array_equal(got.numpy(), want.numpy())
+
+
+@pytest.mark.parametrize("index", [
+    lambda m: (False, m.tensor([0])), lambda m: (m.tensor([0]), False),
+    lambda m: (False, m.tensor([0]), slice(6, None, 3)), lambda m: (True, m.tensor([0])),
+    lambda m: (m.tensor(False), m.tensor([0])), lambda m: (m.tensor([0]),),
+])
+def test_index_tensor_into_an_empty_dim_beside_a_false_mask_as_torch(index):
+    # a 0-d False mask makes the broadcast index empty: no bound error for the index tensor on
+    # the dim of size 0 (gradkit raised PyTorch's IndexError for it regardless)
+    terr, want = _outcome(torch, lambda m: m.ones(0, 4, 3)[index(m)])
+    gerr, got = _outcome(gk, lambda m: m.ones(0, 4, 3)[index(m)])
+    assert gerr is terr
+    if terr is None:
+        assert tuple(got.shape) == tuple(want.shape)

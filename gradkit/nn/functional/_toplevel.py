@@ -19,7 +19,9 @@ import math
 import numpy as np
 
 from ... import functions as _F
+from ..._int_range import check_int64
 from ..._tensor import Tensor, as_tensor_arg
+from ..._tensor.tensor import _int_value
 from ...functions._args import _check_fill_value, _tensor_operands, _tensors_only
 from ...functions._registry import declare
 
@@ -39,8 +41,9 @@ def _reduction(reduction, name: str, pos: int) -> str:
     ``apply_loss_reduction``); functional's strings are taken too."""
     if isinstance(reduction, str) and reduction in ("none", "mean", "sum"):
         return reduction
-    if isinstance(reduction, (int, np.integer)) and not isinstance(reduction, bool):
-        return _REDUCTIONS.get(int(reduction), "none")
+    value = _int_value(reduction)  # (a 0-d integer tensor too, as PyTorch's int arguments)
+    if value is not None:
+        return _REDUCTIONS.get(check_int64(value, name, "reduction"), "none")
     raise TypeError(f"{name}(): argument 'reduction' (position {pos}) must be int, not "
                     f"{type(reduction).__name__}")
 
