@@ -630,6 +630,8 @@ def searchsorted(sorted_sequence, input, *, out_int32=False, right=False, side=N
             raise RuntimeError("searchsorted(): side='left' and right=True contradict each other")
         right = side == "right"
     scalar = not isinstance(input, Tensor)
+    if scalar and isinstance(input, (np.integer, np.floating, np.bool_)):  # (a number too)
+        input = input.item()
     if scalar and not isinstance(input, (int, float)):
         raise TypeError(f"searchsorted(): input must be a Tensor or a number, got "
                         f"{type(input).__name__}")
@@ -690,7 +692,7 @@ def _binary_search(s, v, right):
 def bucketize(input, boundaries, *, out_int32=False, right=False):
     """The bucket of each value of ``input`` among the sorted 1-D ``boundaries``: ``i`` with
     ``boundaries[i-1] < x <= boundaries[i]`` (``<= x <`` with ``right=True``)."""
-    if not isinstance(input, (Tensor, int, float, np.number)):  # (the parser's, first)
+    if not isinstance(input, (Tensor, int, float, np.number, np.bool_)):  # (the parser's)
         raise TypeError(f"bucketize() received an invalid combination of arguments - got input "
                         f"of type {type(input).__name__}: it must be a Tensor or a number; "
                         f"convert it first, e.g. torch.tensor(values)")

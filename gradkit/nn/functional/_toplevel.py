@@ -685,6 +685,10 @@ def _cell_args(name, input, hx, w_ih, w_hh, b_ih=None, b_hh=None):
     # each product is of one dtype (the hidden one first, as PyTorch's cells compute it
     # first); floating products of two dtypes combine as PyTorch's (``_mixed_cell``); an
     # LSTM's cell state only enters elementwise products, which promote
+    for a, w in ((hs[0], w_hh), (x, w_ih)):  # (the hidden product first, as PyTorch's)
+        if a is not None and a.dtype == w.dtype and a.dtype.kind == "b":
+            raise NotImplementedError(f"{name}: \"addmm_impl_cpu_\" not implemented for 'Bool'; "
+                                      f"convert the tensors first, e.g. .float()")
     h = hs[0] if hs[0] is not None and _floating(hs[0]) and _floating(x) else x
     for what, t, ref, label in (("w_hh", w_hh, h, "hx"), ("b_hh", b_hh, h, "hx"),
                                 ("hx", hs[0], h, "input"), ("w_ih", w_ih, x, "input"),
