@@ -58,7 +58,9 @@ FLOAT_OP_NUMBERS = frozenset({("cdist", "p"), ("pdist", "p"), ("pairwise_distanc
 # the ``Scalar`` parameters taken complex (the op checks it against its tensors' dtypes); a
 # complex number for any other raises RuntimeError, PyTorch's type for a real tensor
 COMPLEX_SCALARS = frozenset({("add", "alpha"), ("sub", "alpha"), ("rsub", "alpha"),
-                             ("subtract", "alpha"), ("addcmul", "value"), ("addcdiv", "value")})
+                             ("subtract", "alpha"), ("addcmul", "value"), ("addcdiv", "value"),
+                             *((op, name) for op in ("addmm", "addmv", "addbmm", "baddbmm", "addr")
+                               for name in ("alpha", "beta"))})
 OPTIONAL_NUMBERS = frozenset({"posinf", "neginf", "eps", "correction"})
 # parameters that PyTorch's argument parser takes as an ``int`` (a Python or NumPy integer, a 0-d
 # integer Tensor; not a bool, a float, None) where the implementation's default is an int, or

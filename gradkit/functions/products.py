@@ -596,9 +596,15 @@ def _scaled_sum(name, x, prod, beta, alpha, zero_alpha_skips=False):
     ignored (no nan from it) when ``beta`` is 0; integer tensors refuse float factors."""
     if prod.dtype.kind != "f" and prod.dtype.kind != "c":
         for label, v in (("beta", beta), ("alpha", alpha)):
-            if isinstance(v, float) and not isinstance(v, bool):
+            if isinstance(v, (float, complex)) and not isinstance(v, bool):
                 raise RuntimeError(f"{name}(): for integral input tensors, argument {label} "
                                    f"must not be a floating point number, got {v}")
+    elif prod.dtype.kind != "c":  # (a complex factor scales complex tensors only)
+        for label, v in (("beta", beta), ("alpha", alpha)):
+            if isinstance(v, complex):
+                raise RuntimeError(f"{name}(): value cannot be converted to type float without "
+                                   f"overflow (got the complex {label}={v!r} for a real "
+                                   f"tensor); pass a real {label}, or complex tensors")
     try:
         np.broadcast_shapes(tuple(x.shape), tuple(prod.shape))
         bad = np.broadcast_shapes(tuple(x.shape), tuple(prod.shape)) != tuple(prod.shape)
