@@ -36,7 +36,7 @@ __all__ = [
     "_raw", "_rbinary", "_result_type_of", "_same_device", "_scalar_or_tensor", "_shape_arg",
     "_missing_arg", "_not_implemented", "_t", "_tensor_attr_arg", "_tensor_operands",
     "_tensors_only", "_unsized_dims", "_axes", "_reduce_args", "_type_name", "_wrap_dim",
-    "_check_int_exponent", "_check_lerp", "_repeated", "_int_list",
+    "_check_int_exponent", "_check_lerp", "_repeated", "_int_list", "tensor_input_for_out",
     "_wrap_int_scalar", "_xp", "builtins_abs", "builtins_any", "builtins_max", "builtins_min",
     "builtins_sum",
 ]
@@ -485,6 +485,14 @@ def _tensors_only(fn, *named, optional=()):
         if not isinstance(v, Tensor) and (v is not None or name not in optional):
             raise TypeError(f"{fn}(): argument '{name}' (position {pos}) must be Tensor, not "
                             f"{type(v).__name__}")
+
+
+def tensor_input_for_out(fn):
+    """An ``out=`` check (``declare(out=("cast", ...))``): PyTorch's TypeError for a number as
+    ``input``: its number-first overload (``remainder(3, t)``) has no ``out=``."""
+    def before(out, args):
+        _tensors_only(fn, (1, "input", args["input"]))
+    return before
 
 
 def _wrap_int_scalar(b, dt):

@@ -54,6 +54,7 @@ from ._args import (
     _type_name,
     _where_devices,
     _xp,
+    tensor_input_for_out,
 )
 from ._registry import _check_cast, _not_tensor, declare, out_tuple, tensor_method, write_inplace
 from .complex import _no_order, _parts
@@ -820,7 +821,7 @@ def fmod(input, other):
     return _modulo(E.FMOD, input, other, "fmod")
 
 
-@declare(inplace=True, out=True)
+@declare(inplace=True, out=("cast", tensor_input_for_out("remainder")))
 def remainder(input, other):
     """The remainder of ``input / other`` with the sign of ``other`` (Python's ``%``):
     ``input - floor(input / other) * other``; ``other`` may be a number."""

@@ -169,7 +169,7 @@ def logit(input, eps=None):
     return log(x) - log1p(-x)
 
 
-@declare(function=False, method=False, aliases=("special:xlog1py",))
+@declare(function=False, method=False, out=True, aliases=("special:xlog1py",))
 def xlog1py(input, other):
     """``input * log1p(other)``, and 0 where ``input == 0`` (unless ``other`` is nan)."""
     a, b = _float_pair(input, other, "xlog1py", scalars=True)
