@@ -760,8 +760,13 @@ def baddbmm(input, batch1, batch2, *, beta=1, alpha=1):
     if _AUTOCAST[0]:
         x, a, b = _ac_lower(x, a, b)
     _batch_dims("baddbmm", a, b)
+    # an empty product: PyTorch's kernel leaves batch2's dtype unchecked and gives the result
+    # in it (bmm's own quirk), input cast to it
+    quirk = x.dtype == a.dtype != b.dtype and 0 in (*a.shape, b.shape[2])
     _check_mats("baddbmm", (("batch1", a, 3), ("batch2", b, 3)),
-                (("input", x), ("batch1", a), ("batch2", b)))
+                (("input", x), ("batch1", a)) + (() if quirk else (("batch2", b),)))
+    if quirk:
+        x = x.to(b.dtype)
     (x, a, b), low = _widen_half(x, a, b)
     out = _scaled_sum("baddbmm", x, bmm(a, b), beta, alpha)
     return out if low is None else out.to(low)
