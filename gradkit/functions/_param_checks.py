@@ -122,10 +122,19 @@ def _parser_first(call, error):
     any check of ``out``. (On the error path only: the call is made just to find that.)"""
     if isinstance(error, TypeError):  # (the out= check's own parser error)
         raise error
+    import warnings
+
+    from .._warnings import _WARNED
+
+    once = set(_WARNED)  # (the probe warns nothing, and uses up no warn-once)
     try:
-        call()
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            call()
     except TypeError as e:
         raise e from None
     except Exception:  # noqa: BLE001 - the out= check's error stands
         pass
+    finally:
+        _WARNED.intersection_update(once)
     raise error

@@ -427,3 +427,25 @@ def test_int_arguments_read_as_torchs_parser(call):
             call(gk)
         return
     np.testing.assert_array_equal(call(gk).numpy(), want.numpy())
+
+
+def test_out_face_type_probe_warns_nothing_and_keeps_warn_once():
+    # finding a TypeError before out='s error runs the op without out: that run warned
+    # (searchsorted's non-contiguous warning, once per process) where PyTorch does not
+    import warnings
+
+    from gradkit._warnings import _WARNED
+
+    torch = pytest.importorskip("torch")
+    _WARNED.clear()
+    for m in (torch, gk):
+        x = m.ones(6, 4, dtype=m.float64)[::2]
+        with warnings.catch_warnings(record=True) as seen:
+            warnings.simplefilter("always")
+            with pytest.raises(RuntimeError):
+                m.bucketize(x, m.ones(0, dtype=m.float64), out=m.empty(0))
+        assert not [w for w in seen if "non-contiguous" in str(w.message)]
+    with warnings.catch_warnings(record=True) as seen:
+        warnings.simplefilter("always")
+        gk.bucketize(gk.ones(6, 4, dtype=gk.float64)[::2], gk.ones(0, dtype=gk.float64))
+    assert [w for w in seen if "non-contiguous" in str(w.message)]
