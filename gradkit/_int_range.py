@@ -30,20 +30,21 @@ def check_int_scalar(value, fn=None, name=None):
     return value
 
 
-def int64_overflow(value, fn=None, name=None):
+def int64_overflow(value, fn=None, name=None, exc=ValueError):
     """Raise PyTorch's ValueError for the Python int ``value`` given where it reads an ``int``
-    (an int64: a dim, a count, an order) beyond int64."""
+    (an int64: a dim, a count, an order) beyond int64 (``exc``: TypeError for an element of an
+    int list, a size)."""
     where = f"{fn}(): " if fn else ""
     what = f"argument '{name}' " if name else "the int "
-    raise ValueError(f"{where}{what}{value} does not fit an int64 (Overflow when unpacking long "
-                     f"long); pass an int in [-2**63, 2**63)")
+    raise exc(f"{where}{what}{value} does not fit an int64 (Overflow when unpacking long "
+              f"long); pass an int in [-2**63, 2**63)")
 
 
-def check_int64(value, fn=None, name=None):
-    """``value`` itself, or PyTorch's ValueError where it is a Python int beyond int64 (its
-    argument parser reads an ``int`` parameter as a C long long)."""
+def check_int64(value, fn=None, name=None, exc=ValueError):
+    """``value`` itself, or PyTorch's ValueError (``exc``) where it is a Python int beyond int64
+    (its argument parser reads an ``int`` parameter as a C long long)."""
     if isinstance(value, int) and not INT_START <= value < INT64_END:
-        int64_overflow(value, fn, name)
+        int64_overflow(value, fn, name, exc)
     return value
 
 

@@ -140,3 +140,18 @@ def test_huge_int_parameter_messages_name_op_and_argument():
         gk.nn.functional.elu(gk.ones(2), alpha=10 ** 20)
     with pytest.raises(ValueError, match=r"mvlgamma\(\): argument 'p' .*int64"):
         gk.mvlgamma(gk.ones(2), p=10 ** 20)  # (no hang: refused before the loop over p)
+
+
+@pytest.mark.parametrize("call", [
+    lambda m: m.zeros(2 ** 63), lambda m: m.zeros((2, -2 ** 63 - 1)),
+    lambda m: m.ones(2).view(2 ** 63), lambda m: m.ones(2).reshape(2 ** 63),
+    lambda m: m.ones(2).repeat(2 ** 63), lambda m: m.ones(3).expand(2 ** 63),
+    lambda m: m.randint(0, 5, (2 ** 63,)),
+])
+def test_size_beyond_int64_is_torchs_type_error(call):
+    # PyTorch fails to unpack an int list element beyond int64 (TypeError); gradkit raised a
+    # RuntimeError (no memory holds it) or NumPy's OverflowError
+    with pytest.raises(TypeError):
+        call(torch)
+    with pytest.raises(TypeError, match="int64"):
+        call(gk)
