@@ -4,10 +4,12 @@ before the op looks at anything else, where NumPy would take the int as an objec
 
 from __future__ import annotations
 
-__all__ = ["INT_END", "INT_START", "int_overflow", "check_int_scalar"]
+__all__ = ["INT_END", "INT64_END", "INT_START", "int_overflow", "check_int_scalar",
+           "int64_overflow", "check_int64", "float_param"]
 
 INT_START = -2 ** 63
 INT_END = 2 ** 64
+INT64_END = 2 ** 63
 
 
 def int_overflow(value, fn=None, name=None):
@@ -25,4 +27,31 @@ def check_int_scalar(value, fn=None, name=None):
     PyTorch's number conversion refuses."""
     if isinstance(value, int) and not INT_START <= value < INT_END and value.__class__ is not bool:
         int_overflow(value, fn, name)
+    return value
+
+
+def int64_overflow(value, fn=None, name=None, exc=ValueError):
+    """Raise PyTorch's ValueError for the Python int ``value`` given where it reads an ``int``
+    (an int64: a dim, a count, an order) beyond int64 (``exc``: TypeError for an element of an
+    int list, a size)."""
+    where = f"{fn}(): " if fn else ""
+    what = f"argument '{name}' " if name else "the int "
+    raise exc(f"{where}{what}{value} does not fit an int64 (Overflow when unpacking long "
+              f"long); pass an int in [-2**63, 2**63)")
+
+
+def check_int64(value, fn=None, name=None, exc=ValueError):
+    """``value`` itself, or PyTorch's ValueError (``exc``) where it is a Python int beyond int64
+    (its argument parser reads an ``int`` parameter as a C long long)."""
+    if isinstance(value, int) and not INT_START <= value < INT64_END:
+        int64_overflow(value, fn, name, exc)
+    return value
+
+
+def float_param(value):
+    """``value``, or it as a float where it is a Python int beyond PyTorch's Scalar range: the
+    value of a parameter PyTorch declares ``float`` (a C double), which takes any int, passed on
+    to gradkit's arithmetic (which would refuse the int as a Scalar)."""
+    if value.__class__ is int and not INT_START <= value < INT_END:
+        return float(value)
     return value

@@ -16,6 +16,7 @@ from . import random as _random
 from ._backend import to_host
 from ._complex import is_host as _is_host
 from ._complex import plain as _plain
+from ._int_range import check_int_scalar
 from ._meta import meta_array
 from ._nested_data import (
     _COPY_CONSTRUCT,
@@ -325,6 +326,9 @@ def arange(start, end=None, step=_STEP_1, *, dtype=None, device=None,
                 v.__class__ not in (int, float):
             _check_scalar("arange", name if end is not None else "end", v)
     start, end, step = (v.item() if isinstance(v, Tensor) else v for v in (start, end, step))
+    for name, v in (("start", start), ("end", end), ("step", step)):
+        if v is not _STEP_1:  # (PyTorch's Scalar bounds: its OverflowError first)
+            check_int_scalar(v, "arange", name if end is not None else "end")
     if end is None:
         if step is not _STEP_1:  # (PyTorch has no arange(end, step=) form)
             raise TypeError(f"arange() received an invalid combination of arguments - got (end, "
@@ -343,6 +347,11 @@ def arange(start, end=None, step=_STEP_1, *, dtype=None, device=None,
                            f"of end - start")
     if dtype is None:
         dtype = _infer_dtype([start, end, step])
+    if np.dtype(_dtype.to_dtype(dtype)).kind in "iu" and not all(
+            -2 ** 63 <= v < 2 ** 63 for v in (start, end, step) if v.__class__ is int):
+        raise RuntimeError(f"arange: value cannot be converted to type int64_t without overflow "
+                           f"(start={start}, end={end}, step={step}); an integer range's bounds "
+                           f"and step must fit int64")
     n = max(int(math.ceil((end - start) / step)), 0)
     if n > _options.MAX_ELEMENTS:
         _options.element_count("arange", (n,))
@@ -357,6 +366,8 @@ def _space_args(name, start, end, steps):
                             f"not {type(v).__name__}")
     _range_values.check_0d_bounds(name, start, end)
     start, end = (v.item() if isinstance(v, Tensor) else v for v in (start, end))
+    check_int_scalar(start, name, "start")  # (PyTorch's Scalar bounds: its OverflowError)
+    check_int_scalar(end, name, "end")
     if steps.__class__ is not int:
         if _int_value(steps) is None:
             raise TypeError(f"{name}(): argument 'steps' must be int, not "

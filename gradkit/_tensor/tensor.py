@@ -20,7 +20,7 @@ import numpy as np
 
 from .. import _dtype
 from .._complex import CArray as _CArray
-from .._int_range import INT_END, INT_START, check_int_scalar
+from .._int_range import INT64_END, INT_END, INT_START, check_int64, check_int_scalar
 from .._meta import MetaArray as _MetaArray
 from .._meta import geometry as _meta_geometry
 from .._storage import storage_root as _storage_root
@@ -160,17 +160,16 @@ def _wrap_dim(d, ndim):
         d = v  # a 0-d integer tensor, as PyTorch's int arguments take it
     n = max(ndim, 1)
     if d < -n or d >= n:
+        check_int64(int(d), None, "dim")  # (beyond int64: PyTorch's ValueError, read first)
         raise IndexError(
             f"Dimension out of range (expected to be in range of [{-n}, {n - 1}], but got {d})"
         )
     return int(d) % n if ndim else 0
 
 
-
 def _shape_arg(shape, fn=None):
-    """A size/shape/dims argument given spread (``x.view(2, 3)``) or as one sequence
-    (``x.view((2, 3))``), as a tuple; its elements must be ints as PyTorch's int lists take
-    them (an int, a NumPy integer, an integer tensor of one element; not a bool or a float)."""
+    """A size/shape/dims argument, spread (``x.view(2, 3)``) or one sequence, as a tuple of ints
+    as PyTorch's int lists take them (an int, a NumPy integer, a one-element integer tensor)."""
     if len(shape) == 1 and isinstance(shape[0], (tuple, list)):
         shape = shape[0]
     elif len(shape) == 1 and isinstance(shape[0], Tensor):
@@ -179,8 +178,8 @@ def _shape_arg(shape, fn=None):
             return (int(s._data.reshape(-1)[0]),)
         raise TypeError(f"{fn or 'size'}(): argument must be tuple of ints, not Tensor; pass "
                         f"ints, e.g. tuple(t.tolist())")
-    for s in shape:
-        if s.__class__ is not int:
+    for s in shape:  # (an int beyond int64 too: PyTorch's TypeError, from _int_tuple)
+        if s.__class__ is not int or not INT_START <= s < INT64_END:
             return _int_tuple(shape, fn)
     return tuple(shape)
 
@@ -190,14 +189,15 @@ def _int_tuple(values, fn):
     for i, s in enumerate(values):
         if s.__class__ is not bool and isinstance(s, (int, np.integer, Tensor)):
             try:
-                out.append(operator.index(s))
-                continue
+                v = operator.index(s)
             except TypeError:
-                pass
-        what = f"{fn}(): argument" if fn else "argument"
-        raise TypeError(f"{what} must be tuple of ints, but found element of type "
-                        f"{type(s).__name__} at pos {i} (got {_short(values)}); pass ints, e.g. "
-                        f"(2, 3)")
+                v = None
+            if v is not None:  # (beyond int64: PyTorch's TypeError for the list)
+                out.append(check_int64(v, fn, f"size (element {i})", TypeError))
+                continue
+        raise TypeError(f"{fn + '(): argument' if fn else 'argument'} must be tuple of ints, "
+                        f"but found element of type {type(s).__name__} at pos {i} (got "
+                        f"{_short(values)}); pass ints, e.g. (2, 3)")
     return tuple(out)
 
 

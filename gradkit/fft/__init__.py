@@ -115,7 +115,8 @@ def _dims_sizes(x, s, dim, name):
     if s is None:
         sizes = tuple(x.shape[d] for d in dims)
     else:
-        sizes = tuple(x.shape[d] if n == -1 else _size(n) for d, n in zip(dims, s))
+        sizes = tuple(x.shape[d] if n == -1 and n.__class__ is not _OneDimN else _size(n)
+                      for d, n in zip(dims, s))
     for n in sizes:
         if n < 1:
             raise RuntimeError(f"Invalid number of data points ({n}) specified")
@@ -150,9 +151,22 @@ def _c2c(name, input, s, dim, norm, inverse, out):
     return _out(apply1(F.FFTN, x, (dims, sizes, _norm(norm), inverse)), out)
 
 
+class _OneDimN(int):
+    """A 1-D transform's ``n`` (-1 is refused as any n < 1, not "the input's size" as in an
+    n-d ``s``), checked with the sizes: after the dim and the dtype, as PyTorch."""
+
+    __slots__ = ()
+
+
 def _n(n):
-    """A 1-D transform's ``n`` as the ``s`` of the n-d code (-1 is not "default" here)."""
-    return None if n is None else (_size(n),)
+    """A 1-D transform's ``n`` as the ``s`` of the n-d code (an int: PyTorch's TypeError for a
+    float or a bool)."""
+    if isinstance(n, Tensor) and n.ndim == 0 and n.dtype.kind in "iu":  # (an int to PyTorch)
+        n = int(n.item())
+    if n is not None and (not isinstance(n, numbers.Integral) or isinstance(n, bool)):
+        raise TypeError(f"fft: argument 'n' must be int, not {type(n).__name__}; pass the "
+                        f"number of points as an int")
+    return None if n is None else (_OneDimN(n),)
 
 
 def fft(input, n=None, dim=-1, norm=None, *, out=None):

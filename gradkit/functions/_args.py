@@ -10,7 +10,7 @@ import numpy as np
 from .. import _dtype
 from .._backend import namespace_of
 from .._complex import is_host as _host
-from .._int_range import check_int_scalar
+from .._int_range import check_int_scalar, int64_overflow
 from .._tensor import torch_function as _tf
 from .._tensor.record import apply1, apply2, apply_scalar, check_broadcast
 from .._tensor.tensor import (
@@ -37,7 +37,7 @@ __all__ = [
     "_raw", "_rbinary", "_result_type_of", "_same_device", "_scalar_or_tensor", "_shape_arg",
     "_missing_arg", "_not_implemented", "_t", "_tensor_attr_arg", "_tensor_operands",
     "_tensors_only", "_unsized_dims", "_axes", "_reduce_args", "_type_name", "_wrap_dim",
-    "_check_int_exponent", "_check_lerp", "_repeated", "_int_list",
+    "_check_int_exponent", "_check_lerp", "_repeated", "_int_list", "tensor_input_for_out",
     "_wrap_int_scalar", "_xp", "builtins_abs", "builtins_any", "builtins_max", "builtins_min",
     "builtins_sum",
 ]
@@ -260,6 +260,8 @@ def _int_arg(value, fn, name, one_element=False):
     integer tensor too; any one-element integer tensor with ``one_element``, PyTorch's
     ``SymInt``); PyTorch's TypeError otherwise."""
     v = value if value.__class__ is int else _int_value(value, one_element)
+    if v is not None and not -9223372036854775808 <= v < 9223372036854775808:
+        int64_overflow(v, fn, name)  # (PyTorch reads an int as a C long long)
     if v is None:
         hint = ("; an integer tensor is taken only with one element" if isinstance(value, Tensor)
                 and value._data.dtype.kind in "iu" and one_element else
@@ -521,6 +523,14 @@ def _tensors_only(fn, *named, optional=()):
         if not isinstance(v, Tensor) and (v is not None or name not in optional):
             raise TypeError(f"{fn}(): argument '{name}' (position {pos}) must be Tensor, not "
                             f"{type(v).__name__}")
+
+
+def tensor_input_for_out(fn):
+    """An ``out=`` check (``declare(out=("cast", ...))``): PyTorch's TypeError for a number as
+    ``input``: its number-first overload (``remainder(3, t)``) has no ``out=``."""
+    def before(out, args):
+        _tensors_only(fn, (1, "input", args["input"]))
+    return before
 
 
 def _wrap_int_scalar(b, dt):

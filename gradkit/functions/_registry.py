@@ -36,17 +36,35 @@ import warnings
 import numpy as np
 
 from .. import return_types
-from .._int_range import check_int_scalar
 from .._options import allocation_error
 from .._tensor import torch_function as _tf
 from .._tensor.record import inplace as _record_inplace
 from .._tensor.record import write_error
-from .._tensor.tensor import Tensor, _int_value
+from .._tensor.tensor import Tensor
 from ..autograd import grad_mode
 from ._args import NO_DIM, _dim_in, _t, _type_name
 from ._grad_names import GRAD_NAMES
 from ._grad_names import face as named_face
 from ._inplace import _can_cast, _check_cast, _dtype_name, inplace_input, write_inplace
+from ._param_checks import (  # noqa: F401 - the tables' home; imported from here too
+    COMPLEX_SCALARS,
+    FLAGS,
+    FLOAT_NUMBERS,
+    FLOAT_OP_NUMBERS,
+    INTS,
+    NUMBERS,
+    OPTIONAL_FLAGS,
+    OPTIONAL_INTS,
+    OPTIONAL_NUMBERS,
+    STRINGS,
+    SYMINTS,
+    TRUTH_FLAGS,
+    _parser_first,
+    flag_error,
+    int_error,
+    number_error,
+    str_error,
+)
 from ._unbound import UnboundFace
 
 __all__ = ["Declaration", "REGISTRY", "TENSOR_METHODS", "declare", "install", "out_bool_or_byte",
@@ -550,104 +568,6 @@ def _impl_call(impl, call):
     return twin, ", ".join(c.split("=", 1)[0] for c in call)
 
 
-# parameters that PyTorch's argument parser takes as a ``bool`` only (``keepdim=1``,
-# ``sorted=None``, ``descending=np.True_`` raise TypeError there): the generated faces check them
-FLAGS = frozenset({
-    "keepdim", "largest", "sorted", "descending", "stable", "return_inverse", "return_counts",
-    "as_tuple", "upper", "unitriangular", "transpose", "some", "right", "out_int32", "unbiased",
-    "training", "train", "left", "compute_uv", "full_matrices", "log_target", "hermitian",
-    "check_errors", "get_infos", "pivot", "scale_grad_by_freq", "sparse_grad", "assume_unique",
-    "invert", "exclusive", "reverse", "increasing", "equal_nan", "zero_infinity", "swap",
-    "count_include_pad", "ceil_mode", "full", "log_input", "center", "normalized",
-    "accumulate", "with_replacement", "wrap", "non_blocking", "include_self", "batch_first",
-    "density", "sparse",
-})
-
-
-# flags PyTorch declares ``bool?``: None is taken too
-OPTIONAL_FLAGS = frozenset({"stable"})
-# flags of PyTorch's Python-level functions, read by truth value (any object): (op, parameter)
-TRUTH_FLAGS = frozenset({("lu", "get_infos")})
-
-
-def flag_error(op, name, value):
-    """PyTorch's TypeError for a non-bool where a flag goes."""
-    raise TypeError(f"{op}(): argument '{name}' must be bool, not {type(value).__name__}; pass "
-                    f"True or False")
-
-
-# parameters that PyTorch's argument parser takes as a number (``Scalar``/``float``: a Python or
-# NumPy number, or a 0-d Tensor) where the implementation's default is a number, or None for
-# the optional ones (``nan_to_num``'s ``posinf``): ``alpha=tensor([1])``, ``rtol=[...]``,
-# ``eps=('a', 1)`` raise TypeError there. The generated faces check them
-NUMBERS = frozenset({
-    "alpha", "beta", "rtol", "atol", "nan", "posinf", "neginf", "eps", "lambd", "margin",
-    "value", "p", "lower", "upper", "rcond", "min", "max", "correction",
-})
-# of those, the ones PyTorch declares optional (``float?``): None is taken too where the
-# default is None (clamp's ``min``/``max`` take a Tensor as well, so a None default of another
-# name is no number check)
-# of those, the ones PyTorch declares ``float`` (the others are ``Scalar``: an int beyond
-# int64/uint64 raises OverflowError there, where a float parameter takes it as a float)
-FLOAT_NUMBERS = frozenset({"rtol", "atol", "nan", "posinf", "neginf", "eps", "margin", "rcond"})
-# the ``Scalar`` parameters taken complex (the op checks it against its tensors' dtypes); a
-# complex number for any other raises RuntimeError, PyTorch's type for a real tensor
-COMPLEX_SCALARS = frozenset({("add", "alpha"), ("sub", "alpha"), ("rsub", "alpha"),
-                             ("subtract", "alpha"), ("addcmul", "value"), ("addcdiv", "value")})
-OPTIONAL_NUMBERS = frozenset({"posinf", "neginf", "eps", "correction"})
-# parameters that PyTorch's argument parser takes as an ``int`` (a Python or NumPy integer, a 0-d
-# integer Tensor; not a bool, a float, None) where the implementation's default is an int, or
-# None for the optional ones (embedding's ``padding_idx``)
-INTS = frozenset({
-    "dim", "diagonal", "offset", "dim1", "dim2", "start_dim", "end_dim", "k", "r",
-    "minlength", "bins", "n", "padding_idx", "edge_order", "blank", "decimals",
-})
-OPTIONAL_INTS = frozenset({"padding_idx"})
-# of those, the ones PyTorch declares ``SymInt`` (op, parameter): an integer tensor of any shape
-# holding one element is taken too (it reads ``__index__``)
-SYMINTS = frozenset({("tril", "diagonal"), ("triu", "diagonal"), ("kthvalue", "k"),
-                     ("bincount", "minlength")})
-# parameters that PyTorch's argument parser takes as a ``str`` (None too where the default is
-# None): ``interpolation=device``, ``reduce=<generator>`` raise TypeError there
-# (cdist's compute_mode is no such parameter: PyTorch's Python code raises ValueError for it)
-STRINGS = frozenset({"interpolation", "reduce", "indexing", "pad_mode", "side"})
-
-
-def number_error(op, name, value, optional=False):
-    """PyTorch's TypeError for a non-number where a number goes; returns where ``value`` is a
-    number after all (a NumPy number, a 0-d Tensor, a bool, None where ``optional``)."""
-    if isinstance(value, (int, float, np.number, np.bool_)) or (value is None and optional) \
-            or (isinstance(value, Tensor) and value.ndim == 0):
-        if name not in FLOAT_NUMBERS:
-            check_int_scalar(value, op, name)
-        return
-    if isinstance(value, complex) and name not in FLOAT_NUMBERS:
-        if (op, name) in COMPLEX_SCALARS:
-            return  # (the op refuses it for real tensors with PyTorch's error)
-        raise RuntimeError(f"{op}(): value cannot be converted to a real number without "
-                           f"overflow (got the complex {name}={value!r}); pass a real {name} "
-                           f"(gradkit takes a complex {name} in no op of this kind yet)")
-    raise TypeError(f"{op}(): argument '{name}' must be a number (float or int), not "
-                    f"{type(value).__name__}; pass e.g. {name}=1.0")
-
-
-def int_error(op, name, value, optional=False):
-    """PyTorch's TypeError for a non-int where an int goes; returns where ``value`` is an int
-    after all (a NumPy integer, a 0-d integer Tensor, one of any shape holding one element for
-    a ``SYMINTS`` parameter, None where ``optional``)."""
-    if (value is None and optional) or _int_value(value, (op, name) in SYMINTS) is not None:
-        return
-    raise TypeError(f"{op}(): argument '{name}' must be int, not {type(value).__name__}; "
-                    f"pass e.g. {name}=0")
-
-
-def str_error(op, name, value, optional=False):
-    """PyTorch's TypeError for a non-str where a str goes (None too where ``optional``)."""
-    if isinstance(value, str) or (value is None and optional):
-        return
-    raise TypeError(f"{op}(): argument '{name}' must be str, not {type(value).__name__}")
-
-
 def _number_checks(decl, params, defaults):
     """The face's checks of its number (``NUMBERS``), int (``INTS``) and str (``STRINGS``)
     parameters; the expected class passes on one test, off the path of anything else."""
@@ -669,7 +589,9 @@ def _number_checks(decl, params, defaults):
         elif isinstance(value, bool) or not isinstance(value, (int, float)):
             continue
         if pname in INTS and (value is None or isinstance(value, int)):
-            pre += (f"if {pname}.__class__ is not int and {pname} is not {default}: "
+            # (an int beyond int64 too: PyTorch's ValueError)
+            pre += (f"if ({pname}.__class__ is not int or not -9223372036854775808 <= {pname} < "
+                    f"9223372036854775808) and {pname} is not {default}: "
                     f"_int_error({decl.name!r}, {pname!r}, {pname}, {value is None})\n    ")
         elif pname in NUMBERS:
             pre += (f"if {pname}.__class__ is not float and {pname} is not {default}: "
@@ -801,7 +723,10 @@ def _out_face(decl, name):
     first = params[0].split("=")[0] if params else ""
     check = f"_t({first}); " if first == "input" else ""
     chosen = "_rule.choose(locals())" if isinstance(rule, out_rule_of_call) else "_rule"
-    pre = (f"if out is not None:\n        {check}_r = _before(out, locals())\n        "
+    impl, args = _impl_call(decl.impl, call)
+    pre = (f"if out is not None:\n        {check}\n        try:\n            "
+           f"_r = _before(out, locals())\n        except Exception as _e:\n            "
+           f"_parser_first(lambda: _impl({args}), _e)\n        "
            f"if _r is not None: return _write_out(out, _r, {name!r}, {chosen})\n    "
            if before is not None else "")
     if rule == "dtype":  # computed in out's dtype, as PyTorch's sum/prod/cumsum do
@@ -818,12 +743,11 @@ def _out_face(decl, name):
                     "_Tensor) and not input.dtype.is_floating_point and not "
                     "input.dtype.is_complex: dtype = out.dtype\n    ")
         rule = "cast"
-    impl, args = _impl_call(decl.impl, call)
     body = (f"{numpy_pre}{pre}r = _impl({args})\n    "
             f"return r if out is None else _write_out(out, r, {name!r}, {chosen})")
     ns = dict(defaults, _impl=impl, _write_out=write_out, _rule=rule, _before=before,
-              _Tensor=Tensor, _t=_t, _unset=_UNSET, _flag_error=flag_error,
-              _number_error=number_error, _int_error=int_error,
+              _parser_first=_parser_first, _Tensor=Tensor, _t=_t, _unset=_UNSET,
+              _flag_error=flag_error, _number_error=number_error, _int_error=int_error,
               _str_error=str_error)
     return _dispatching(name, params, body, ns, decl.impl)
 

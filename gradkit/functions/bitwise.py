@@ -21,6 +21,7 @@ from ._args import (
     _t,
     _tensors_only,
     _wrap_int_scalar,
+    tensor_input_for_out,
 )
 from ._registry import declare, tensor_method, write_inplace
 
@@ -79,13 +80,7 @@ def _result(ref, arr, rt, a=None, b=None):
                 else arr.astype(rt, copy=False))
 
 
-def _tensor_input(out, args):
-    """bitwise_and's ``out=`` form takes a Tensor input only (PyTorch's number-input overload
-    has no ``out=``)."""
-    _tensors_only("bitwise_and", (1, "input", args["input"]))
-
-
-@declare(inplace=True, out=("cast", _tensor_input), differentiable=False)
+@declare(inplace=True, out=("cast", tensor_input_for_out("bitwise_and")), differentiable=False)
 def bitwise_and(input, other):
     if not isinstance(input, Tensor) and not (  # (a number beside a Tensor: PyTorch's
             isinstance(other, Tensor) and isinstance(input, (int, float, np.number))):  # Scalar
@@ -98,13 +93,13 @@ def _bitwise_and(input, other):
     return _result(ref, a & b, rt, a, b)
 
 
-@declare(inplace=True, out=True, differentiable=False)
+@declare(inplace=True, out=("cast", tensor_input_for_out("bitwise_or")), differentiable=False)
 def bitwise_or(input, other):
     ref, a, b, rt = _integral(input, other, "bitwise_or", "bitwise_or")
     return _result(ref, a | b, rt, a, b)
 
 
-@declare(inplace=True, out=True, differentiable=False)
+@declare(inplace=True, out=("cast", tensor_input_for_out("bitwise_xor")), differentiable=False)
 def bitwise_xor(input, other):
     ref, a, b, rt = _integral(input, other, "bitwise_xor", "bitwise_xor")
     return _result(ref, a ^ b, rt, a, b)
@@ -138,13 +133,15 @@ def _shift(input, other, name, kernel, left):
     return _result(ref, r, rt, a, b)
 
 
-@declare(inplace=True, out=True, differentiable=False)
+@declare(inplace=True, out=("cast", tensor_input_for_out("bitwise_left_shift")),
+         differentiable=False)
 def bitwise_left_shift(input, other):
     """``input << other`` (integers; bits shifted past the width are lost)."""
     return _shift(input, other, "bitwise_left_shift", "lshift", True)
 
 
-@declare(inplace=True, out=True, differentiable=False)
+@declare(inplace=True, out=("cast", tensor_input_for_out("bitwise_right_shift")),
+         differentiable=False)
 def bitwise_right_shift(input, other):
     """``input >> other``: arithmetic for signed integers."""
     return _shift(input, other, "bitwise_right_shift", "rshift", False)

@@ -55,8 +55,17 @@ from ._args import (
     _type_name,
     _where_devices,
     _xp,
+    tensor_input_for_out,
 )
-from ._registry import _check_cast, declare, inplace_input, out_tuple, tensor_method, write_inplace
+from ._registry import (
+    _check_cast,
+    _not_tensor,
+    declare,
+    inplace_input,
+    out_tuple,
+    tensor_method,
+    write_inplace,
+)
 from .complex import _no_order, _parts
 
 _ndarray = np.ndarray
@@ -318,11 +327,25 @@ sigmoid = _float_unary(E.SIGMOID, "sigmoid",
 declare(sigmoid, inplace=E.SIGMOID, out=True, aliases=("special:expit",))
 
 
-@declare(inplace=E.RELU)
+def _no_bool_relu(x, name):
+    if x._data.dtype.kind == "b":
+        raise RuntimeError(f"{name}(): Boolean inputs not supported for relu; convert first, "
+                           f"e.g. x.int()")
+
+
+def _relu_(self):
+    """``relu`` written into ``self`` through the primitive (a bool tensor refused first, as
+    PyTorch: the primitive alone would write it unchanged)."""
+    if not isinstance(self, Tensor):
+        _not_tensor("relu_", self)
+    _no_bool_relu(self, "relu_")
+    return inplace(self, E.RELU, None, (), "relu_")
+
+
+@declare(inplace=_relu_)
 def relu(input):
     x = _t(input)
-    if x._data.dtype.kind == "b":
-        raise RuntimeError("Boolean inputs not supported for relu; convert first, e.g. x.int()")
+    _no_bool_relu(x, "relu")
     return apply1(E.RELU, x)
 
 
@@ -814,7 +837,7 @@ def fmod(input, other):
     return _modulo(E.FMOD, input, other, "fmod")
 
 
-@declare(inplace=True, out=True)
+@declare(inplace=True, out=("cast", tensor_input_for_out("remainder")))
 def remainder(input, other):
     """The remainder of ``input / other`` with the sign of ``other`` (Python's ``%``):
     ``input - floor(input / other) * other``; ``other`` may be a number."""

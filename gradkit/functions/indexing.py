@@ -47,6 +47,7 @@ from ._args import (
 )
 from ._registry import declare, out_input_dtype, tensor_method
 from ._scalar_values import _check_fits, _scalar_value
+from ._scatter_values import _place, _src_used, _zeros_of
 from .elementwise import where
 from .shape import cat
 
@@ -86,7 +87,7 @@ def gather(input, dim, index):
         )
     xp = np if type(x._data) is np.ndarray else _xp(x)
     full = S.gather_index(xp, idx, d)
-    if builtins_any(idx.shape[k] > x.shape[k] for k in range(x.ndim) if k != d):
+    if idx.size and builtins_any(idx.shape[k] > x.shape[k] for k in range(x.ndim) if k != d):
         raise RuntimeError(
             f"gather(): index {tuple(idx.shape)} is larger than input {tuple(x.shape)} outside "
             f"dimension {d}"
@@ -266,25 +267,6 @@ def _scatter_index(x, dim, index, src, fn):
     return d, idx, np.ravel_multi_index(full, xshape).reshape(-1)
 
 
-def _src_used(src, idx):
-    """The part of ``src`` a scatter reads (the leading ``index.shape`` block), flattened."""
-    if src.ndim == 0:
-        return src.reshape(1)
-    if tuple(src.shape) != tuple(idx.shape):
-        src = src[tuple(slice(0, k) for k in idx.shape)]
-    return src.reshape(-1)
-
-
-def _place(x_flat, targets, values):
-    """``x_flat`` with ``values`` written at the unique positions ``targets`` (differentiable
-    in both)."""
-    n = x_flat.shape[0]
-    mask = np.zeros(n, dtype=bool)
-    mask[targets] = True
-    placed = apply1(S.INDEX_ADD, values, ((n,), (_const_like(x_flat, targets),)))
-    return apply(E.WHERE, (placed, x_flat), (_const_like(x_flat, mask),))
-
-
 # scatter's reduce left out (plain writes), told apart from a None passed, which PyTorch refuses
 _NO_REDUCE = type("_NoReduce", (), {"__slots__": (), "__repr__": lambda self: "no reduction"})()
 
@@ -436,10 +418,6 @@ def scatter_reduce(input, dim, index, src, reduce, *, include_self=True):
     return _place(flat, np.concatenate(placed), red.to(x.dtype)).reshape(shape)
 
 
-def _zeros_of(x, n):
-    return wrap(_const_like(x, np.zeros(n, dtype=x.dtype)))
-
-
 @declare(out="same")
 def take_along_dim(input, indices, dim=None):
     _tensors_only("take_along_dim", (2, "indices", indices))
@@ -495,9 +473,14 @@ def index_add(input, dim, index, source, *, alpha=1):
                            f"source first, e.g. source.to(input.dtype)")
     from .scattering import _vector_index  # (scattering builds on this file)
 
-    d, _ = _vector_index(x, dim, index, "index_add", _t(source, "source"))
-    idx = _index_array(index, "index_add", x)
-    src = _t(source, "source") * alpha if alpha != 1 else _t(source, "source")
+    src = _t(source, "source")
+    _vector_index(x, dim, index, "index_add", src, bounds=False)  # (the shapes first)
+    if x.ndim > 1 and x.numel() == 0:  # (PyTorch's kernel returns here: no index is read)
+        return x.clone()
+    # out of bounds: PyTorch's RuntimeError on its index_put path, its IndexError otherwise
+    put = x.ndim > 1 and alpha == 1 and index._data.dtype == np.int64
+    d, idx = _vector_index(x, dim, index, "index_add", error=RuntimeError if put else IndexError)
+    src = src * alpha if alpha != 1 else src
     if x.ndim == 0:  # (a 0-d input takes a 0-d source at its one index, as PyTorch's)
         if src.ndim:
             raise RuntimeError(f"index_add(): source tensor shape must match self tensor shape, "
@@ -823,7 +806,11 @@ def _uses_a_dim(p):
 
 def _check_no_index_into_empty(parts, shape):
     """PyTorch's IndexError for a non-empty index tensor on a dim of size 0, even where the
-    result is empty (other index values it checks only as it reads them)."""
+    result is empty (other index values it checks only as it reads them). A 0-d False mask
+    is an empty index tensor beside them: the broadcast index is empty, nothing is checked."""
+    if builtins_any((isinstance(p, np.ndarray) or _is_device_array(p)) and p.dtype.kind == "b"
+                    and not p.ndim and not p for p in parts):
+        return
     d = 0
     for i, p in enumerate(parts):
         if p is Ellipsis:

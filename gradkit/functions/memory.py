@@ -73,6 +73,9 @@ def to(self, *args, **kwargs):
         # complex128); an int is a device index
         args = (_dtype.float64 if args[0].__class__ is float else _dtype.bool
                 if args[0].__class__ is bool else _dtype.complex128,) + args[1:]
+    elif args and isinstance(args[0], (np.floating, np.complexfloating, np.bool_)):
+        # (PyTorch reads a NumPy number but an integer as a Python float: float64)
+        args = (_dtype.float64,) + args[1:]
     if kwargs or len(args) > 1:
         args, copy = _to_flags(args, kwargs)
     device, dtype = _parse_device_dtype(args, kwargs)

@@ -9,6 +9,7 @@ import math
 import numpy as np
 
 from .. import _dtype
+from .._int_range import float_param
 from .._linalg.deprecated import deprecated
 from .._stride_order import insertion_order
 from .._tensor import torch_function as _tf
@@ -336,7 +337,7 @@ def cdist(x1, x2, p=2.0, compute_mode="use_mm_for_euclid_dist_if_necessary"):
         p = p.item()
     if not isinstance(p, (int, float, np.integer, np.floating, np.bool_)):
         raise TypeError(f"cdist(): argument 'p' must be float, not {type(p).__name__}")
-    p = float(p) if isinstance(p, (bool, np.bool_)) else p  # (a bool is 1 or 0, as PyTorch's)
+    p = float(p) if isinstance(p, (bool, np.bool_)) else float_param(p)  # (a bool: 1 or 0)
     # PyTorch's checks, in its order, all RuntimeError
     for label, x in (("x1", a), ("x2", b)):
         if x.ndim < 2:
@@ -619,9 +620,15 @@ def _scaled_sum(name, x, prod, beta, alpha, zero_alpha_skips=False):
     ignored (no nan from it) when ``beta`` is 0; integer tensors refuse float factors."""
     if prod.dtype.kind != "f" and prod.dtype.kind != "c":
         for label, v in (("beta", beta), ("alpha", alpha)):
-            if isinstance(v, float) and not isinstance(v, bool):
+            if isinstance(v, (float, complex)) and not isinstance(v, bool):
                 raise RuntimeError(f"{name}(): for integral input tensors, argument {label} "
                                    f"must not be a floating point number, got {v}")
+    elif prod.dtype.kind != "c":  # (a complex factor scales complex tensors only)
+        for label, v in (("beta", beta), ("alpha", alpha)):
+            if isinstance(v, complex):
+                raise RuntimeError(f"{name}(): value cannot be converted to type float without "
+                                   f"overflow (got the complex {label}={v!r} for a real "
+                                   f"tensor); pass a real {label}, or complex tensors")
     try:
         np.broadcast_shapes(tuple(x.shape), tuple(prod.shape))
         bad = np.broadcast_shapes(tuple(x.shape), tuple(prod.shape)) != tuple(prod.shape)
@@ -777,8 +784,13 @@ def baddbmm(input, batch1, batch2, *, beta=1, alpha=1):
     if _AUTOCAST[0]:
         x, a, b = _ac_lower(x, a, b)
     _batch_dims("baddbmm", a, b)
+    # an empty product: PyTorch's kernel leaves batch2's dtype unchecked and gives the result
+    # in it (bmm's own quirk), input cast to it
+    quirk = x.dtype == a.dtype != b.dtype and 0 in (*a.shape, b.shape[2])
     _check_mats("baddbmm", (("batch1", a, 3), ("batch2", b, 3)),
-                (("input", x), ("batch1", a), ("batch2", b)))
+                (("input", x), ("batch1", a)) + (() if quirk else (("batch2", b),)))
+    if quirk:
+        x = x.to(b.dtype)
     (x, a, b), low = _widen_half(x, a, b)
     out = _scaled_sum("baddbmm", x, bmm(a, b), beta, alpha)
     return out if low is None else out.to(low)

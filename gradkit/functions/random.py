@@ -297,13 +297,18 @@ _UNSET = object()
 
 
 @tensor_method()
-def random_(self, from_=None, to=_UNSET, *, generator=None):
+def random_(self, from_=_UNSET, to=_UNSET, *, generator=None):
     """``random_()``: integers in ``[0, 2**mantissa]`` (floats) or ``[0, max]`` (integers);
     ``random_(to)``: in ``[0, to)``; ``random_(from, to)``: in ``[from, to)``;
     ``random_(from, None)``: from ``from`` to the dtype's largest value, as PyTorch."""
+    if from_ is None or from_ is _UNSET and to is None:  # (no form of PyTorch's takes these)
+        what = ("argument 'from' must be int, not NoneType" if from_ is None else
+                "to=None needs a 'from' (random_(from, None) draws up to the dtype's largest)")
+        raise TypeError(f"random_() received an invalid combination of arguments: {what}; "
+                        f"call random_(), random_(to) or random_(from, to)")
     if self.is_meta:  # no values to fill, no numbers drawn (as PyTorch)
         return self
-    if to is _UNSET and from_ is None or from_ is None and to is None:
+    if to is _UNSET and from_ is _UNSET:
         if not self.numel():  # PyTorch returns before its kernel's dtype dispatch
             return self
         if self.dtype.kind == "c":
@@ -313,7 +318,7 @@ def random_(self, from_=None, to=_UNSET, *, generator=None):
         return _fill(self, _random.random_full(g, self.numel(), self._data.dtype))
     if to is _UNSET:
         from_, to = 0, from_
-    elif from_ is None:  # ``random_(to=n)``: PyTorch's ``random_(to)``
+    elif from_ is _UNSET:  # ``random_(to=n)``: PyTorch's ``random_(to)``
         from_ = 0
     if from_.__class__ is not int or to is not None and to.__class__ is not int:
         from_ = _int_arg(from_, "random_", "from")

@@ -10,6 +10,7 @@ import numpy as np
 
 from .. import _dtype, return_types
 from .._backend import to_host
+from .._int_range import check_int_scalar
 from .._tensor.record import apply1
 from .._tensor.tensor import Tensor, wrap
 from .._warnings import warn
@@ -378,6 +379,7 @@ def norm(input, p="fro", dim=None, keepdim=False, dtype=None):
     """Vector p-norm over ``dim`` (all elements by default); ``'fro'`` is the 2-norm. A
     floating (or complex) input only, as PyTorch."""
     x = _tensor_attr_arg(input, "norm")
+    check_int_scalar(p, "norm", "p")
     if x._data.dtype.kind not in "fc" and not x.dtype.is_floating_point:  # (bfloat16 too)
         raise RuntimeError(f"norm(): expected a floating point or complex tensor as input, got "
                            f"{_type_name(x)}; convert it first, e.g. x.float()")
@@ -749,6 +751,8 @@ def cumulative_trapezoid(y, x=_NO_X, *, dx=None, dim=-1):
 
 def _renorm_checks(x, p, maxnorm):
     """renorm's first checks, in PyTorch's order: p, maxnorm, rank (NaN fails the first two)."""
+    check_int_scalar(p, "renorm", "p")  # (its argument parser's, before any)
+    check_int_scalar(maxnorm, "renorm", "maxnorm")
     if not isinstance(p, (int, float)) or isinstance(p, bool) or not p > 0:
         raise RuntimeError(f"renorm(): non-positive-norm not supported, got p={p!r}")
     if not maxnorm >= 0:

@@ -14,10 +14,10 @@ from ..autograd.graph import present
 from ..ops import shape as S
 from ._args import _const_like, _dim_in, _int_arg, _t, _tensors_only, _type_name
 from ._registry import declare, flag_error, number_error, tensor_method
+from ._scatter_values import _place
 from .indexing import (
     _index_error,
     _norm_index,
-    _place,
     _refuse_byte_mask_fill,
     masked_fill,
     scatter,
@@ -29,9 +29,10 @@ __all__ = ["diagonal_scatter", "index_copy", "index_fill", "index_put", "index_r
            "masked_scatter", "masked_select", "put", "select_scatter", "slice_scatter", "take"]
 
 
-def _vector_index(x, dim, index, name, source=None, bounds=True):
+def _vector_index(x, dim, index, name, source=None, bounds=True, error=IndexError):
     """``(dim, host int64 index)`` of the ``index_*`` ops: a 0-d or 1-D integer tensor whose
-    entries lie in ``[0, size)`` of ``dim`` (``bounds=False``: not checked yet)."""
+    entries lie in ``[0, size)`` of ``dim`` (``bounds=False``: not checked yet; ``error``: the
+    exception type for an entry out of bounds)."""
     d = _dim_in(dim, x.ndim, name)
     if not isinstance(index, Tensor):
         raise TypeError(f"{name}(): index must be a Tensor of int64, got {type(index).__name__}")
@@ -47,8 +48,8 @@ def _vector_index(x, dim, index, name, source=None, bounds=True):
     n = x.shape[d] if x.ndim else 1
     bad = idx[(idx < 0) | (idx >= n)] if bounds else idx[:0]
     if bad.size:
-        raise IndexError(f"{name}(): index {int(bad[0])} is out of bounds for dimension {d} with "
-                         f"size {n}")
+        raise error(f"{name}(): index {int(bad[0])} is out of bounds for dimension {d} with "
+                    f"size {n}; pass indices in [0, {n})")
     return d, idx
 
 
@@ -380,6 +381,9 @@ def select_scatter(input, src, dim, index):
 def slice_scatter(input, src, dim=0, start=None, end=None, step=1):
     """``input`` with ``src`` embedded at ``start:end:step`` along ``dim``."""
     _tensors_only("slice_scatter", (2, "src", src))
+    # (its argument parser's TypeError for a bool or float bound, before any other check)
+    start, end = (None if v is None else _int_arg(v, "slice_scatter", k, True)
+                  for k, v in (("start", start), ("end", end)))
     x = _t(input)
     if x.ndim == 0:
         raise IndexError("slice_scatter(): slice() cannot be applied to a 0-dim tensor")

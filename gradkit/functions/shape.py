@@ -958,11 +958,11 @@ def unsafe_chunk(input, chunks, dim=0):
 def adjoint(input):
     """The conjugate transpose of the last two dims (the transpose for real tensors)."""
     x = _t(input)
-    if x.ndim == 0:  # PyTorch: the tensor itself, deprecated
-        import warnings
+    if x.ndim == 0:  # PyTorch: the tensor itself, deprecated (its TORCH_WARN_ONCE)
+        from .._warnings import warn_once
 
-        warnings.warn("adjoint() is deprecated on 0-D tensors. Consider using x.conj().",
-                      UserWarning, stacklevel=2)
+        warn_once("adjoint 0-d", "adjoint() is deprecated on 0-D tensors. Consider using "
+                  "x.conj().")
         return x
     if x.ndim < 2:
         raise RuntimeError(f"tensor.adjoint() is only supported on matrices or batches of "

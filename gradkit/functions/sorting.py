@@ -10,6 +10,7 @@ import numpy as np
 
 from .. import return_types
 from .._backend import to_host
+from .._int_range import check_int64, check_int_scalar
 from .._memory_format import preserved
 from .._tensor.tensor import Tensor, wrap
 from .._warnings import warn_once
@@ -332,6 +333,7 @@ def argsort(input, dim=-1, descending=False, stable=False):
 @declare(out=("same", out_tuple(2)))
 def topk(input, k, dim=-1, largest=True, sorted=True):
     x = _t(input)
+    check_int64(k, "topk", "k")
     d = _wrap_dim(dim, x.ndim)
     n = x.shape[d] if x.ndim else 1
     if k > n or k < 0:
@@ -628,6 +630,8 @@ def searchsorted(sorted_sequence, input, *, out_int32=False, right=False, side=N
             raise RuntimeError("searchsorted(): side='left' and right=True contradict each other")
         right = side == "right"
     scalar = not isinstance(input, Tensor)
+    if scalar and isinstance(input, (np.integer, np.floating, np.bool_)):  # (a number too)
+        input = input.item()
     if scalar and not isinstance(input, (int, float)):
         raise TypeError(f"searchsorted(): input must be a Tensor or a number, got "
                         f"{type(input).__name__}")
@@ -688,10 +692,11 @@ def _binary_search(s, v, right):
 def bucketize(input, boundaries, *, out_int32=False, right=False):
     """The bucket of each value of ``input`` among the sorted 1-D ``boundaries``: ``i`` with
     ``boundaries[i-1] < x <= boundaries[i]`` (``<= x <`` with ``right=True``)."""
-    if not isinstance(input, (Tensor, int, float, np.number)):  # (the parser's, first)
+    if not isinstance(input, (Tensor, int, float, np.number, np.bool_)):  # (the parser's)
         raise TypeError(f"bucketize() received an invalid combination of arguments - got input "
                         f"of type {type(input).__name__}: it must be a Tensor or a number; "
                         f"convert it first, e.g. torch.tensor(values)")
+    check_int_scalar(input, "bucketize", "input")
     b = _t(boundaries, "boundaries")
     if b.ndim != 1:
         raise RuntimeError(f"bucketize(): boundaries must be 1-D, got shape {tuple(b.shape)}")

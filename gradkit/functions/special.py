@@ -15,6 +15,7 @@ import math
 import numpy as np
 
 from .._backend import to_host
+from .._int_range import check_int64
 from .._tensor.record import apply1
 from .._tensor.tensor import Tensor, _int_value, wrap
 from ..ops import special as SP
@@ -89,6 +90,7 @@ def mvlgamma(input, p):
     ``p(p-1)/4 log(pi) + sum_j lgamma(x - j/2)``. Like PyTorch (since 2.x) no domain check:
     an element at or below ``(p - 1) / 2`` gives lgamma's value there (inf at the poles)."""
     x = _t(input)  # (a list input: TypeError before p is looked at, as PyTorch)
+    check_int64(p, "mvlgamma", "p")
     p = p if p.__class__ is int or _int_value(p) is None else _int_value(p)
     if isinstance(p, bool) or not isinstance(p, (int, np.integer)) or p < 1:
         raise RuntimeError(f"mvlgamma: p has to be greater than or equal to 1, got {p!r}")
@@ -153,6 +155,8 @@ def logit(input, eps=None):
     x = _float_operand(_t(input))
     if eps is not None:
         _check_fill_value(eps, x._data.dtype, "logit", scalar=False)  # (cast to x.dtype)
+        if eps.__class__ is int:  # (a ``float`` parameter: an int past int64 is a float)
+            eps = float(eps)
     if eps is not None and eps >= 0:
         # PyTorch's rule: gradient 0 outside [eps, 1 - eps], NaN at a NaN input
         x = where(isnan(x), x, clamp(x, eps, 1.0 - eps))
@@ -165,7 +169,7 @@ def logit(input, eps=None):
     return log(x) - log1p(-x)
 
 
-@declare(function=False, method=False, aliases=("special:xlog1py",))
+@declare(function=False, method=False, out=True, aliases=("special:xlog1py",))
 def xlog1py(input, other):
     """``input * log1p(other)``, and 0 where ``input == 0`` (unless ``other`` is nan)."""
     a, b = _float_pair(input, other, "xlog1py", scalars=True)

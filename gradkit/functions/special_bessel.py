@@ -128,7 +128,7 @@ for _name in sorted(SPOL.POLYNOMIALS):
 del _name
 
 
-@declare(function=False, method=False, aliases=("special:zeta",))
+@declare(function=False, method=False, out=True, aliases=("special:zeta",))
 def zeta(input, other):
     """The Hurwitz zeta function ``sum_k (k + other)^-input`` (Cephes' algorithm, as PyTorch);
     either argument may be a number. Differentiable in ``other`` only, as PyTorch."""

@@ -529,8 +529,8 @@ def _vector_norm_b(xp, g, ins, out, aux, needs):
     p, axis, keepdims, shape = aux
     a = ins[0]
     ge = expand_reduced(xp, g, shape, axis, keepdims)
-    if p == 1:
-        return (ge * xp.sign(a),)
+    if p == 1:  # (PyTorch's sgn: 0 at a NaN entry, whose norm is NaN; NumPy's sign is NaN)
+        return (ge * xp.where(a != a, 0.0, xp.sign(a)),)
     n = expand_reduced(xp, out, shape, axis, keepdims)
     if p in (_np.inf, -_np.inf):
         # PyTorch's: shared equally between the entries whose |a| is the norm, or NaN (a NaN

@@ -211,3 +211,26 @@ def test_fftfreq_degenerate_n_and_d_as_torch(name, n, d):
     else:
         np.testing.assert_array_equal(got, want)
         np.testing.assert_array_equal(np.signbit(got), np.signbit(want))
+
+
+@pytest.mark.parametrize("call", [
+    lambda m: m.fft.rfft(m.tensor(0.879), n=0, norm="forward"),
+    lambda m: m.fft.fft(m.tensor(0.5), n=-1),
+    lambda m: m.fft.fft(m.ones(3), n=0, dim=5),
+    lambda m: m.fft.rfft(m.ones(3, dtype=m.complex64), n=0),
+    lambda m: m.fft.fft(m.ones(3), n=0, norm="bad"),
+    lambda m: m.fft.ihfft(m.ones(3), n=-1),
+    lambda m: m.fft.fft(m.ones(3), n=2.0),
+    lambda m: m.fft.fft(m.ones(3), n=True),
+    lambda m: m.fft.fft(m.ones(3), n=m.tensor(2)),
+])
+def test_fft_n_checked_after_the_dim_and_dtype_as_torch(call):
+    # a 1-D transform's n is PyTorch's int (a float or bool: TypeError), checked after the dim
+    # (a 0-d input: IndexError) and the dtype (it was checked first, a RuntimeError)
+    try:
+        want = call(torch)
+    except Exception as e:  # noqa: BLE001 - compared by type
+        with pytest.raises(type(e)):
+            call(gk)
+        return
+    np.testing.assert_allclose(call(gk).numpy(), want.numpy(), rtol=1e-6)

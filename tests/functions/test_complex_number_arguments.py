@@ -67,3 +67,39 @@ def test_complex_alpha_message_says_how_to_fix():
         gk.add(gk.ones(2), gk.ones(2), alpha=1j)
     with pytest.raises(RuntimeError, match=r"clamp\(\): value cannot be converted"):
         gk.clamp(gk.ones(2), max=1j)
+
+
+def _mats(m, dt, *shapes):
+    import numpy as np
+
+    rng = np.random.default_rng(len(shapes))
+    return [m.tensor((rng.standard_normal(s) * 3).round() + (1j * rng.standard_normal(s)
+                     if dt.startswith("complex") else 0)).to(getattr(m, dt)) for s in shapes]
+
+
+PRODUCTS = {
+    "addmm": (lambda m, ts, **k: m.addmm(*ts, **k), ((2, 2), (2, 3), (3, 2))),
+    "addmm_": (lambda m, ts, **k: ts[0].addmm_(*ts[1:], **k), ((2, 2), (2, 3), (3, 2))),
+    "addmv": (lambda m, ts, **k: m.addmv(*ts, **k), ((2,), (2, 3), (3,))),
+    "addbmm": (lambda m, ts, **k: m.addbmm(*ts, **k), ((2, 2), (4, 2, 3), (4, 3, 2))),
+    "baddbmm": (lambda m, ts, **k: m.baddbmm(*ts, **k), ((4, 2, 2), (4, 2, 3), (4, 3, 2))),
+    "addr": (lambda m, ts, **k: m.addr(*ts, **k), ((2, 3), (2,), (3,))),
+}
+
+
+@pytest.mark.parametrize("dt", ["complex64", "complex128", "float32", "int64"])
+@pytest.mark.parametrize("kw", [{"alpha": 1 + 2j, "beta": 0.5j}, {"alpha": 0j, "beta": 1 - 1j},
+                                {"beta": 2j}])
+@pytest.mark.parametrize("name", sorted(PRODUCTS))
+def test_complex_alpha_beta_of_the_fused_products_as_torch(name, kw, dt):
+    # PyTorch computes with a complex alpha/beta on complex tensors (gradkit refused it) and
+    # raises its RuntimeError on real ones
+    fn, shapes = PRODUCTS[name]
+    want, terr = run_quietly(torch, lambda m: fn(m, _mats(m, dt, *shapes), **kw))
+    got, gerr = run_quietly(gk, lambda m: fn(m, _mats(m, dt, *shapes), **kw))
+    assert type(gerr) is type(terr), (gerr, terr)
+    if terr is None:
+        import numpy as np
+
+        assert str(got.dtype).split(".")[-1] == str(want.dtype).split(".")[-1]
+        np.testing.assert_allclose(got.numpy(), want.numpy(), rtol=1e-5, atol=1e-5)

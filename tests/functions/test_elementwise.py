@@ -688,3 +688,16 @@ def test_two_numbers_as_torch(name, a, b):
     ours = getattr(gk, name)(a, b)
     assert dtype_name(ours.dtype) == dtype_name(theirs.dtype) and ours.shape == theirs.shape
     np.testing.assert_allclose(ours.numpy(), theirs.numpy(), rtol=1e-6)
+
+
+@pytest.mark.parametrize("call", [lambda m, x: x.relu_(), lambda m, x: m.relu_(x),
+                                  lambda m, x: m.relu(x)])
+def test_relu_in_place_refuses_bool_as_torch(call):
+    torch = pytest.importorskip("torch")
+    # the in-place face wrote through the primitive and returned the bool tensor unchanged
+    with pytest.raises(RuntimeError):
+        call(torch, torch.tensor([True, False]))
+    with pytest.raises(RuntimeError, match="Boolean inputs not supported for relu"):
+        call(gk, gk.tensor([True, False]))
+    x = gk.tensor([-1.0, 2.0])
+    assert x.relu_() is x and x.tolist() == [0.0, 2.0]

@@ -729,3 +729,53 @@ def test_an_index_tensor_on_a_dim_of_size_0_raises_as_torch(index):
     assert type(ours) is type(theirs), f"{ours!r}; torch {theirs!r}"
     if not isinstance(theirs, Exception):
         assert ours == theirs
+
+
+def _outcome(lib, f):
+    try:
+        r = f(lib)
+    except Exception as e:  # noqa: BLE001 - compared by type
+        return type(e), None
+    return None, r
+
+
+@pytest.mark.parametrize("call", [
+    lambda m: m.ones(0, 3).index_add(0, m.tensor([1, 3]), m.ones(2, 3)),
+    lambda m: m.ones(3, 0).index_add(0, m.tensor([1, 3]), m.ones(2, 0)),
+    lambda m: m.ones(0, 3).index_add_(0, m.tensor([1, 3]), m.ones(2, 3), alpha=2),
+    lambda m: m.ones(0).index_add(0, m.tensor([1]), m.ones(1)),
+    lambda m: m.ones(2, 3).index_add(0, m.tensor([1, 3]), m.ones(2, 3)),
+    lambda m: m.ones(2, 3).index_add(1, m.tensor([-1, 1]), m.ones(2, 2)),
+    lambda m: m.ones(2, 3).index_add(0, m.tensor([1, 3]), m.ones(2, 3), alpha=2),
+    lambda m: m.ones(2, 3).index_add(0, m.tensor([1, 3], dtype=m.int32), m.ones(2, 3)),
+    lambda m: m.ones(3).index_add(0, m.tensor([1, 3]), m.ones(2)),
+    lambda m: m.ones(0, 3).index_add(0, m.tensor([1, 3]), m.ones(2, 4)),
+    lambda m: m.gather(m.ones(3, 4), 0, m.ones(0, 5, dtype=m.long)),
+    lambda m: m.gather(m.ones(3, 4), 1, m.ones(5, 0, dtype=m.long)),
+    lambda m: m.gather(m.ones(3, 4), 1, m.ones(5, 2, dtype=m.long)),
+])
+def test_index_add_and_gather_at_empty_and_out_of_bounds_as_torch(call):
+    # an empty input of 2+ dims takes any index in index_add (no index is read), an empty
+    # index is no size error in gather; out-of-bounds index_add is PyTorch's RuntimeError on
+    # its index_put path (2+ dims, alpha 1, int64 index) and its IndexError otherwise
+    terr, want = _outcome(torch, call)
+    gerr, got = _outcome(gk, call)
+    assert gerr is terr, (gerr, terr)
+    if terr is None:
+        assert tuple(got.shape) == tuple(want.shape)
+        np.testing.assert_array_equal(got.numpy(), want.numpy())
+
+
+@pytest.mark.parametrize("index", [
+    lambda m: (False, m.tensor([0])), lambda m: (m.tensor([0]), False),
+    lambda m: (False, m.tensor([0]), slice(6, None, 3)), lambda m: (True, m.tensor([0])),
+    lambda m: (m.tensor(False), m.tensor([0])), lambda m: (m.tensor([0]),),
+])
+def test_index_tensor_into_an_empty_dim_beside_a_false_mask_as_torch(index):
+    # a 0-d False mask makes the broadcast index empty: no bound error for the index tensor on
+    # the dim of size 0 (gradkit raised PyTorch's IndexError for it regardless)
+    terr, want = _outcome(torch, lambda m: m.ones(0, 4, 3)[index(m)])
+    gerr, got = _outcome(gk, lambda m: m.ones(0, 4, 3)[index(m)])
+    assert gerr is terr
+    if terr is None:
+        assert tuple(got.shape) == tuple(want.shape)

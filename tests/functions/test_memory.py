@@ -255,3 +255,12 @@ def test_apply_on_a_complex_tensor_as_torch(torch):
     got, want = (L.ones(2, dtype=L.complex64).apply_(lambda v: v * 1j + 0.5) for L in (gk, torch))
     assert dtype_name(got.dtype) == dtype_name(want.dtype)
     assert got.tolist() == want.tolist() == [0.5 + 1j] * 2
+
+
+@pytest.mark.parametrize("value", [np.float64(1.5), np.float32(2.0), np.float16(1), np.bool_(True)])
+def test_to_a_numpy_number_is_float64_as_torch(value):
+    # PyTorch reads a NumPy floating or bool number as a Python float: to(float64); gradkit
+    # raised TypeError (an integer is a device index, as PyTorch's)
+    torch = pytest.importorskip("torch")
+    assert str(torch.ones(2).to(value).dtype) == "torch.float64"
+    assert gk.ones(2).to(value).dtype == gk.float64

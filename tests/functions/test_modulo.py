@@ -99,3 +99,29 @@ def test_integer_division_by_zero_with_an_empty_result_as_torch(call):
             continue
         out.append((tuple(r.shape), str(r.dtype).split(".")[-1]))
     assert out[0] == out[1]
+
+
+@pytest.mark.parametrize("name", ["remainder", "bitwise_or", "bitwise_xor", "bitwise_left_shift",
+                                  "bitwise_right_shift", "bitwise_and"])
+def test_number_input_with_out_is_a_type_error_as_torch(name):
+    # PyTorch's number-first overload (remainder(3, t)) has no out=: gradkit wrote into out
+    torch = pytest.importorskip("torch")
+    for m in (torch, gk):
+        with pytest.raises(TypeError):
+            getattr(m, name)(3, m.tensor([2, 3]), out=m.empty(2, dtype=m.int64))
+        assert getattr(m, name)(3, m.tensor([2, 3])).shape == (2,)
+
+
+@pytest.mark.parametrize("name", ["xlog1py", "zeta"])
+def test_special_binary_out_form_as_torch(name):
+    # gradkit.special.xlog1py/zeta had no out= (a TypeError for the keyword)
+    torch = pytest.importorskip("torch")
+    for a, b in [(3, [2.0, 3.0]), ([2.0, 3.0], 3), ([2.0, 3.0], [2.0, 3.0])]:
+        res = []
+        for m in (torch, gk):
+            out = m.empty(2, dtype=m.float64)
+            args = [m.tensor(v, dtype=m.float64) if isinstance(v, list) else v for v in (a, b)]
+            r = getattr(m.special, name)(*args, out=out)
+            assert r is out
+            res.append(out.numpy())
+        np.testing.assert_allclose(res[1], res[0], rtol=1e-12)

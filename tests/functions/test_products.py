@@ -317,3 +317,25 @@ def test_cdist_of_an_empty_operand_of_another_dtype_as_torch(torch, a, b, dtypes
     with pytest.raises(RuntimeError):
         gk.cdist(gk.zeros(2, 3, 4, dtype=getattr(gk, dtypes[0])),
                  gk.zeros(2, 5, 4, dtype=getattr(gk, dtypes[1])))
+
+
+@pytest.mark.parametrize("shapes,dt", [
+    (((3, 1), (5, 3, 4), (5, 4, 0)), "uint8"), (((3, 1), (5, 3, 4), (5, 4, 0)), "float32"),
+    (((3, 1), (5, 3, 0), (5, 0, 2)), "uint8"), (((3, 1), (5, 3, 0), (5, 0, 2)), "float32"),
+    (((3, 1), (0, 3, 4), (0, 4, 2)), "uint8"), (((3, 1), (5, 3, 4), (5, 4, 2)), "uint8"),
+])
+def test_baddbmm_of_an_empty_product_takes_batch2s_dtype_as_torch(shapes, dt):
+    # PyTorch leaves batch2's dtype unchecked for an empty product and gives the result in it
+    # (input cast to it); gradkit refused the mixed dtypes
+    torch = pytest.importorskip("torch")
+    res = []
+    for m in (torch, gk):
+        x, a = m.full(shapes[0], 2.7, dtype=m.float64), m.ones(shapes[1], dtype=m.float64)
+        b = m.ones(shapes[2], dtype=getattr(m, dt))
+        try:
+            r = m.baddbmm(x, a, b, beta=2)
+        except RuntimeError:
+            res.append(None)
+            continue
+        res.append((str(r.dtype).split(".")[-1], tuple(r.shape), r.numpy().tolist()))
+    assert res[1] == res[0]

@@ -564,3 +564,18 @@ def test_roll_with_empty_dims_rolls_the_flattened_tensor_as_torch(torch):
             x.roll((2, 1), [])
     assert gk.arange(9.0).reshape(3, 3).roll(2, []).tolist() == \
         torch.arange(9.0).reshape(3, 3).roll(2, []).tolist()
+
+
+def test_adjoint_of_a_0d_tensor_warns_once_as_torch():
+    # PyTorch's deprecation warning is TORCH_WARN_ONCE (gradkit warned at every call)
+    import warnings
+
+    from gradkit._warnings import _WARNED
+
+    _WARNED.discard("adjoint 0-d")
+    with warnings.catch_warnings(record=True) as seen:
+        warnings.simplefilter("always")
+        x = gk.tensor(2.0)
+        assert gk.adjoint(x) is x and x.adjoint() is x
+    assert [str(w.message) for w in seen] == [
+        "adjoint() is deprecated on 0-D tensors. Consider using x.conj()."]

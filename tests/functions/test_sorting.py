@@ -482,3 +482,13 @@ def test_bucketize_refuses_a_list_input_before_its_boundaries_as_torch(torch):
         with pytest.raises(RuntimeError):
             m.bucketize(1.0, b0)
     assert gk.bucketize(1.5, gk.tensor([1.0, 2.0])).item() == 1
+
+
+@pytest.mark.parametrize("value", [np.int64(1), np.float32(1.5), np.bool_(True)])
+def test_bucketize_and_searchsorted_take_a_numpy_number(value):
+    # PyTorch reads a NumPy number as a Scalar input (gradkit raised TypeError)
+    torch = pytest.importorskip("torch")
+    for call in (lambda m: m.bucketize(value, m.tensor([0.0, 1.0, 2.0])),
+                 lambda m: m.searchsorted(m.tensor([0.0, 1.0, 2.0]), value)):
+        want, got = call(torch), call(gk)
+        assert got.tolist() == want.tolist() and str(got.dtype)[-5:] == str(want.dtype)[-5:]

@@ -387,3 +387,65 @@ def test_roll_of_empty_tensor_ignores_dims_as_torch():
         assert tuple(r.shape) == (3, 0) and r.dtype == m.uint8
     with pytest.raises(IndexError):
         gk.roll(gk.ones(3, 2), (1, -2), (3, 1))
+
+
+@pytest.mark.parametrize("call", [
+    lambda m: m.index_select(m.ones(3, 4), -4, [], out=m.ones(1)),
+    lambda m: m.searchsorted(m.ones(3), [[1.0, 2.0]], out=m.ones(1, dtype=m.bool)),
+])
+def test_out_face_refuses_a_wrong_argument_type_before_checking_out(call):
+    torch = pytest.importorskip("torch")
+    # PyTorch's argument parser refuses a list where a tensor goes before any check of out=
+    # (gradkit's out= checks ran first: an IndexError for the dim, a RuntimeError for out)
+    with pytest.raises(TypeError):
+        call(torch)
+    with pytest.raises(TypeError, match="must be a Tensor|must be Tensor"):
+        call(gk)
+
+
+@pytest.mark.parametrize("call", [
+    lambda m: m.ones(3, 3).slice_scatter(m.ones(3, 3), start=True),
+    lambda m: m.ones(3, 3).slice_scatter(m.ones(3, 3), end=True),
+    lambda m: m.ones(3, 3).slice_scatter(m.ones(3, 3), start=1.0),
+    lambda m: m.ones(3, 3).slice_scatter(m.ones(3, 3), start=2 ** 63),
+    lambda m: m.ones(3, 3).slice_scatter(m.ones(2, 3), start=m.tensor([1])),
+    lambda m: m.triplet_margin_loss(m.ones(3, 3), m.ones(3, 3), m.ones(3, 3),
+                                    reduction=m.tensor(1)),
+    lambda m: m.triplet_margin_loss(m.ones(3, 3), m.ones(3, 3), m.ones(3, 3),
+                                    reduction=m.tensor(1.0)),
+    lambda m: m.triplet_margin_loss(m.ones(3, 3), m.ones(3, 3), m.ones(3, 3), reduction=2 ** 63),
+])
+def test_int_arguments_read_as_torchs_parser(call):
+    # slice_scatter's start/end: a bool or float is its TypeError before the shape check (it
+    # was a RuntimeError, or Python's own slice message); an ATen loss's reduction takes a 0-d
+    # integer tensor (it was refused)
+    torch = pytest.importorskip("torch")
+    try:
+        want = call(torch)
+    except Exception as e:  # noqa: BLE001 - compared by type
+        with pytest.raises(type(e)):
+            call(gk)
+        return
+    np.testing.assert_array_equal(call(gk).numpy(), want.numpy())
+
+
+def test_out_face_type_probe_warns_nothing_and_keeps_warn_once():
+    # finding a TypeError before out='s error runs the op without out: that run warned
+    # (searchsorted's non-contiguous warning, once per process) where PyTorch does not
+    import warnings
+
+    from gradkit._warnings import _WARNED
+
+    torch = pytest.importorskip("torch")
+    _WARNED.clear()
+    for m in (torch, gk):
+        x = m.ones(6, 4, dtype=m.float64)[::2]
+        with warnings.catch_warnings(record=True) as seen:
+            warnings.simplefilter("always")
+            with pytest.raises(RuntimeError):
+                m.bucketize(x, m.ones(0, dtype=m.float64), out=m.empty(0))
+        assert not [w for w in seen if "non-contiguous" in str(w.message)]
+    with warnings.catch_warnings(record=True) as seen:
+        warnings.simplefilter("always")
+        gk.bucketize(gk.ones(6, 4, dtype=gk.float64)[::2], gk.ones(0, dtype=gk.float64))
+    assert [w for w in seen if "non-contiguous" in str(w.message)]

@@ -238,3 +238,27 @@ def test_conv_transpose_float32_bias_of_another_dtype_as_torch(torch, nd, batch,
         return getattr(L.nn.functional, f"conv_transpose{nd}d")(x, w, b, groups=groups)
 
     same_as_torch(torch, run)
+
+
+@pytest.mark.parametrize("dilation", [0, (0, 1), (1, 0)])
+@pytest.mark.parametrize("call", [
+    lambda m, d: m.nn.functional.conv2d(m.ones(0, 2, 5, 5), m.ones(3, 2, 2, 2), dilation=d),
+    lambda m, d: m.nn.functional.conv2d(m.ones(0, 2, 5, 5), m.ones(3, 2, 3, 3), dilation=d,
+                                        stride=2, padding=1),
+    lambda m, d: m.nn.functional.conv_transpose2d(m.ones(0, 2, 5, 5), m.ones(2, 3, 2, 2),
+                                                  dilation=d),
+    lambda m, d: m.nn.functional.conv2d(m.ones(2, 0, 5, 5), m.ones(3, 0, 2, 2), dilation=d),
+    lambda m, d: m.nn.functional.conv2d(m.ones(1, 2, 5, 5), m.ones(3, 2, 2, 2), dilation=d),
+])
+def test_zero_dilation_is_refused_only_where_a_kernel_runs_as_torch(call, dilation):
+    # PyTorch refuses a zero dilation in its kernel: an empty input gives its empty result
+    # (with the output size a zero dilation computes); gradkit refused it up front
+    torch = pytest.importorskip("torch")
+    try:
+        want = call(torch, dilation)
+    except RuntimeError:
+        with pytest.raises(RuntimeError, match="dilation should be greater than zero"):
+            call(gk, dilation)
+        return
+    got = call(gk, dilation)
+    assert tuple(got.shape) == tuple(want.shape) and got.dtype == gk.float32

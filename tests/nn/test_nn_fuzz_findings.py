@@ -377,3 +377,24 @@ def test_hardtanh_gradient_at_a_nan_bound_is_zero(torch):
     tx = torch.tensor(x, requires_grad=True)
     t, = torch.autograd.grad(torch.nn.functional.hardtanh(tx, -1.0, float("nan")).sum(), tx)
     assert (t.numpy()[:8] == 0).all()  # the SIMD body's elements
+
+
+@pytest.mark.parametrize("call", [
+    lambda m: m.nn.functional.linear(m.ones(3, 5, dtype=m.bool), m.ones(2, 5, dtype=m.bool)),
+    lambda m: m.nn.functional.linear(m.ones(3, 5, dtype=m.bool), m.ones(2, 5, dtype=m.bool),
+                                     m.ones(2, dtype=m.bool)),
+    lambda m: m.rnn_relu_cell(m.ones(3, 4, dtype=m.float64), m.ones(3, 5, dtype=m.bool),
+                              m.ones(5, 4, dtype=m.float64), m.ones(5, 5, dtype=m.bool)),
+    lambda m: m.gru_cell(m.ones(3, 4, dtype=m.bool), m.ones(3, 5), m.ones(15, 4, dtype=m.bool),
+                         m.ones(15, 5)),
+    lambda m: m.rnn_tanh_cell(m.ones(3, 4, dtype=m.float64), m.ones(3, 5, dtype=m.int64),
+                              m.ones(5, 4, dtype=m.float64), m.ones(5, 5, dtype=m.int64)),
+])
+def test_bool_products_of_linear_and_cells_raise_torchs_kernel_error(call):
+    # a bool product has no kernel in PyTorch (NotImplementedError): linear returned a bool
+    # tensor, the cells raised a dtype RuntimeError
+    torch = pytest.importorskip("torch")
+    with pytest.raises(Exception) as want:
+        call(torch)
+    with pytest.raises(want.type):
+        call(gk)

@@ -137,6 +137,23 @@ def test_inf_norm_gradient_with_nan_and_ties_as_torch(ord, dim, keepdim):
         np.testing.assert_array_equal(g, t)
 
 
+@pytest.mark.parametrize("name", ["vector_norm", "dist", "norm"])
+@pytest.mark.parametrize("create_graph", [False, True])
+def test_one_norm_gradient_at_a_nan_entry_as_torch(name, create_graph):
+    # PyTorch's sgn(NaN) = 0: the NaN entry's gradient is 0, the others keep their sign (the
+    # vector norm's and dist's gradient was NaN there)
+    a = np.array([[1.0, NAN, -3.0], [0.0, -2.0, 1.0]])
+    calls = {"vector_norm": lambda m, x: m.linalg.vector_norm(x, 1),
+             "dist": lambda m, x: m.dist(x, m.zeros_like(x), 1),
+             "norm": lambda m, x: m.norm(x, 1)}
+    grads = []
+    for lib in (gk, torch):
+        x = lib.tensor(a, requires_grad=True)
+        g, = lib.autograd.grad(calls[name](lib, x), x, create_graph=create_graph)
+        grads.append(g.detach().numpy())
+    np.testing.assert_array_equal(grads[0], grads[1])
+
+
 @pytest.mark.parametrize("seed", range(4))
 def test_solve_with_inf_and_nan_entries_as_torch(seed):
     # PyTorch solves with getrf/getrs of A (its backward: the same LU, transposed): inf/NaN

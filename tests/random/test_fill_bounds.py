@@ -146,3 +146,15 @@ def test_more_refusals_as_pytorch(torch, call, exc):
     for lib in (torch, gk):
         with pytest.raises(exc):
             call(lib)
+
+
+@pytest.mark.parametrize("call", [lambda x: x.random_(None), lambda x: x.random_(None, None),
+                                  lambda x: x.random_(to=None)])
+def test_random_refuses_a_none_from_or_a_lone_none_to(call):
+    # no form of PyTorch's random_ takes these (gradkit filled as random_())
+    torch = pytest.importorskip("torch")
+    with pytest.raises(TypeError):
+        call(torch.ones(3))
+    with pytest.raises(TypeError, match="random_"):
+        call(gk.ones(3))
+    assert gk.ones(3).random_(0, None).shape == (3,)

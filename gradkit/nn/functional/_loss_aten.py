@@ -23,6 +23,7 @@ import math
 import numpy as np
 
 from ... import functions as _F
+from ..._int_range import float_param
 from ..._tensor import Tensor, apply
 from ...amp._state import CPU as _AUTOCAST
 from ...amp._state import fp32 as _ac_fp32
@@ -273,6 +274,7 @@ def kl_div(input: Tensor, target: Tensor, reduction: str = "mean",
 def margin_ranking_loss(input1: Tensor, input2: Tensor, target: Tensor, margin: float = 0.0,
                         reduction: str = "mean") -> Tensor:
     """``max(0, -target * (input1 - input2) + margin)``, all three broadcast together."""
+    margin = float_param(margin)  # (a float parameter: any int)
     _broadcast("margin_ranking_loss", input1.shape, input2.shape, target.shape)
     loss = -target * (input1 - input2) + margin
     return reduce(_F.clamp_min(loss, 0), reduction)
@@ -282,6 +284,7 @@ def hinge_embedding_loss(input: Tensor, target: Tensor, margin: float = 1.0,
                          reduction: str = "mean") -> Tensor:
     """``input`` where ``target != -1`` plus ``max(0, margin - input)`` where ``target != 1``
     (both where the target is neither): the input's dtype (an integer input stays integral)."""
+    margin = float_param(margin)  # (a float parameter: any int)
     name = "hinge_embedding_loss"
     _broadcast(name, input.shape, target.shape)
     zeros = zeros_like(input.detach())
@@ -299,6 +302,7 @@ def cosine_embedding_loss(input1: Tensor, input2: Tensor, target: Tensor, margin
     """``1 - cos(x1, x2)`` where ``target == 1``, ``max(0, cos(x1, x2) - margin)`` where
     ``target == -1``, 0 elsewhere; ``(N, D)`` inputs with an ``(N,)`` target or ``(D,)`` inputs
     with a 0-D one."""
+    margin = float_param(margin)  # (a float parameter: any int)
     name = "cosine_embedding_loss"
     tdim = target.ndim
     if tdim not in (0, 1):
@@ -328,6 +332,7 @@ def triplet_margin_loss(anchor: Tensor, positive: Tensor, negative: Tensor, marg
     """``max(0, margin + d(a, p) - d(a, n))``, ``d(x, y) = ||x - y + eps||_p`` over the last
     dimension of the broadcast pair (``min(d(a, n), d(p, n))`` for ``d(a, n)`` with ``swap``).
     """
+    margin = float_param(margin)  # (a float parameter: any int)
     from .normalization import pairwise_distance
 
     a, pos, neg = anchor, positive, negative

@@ -19,7 +19,9 @@ import math
 import numpy as np
 
 from ... import functions as _F
+from ..._int_range import check_int64
 from ..._tensor import Tensor, as_tensor_arg
+from ..._tensor.tensor import _int_value
 from ...functions._args import _check_fill_value, _tensor_operands, _tensors_only
 from ...functions._registry import declare
 
@@ -39,8 +41,9 @@ def _reduction(reduction, name: str, pos: int) -> str:
     ``apply_loss_reduction``); functional's strings are taken too."""
     if isinstance(reduction, str) and reduction in ("none", "mean", "sum"):
         return reduction
-    if isinstance(reduction, (int, np.integer)) and not isinstance(reduction, bool):
-        return _REDUCTIONS.get(int(reduction), "none")
+    value = _int_value(reduction)  # (a 0-d integer tensor too, as PyTorch's int arguments)
+    if value is not None:
+        return _REDUCTIONS.get(check_int64(value, name, "reduction"), "none")
     raise TypeError(f"{name}(): argument 'reduction' (position {pos}) must be int, not "
                     f"{type(reduction).__name__}")
 
@@ -682,6 +685,10 @@ def _cell_args(name, input, hx, w_ih, w_hh, b_ih=None, b_hh=None):
     # each product is of one dtype (the hidden one first, as PyTorch's cells compute it
     # first); floating products of two dtypes combine as PyTorch's (``_mixed_cell``); an
     # LSTM's cell state only enters elementwise products, which promote
+    for a, w in ((hs[0], w_hh), (x, w_ih)):  # (the hidden product first, as PyTorch's)
+        if a is not None and a.dtype == w.dtype and a.dtype.kind == "b":
+            raise NotImplementedError(f"{name}: \"addmm_impl_cpu_\" not implemented for 'Bool'; "
+                                      f"convert the tensors first, e.g. .float()")
     h = hs[0] if hs[0] is not None and _floating(hs[0]) and _floating(x) else x
     for what, t, ref, label in (("w_hh", w_hh, h, "hx"), ("b_hh", b_hh, h, "hx"),
                                 ("hx", hs[0], h, "input"), ("w_ih", w_ih, x, "input"),

@@ -81,6 +81,7 @@ def _floating_kernel(x: Tensor, name: str, kernel: str) -> None:
 def leaky_relu(input: Tensor, negative_slope: float = 0.01, inplace: bool = False) -> Tensor:
     """``x`` where ``x > 0``, else ``negative_slope * x``."""
     x = _t(input)
+    check_int_scalar(negative_slope, "leaky_relu", "negative_slope")
     _floating_kernel(x, "leaky_relu_" if inplace else "leaky_relu", "leaky_relu_cpu")
     if inplace:
         return _in_place(x, lambda t: leaky_relu(t, negative_slope), "leaky_relu_")
@@ -95,6 +96,7 @@ def leaky_relu(input: Tensor, negative_slope: float = 0.01, inplace: bool = Fals
 def elu(input: Tensor, alpha: float = 1.0, inplace: bool = False) -> Tensor:
     """``x`` where ``x > 0``, else ``alpha * (exp(x) - 1)``."""
     x = _t(input)
+    check_int_scalar(alpha, "elu", "alpha")
     if inplace:
         return _in_place(x, lambda t: elu(t, alpha), "elu_")
     return _elu(x, alpha, 1.0, 1.0, AC.ELU)
@@ -176,6 +178,8 @@ def softplus(input: Tensor, beta: float = 1.0, threshold: float = 20.0) -> Tenso
     """``log(1 + exp(beta * x)) / beta``, linear where ``beta * x > threshold``; computed without
     overflow."""
     x = _t(input)
+    check_int_scalar(beta, "softplus", "beta")
+    check_int_scalar(threshold, "softplus", "threshold")
     _floating_kernel(x, "softplus", "softplus_cpu")
     if _is_half(x):  # float16/bfloat16: in float32, rounded once (as PyTorch's kernel)
         return softplus(x.float(), beta, threshold).to(x.dtype)
@@ -325,9 +329,12 @@ def hardshrink(input: Tensor, lambd: float = 0.5) -> Tensor:
     lambd``, the gradient passes where ``x < -lambd or x > lambd`` (so a NaN, in ``x`` or
     ``lambd``, keeps its value with a zero gradient)."""
     x = _t(input)
+    check_int_scalar(lambd, "hardshrink", "lambd")
     if not x.is_floating_point():
         raise NotImplementedError(f"hardshrink: not implemented for {x.dtype}; convert the "
                                   f"input with .float()")
+    if lambd.__class__ is int:  # (as a float: -lambd of an int up to 2**64 is no Scalar)
+        lambd = float(lambd)
     zero = (x >= -lambd) & (x <= lambd)
     keep = (x < -lambd) | (x > lambd)
     return _F.where(zero, x.new_zeros(()), _F.where(keep, x, x.detach()))
@@ -337,6 +344,7 @@ def hardshrink(input: Tensor, lambd: float = 0.5) -> Tensor:
 def softshrink(input: Tensor, lambd: float = 0.5) -> Tensor:
     """``x - lambd`` above ``lambd``, ``x + lambd`` below ``-lambd``, else 0."""
     x = _t(input)
+    check_int_scalar(lambd, "softshrink", "lambd")
     _floating_kernel(x, "softshrink", "softshrink_check")  # (PyTorch's first check)
     if lambd < 0:
         raise RuntimeError(f"softshrink: lambda must be greater or equal to 0, but found to be "
@@ -350,6 +358,8 @@ def softshrink(input: Tensor, lambd: float = 0.5) -> Tensor:
                                f"dtype {x.dtype}, but found {lambd}")
     if _is_half(x):  # float16/bfloat16: in float32, rounded once (as PyTorch's kernel)
         return softshrink(x.float(), lambd).to(x.dtype)
+    if lambd.__class__ is int:  # (as a float: -lambd of an int up to 2**64 is no Scalar)
+        lambd = float(lambd)
     return _F.where(x > lambd, x - lambd, _F.where(x < -lambd, x + lambd, x * 0.0))
 
 
@@ -374,6 +384,8 @@ def _rrelu_checks(x, lower, upper, training, inplace):
     upper`` (RuntimeError), floating input (NotImplementedError; float16 has no training
     kernel), and in training a finite range to draw from where an element is ``<= 0``."""
     name = "rrelu_" if inplace else "rrelu"
+    check_int_scalar(lower, name, "lower")
+    check_int_scalar(upper, name, "upper")
     if not inplace:
         for what, v in (("lower", lower), ("upper", upper)):
             if not math.isfinite(float(v)):

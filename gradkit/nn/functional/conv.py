@@ -171,7 +171,7 @@ def _conv_checks(who, x, w, b, stride, padding, dilation, groups, output_padding
                            f"output_padding={output_padding}")
     if any(s <= 0 for s in stride):
         raise RuntimeError(f"{who}: non-positive stride is not supported, got stride={stride}")
-    if any(d <= 0 for d in dilation):
+    if any(d < 0 for d in dilation):  # (0: refused below, by the kernel, as PyTorch's)
         raise RuntimeError(f"{who}: dilation should be greater than zero, got "
                            f"dilation={dilation}")
     xb = x.unsqueeze(0) if unbatched else x
@@ -224,6 +224,9 @@ def _conv_checks(who, x, w, b, stride, padding, dilation, groups, output_padding
             raise RuntimeError(f"{who}: Given input size per channel: {spatial}. Calculated "
                                f"output size per channel: {out}. Output size is too small; "
                                f"reduce padding or enlarge the input")
+    if 0 in dilation and xb.numel():  # (an empty input runs no kernel: no error, as PyTorch)
+        raise RuntimeError(f"{who}: dilation should be greater than zero, got "
+                           f"dilation={dilation}")
     if xb.numel() == 0:  # PyTorch's empty path: no kernel runs, the dtypes promote
         dt = promote_types(x.dtype, w.dtype)
         xb, w = xb.to(dt), w.to(dt)

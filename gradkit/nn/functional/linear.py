@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import numpy as _np
+
 from ... import functions as _F
 from ..._tensor import Tensor, apply, as_tensor_arg
 from ...amp._state import CPU as _AUTOCAST
@@ -18,6 +20,9 @@ def _same_dtype(x: Tensor, w: Tensor, name: str) -> Tensor:
             f"{name}: mat1 and mat2 must have the same dtype, but got {x.dtype} and {w.dtype}"
         )
     return x
+
+
+_BOOL = _np.dtype(bool)
 
 
 def linear(input: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:
@@ -49,6 +54,9 @@ def linear(input: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:
         )
     if input._data.dtype != w.dtype:
         input = _same_dtype(input, weight, "linear")
+    if w.dtype is _BOOL:  # (PyTorch's product kernel has none for bool)
+        raise NotImplementedError("linear: \"addmm_impl_cpu_\" not implemented for 'Bool'; "
+                                  "convert the tensors first, e.g. .float()")
     if bias is None:
         return apply(LI.LINEAR, (input, weight))
     bs = bias._data.shape

@@ -13,6 +13,7 @@ from ... import _dtype as _dt
 from ... import functions as _F
 from ..._backend import to_host
 from ..._dtype import result_type as _result_type
+from ..._int_range import check_int64, check_int_scalar
 from ..._tensor import Tensor, apply, apply1, as_tensor_arg, wrap
 from ..._warnings import warn
 from ...amp._state import CPU as _AUTOCAST
@@ -359,6 +360,7 @@ def nll_loss(input: Tensor, target: Tensor, weight: Tensor | None = None, size_a
         input, target, weight = _ac_fp32(input, target, weight)
     reduction = _legacy_reduction(size_average, reduce, reduction)
     _check_reduction(reduction, "nll_loss")
+    check_int64(ignore_index, "nll_loss", "ignore_index")
     x2, t, out_shape = _class_problem(_t(input), target, "nll_loss")  # (shapes, then dtype)
     _AT.not_differentiable("nll_loss_forward", weight=weight)
     _floating_input(x2, "nll_loss_out_frame")
@@ -834,6 +836,8 @@ def multi_margin_loss(input: Tensor, target: Tensor, p: int = 1, margin: float =
     """
     reduction = _legacy_reduction(size_average, reduce, reduction)
     _check_reduction(reduction, "multi_margin_loss")
+    check_int_scalar(p, "multi_margin_loss", "p")  # (Scalars: its parser's OverflowError)
+    check_int_scalar(margin, "multi_margin_loss", "margin")
     if p not in (1, 2):
         raise ValueError(f"multi_margin_loss: only p == 1 and p == 2 supported, got p={p!r}")
     if isinstance(weight, Tensor) and weight.ndim != 1:  # (PyTorch's Python check)

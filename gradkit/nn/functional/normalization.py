@@ -13,6 +13,7 @@ import numpy as np
 from ... import _memory_format as MF
 from ... import functions as _F
 from ..._backend import namespace_of
+from ..._int_range import check_int_scalar, float_param
 from ..._tensor import Tensor, apply, as_tensor_arg, wrap
 from ..._warnings import warn_once
 from ...autograd.graph import SAVES_INPUTS, Op, present
@@ -617,7 +618,8 @@ def pairwise_distance(x1: Tensor, x2: Tensor, p: float = 2.0, eps: float = 1e-6,
     """``||x1 - x2 + eps||_p`` along the last dimension."""
     if x1.__class__ is not Tensor or x2.__class__ is not Tensor:  # (None is no tensor here)
         _tensor_operands("pairwise_distance", (1, "x1", x1), (2, "x2", x2))
-    return _F.norm(x1 - x2 + eps, p, -1, keepdim=keepdim)
+    # (p and eps are PyTorch ``float`` parameters: any int, as a float past the Scalar range)
+    return _F.norm(x1 - x2 + float_param(eps), float_param(p), -1, keepdim=keepdim)
 
 
 def _check_channel_params(fn, x, c, **params):
@@ -802,6 +804,8 @@ def local_response_norm(input: Tensor, size: int, alpha: float = 1e-4, beta: flo
     sq = (x * x).reshape(shape[0], 1, shape[1], -1)
     sq = pad(sq, (0, 0, size // 2, (size - 1) // 2))
     div = avg_pool2d(sq, (size, 1), stride=1).reshape(shape)
+    for name, v in (("alpha", alpha), ("k", k), ("beta", beta)):  # (Scalars of PyTorch's ops)
+        check_int_scalar(v, "local_response_norm", name)
     return x / (div * alpha + k) ** beta
 
 
@@ -824,6 +828,7 @@ def pdist(input: Tensor, p: float = 2) -> Tensor:
     from ...ops import resample as RS
 
     x = input if isinstance(input, Tensor) else as_tensor_arg(input)
+    p = float_param(p)  # (a PyTorch ``float`` parameter: any int)
     if x.ndim != 2:
         raise RuntimeError(f"pdist only supports 2D tensors, got: {x.ndim}D (shape "
                            f"{tuple(x.shape)}); pass an input of shape (N, M)")

@@ -22,7 +22,7 @@ from ..._tensor import Tensor, apply1, as_tensor_arg, wrap
 from ..._tensor.tensor import _shape_arg
 from ..._warnings import warn
 from ...autograd.graph import present
-from ...functions._args import _check_fill_value, _tensor_attr_arg
+from ...functions._args import _check_fill_value, _const_like, _tensor_attr_arg
 from ...ops import resample as RS
 from . import _grid_kernel as _GK
 from . import _node_names as _NN
@@ -143,11 +143,17 @@ def _interpolate(input, size, scale_factor, mode, align_corners, recompute_scale
         recompute_scale_factor = True
     out, scales = _sizes(x, size, scale_factor, recompute_scale_factor, dim, who,
                          area=mode == "area")
+    if x._data.dtype == np.uint8 and mode in ("bilinear", "bicubic"):  # (PyTorch's own kernel)
+        from ._resample_uint8 import interpolate_uint8
+
+        res = interpolate_uint8(to_host(x._data), out, scales, mode, align_corners, antialias)
+        return wrap(_const_like(x, res))
     if mode != "area" and x.dtype.kind != "f" and not (
             x._data.dtype == np.uint8 and mode in ("nearest", "nearest-exact")):
         # (after the sizes, as PyTorch's kernels; area's pooling checks its own)
         raise NotImplementedError(f"{who}: not implemented for {x.dtype}: expects a "
-                                  f"floating-point input (or uint8 for the nearest modes, e.g. "
+                                  f"floating-point input (or uint8 for the nearest, bilinear and "
+                                  f"bicubic modes, e.g. "
                                   f"an image or a label mask); convert it with .float()")
     if mode == "area":
         if dim == 1:
