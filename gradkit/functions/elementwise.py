@@ -57,6 +57,7 @@ from ._args import (
     _xp,
     tensor_input_for_out,
 )
+from ._float_pairs import _binary_float_op, _float_pair
 from ._registry import (
     _check_cast,
     _not_tensor,
@@ -680,43 +681,6 @@ def addcmul(input, tensor1, tensor2, *, value=1):
         p = (t1.to(f32) * value).to(f64) * t2.to(f64)
         return (p + x.to(f64)).to(f32).to(x.dtype)
     return x + _times_value(t1 * t2, x, value)
-
-
-def _float_pair(input, other, fn, scalars=False, kernel=None):
-    """Both operands as one floating dtype (PyTorch's promotion; integers become the default
-    float, or raise NotImplementedError naming ``kernel`` for ops PyTorch has no integral
-    kernel of). Python numbers are allowed when ``scalars``."""
-    if scalars and not isinstance(input, Tensor) and isinstance(other, Tensor):
-        a = _scalar_or_tensor(input)
-        b = other
-    else:
-        a = _t(input)
-        b = _scalar_or_tensor(other) if scalars else _t(other, "other")
-    if isinstance(a, Tensor) and isinstance(b, Tensor):
-        if type(a._data) is not type(b._data):
-            a, b = _same_device(a, b, fn)
-        rt = _dtype.result_type(a.dtype, a.ndim, b.dtype, b.ndim)
-    else:
-        t_, num = (a, b) if isinstance(a, Tensor) else (b, a)
-        if not isinstance(num, (int, float, bool)):
-            raise TypeError(f"{fn}(): expected a Tensor or a number, got {type(num).__name__}")
-        rt = _dtype.scalar_result_dtype(t_.dtype, num)
-    if rt.kind != "f":
-        if kernel is not None:
-            _not_implemented(kernel, rt, f"{fn}() takes floating tensors: convert with .float()")
-        rt = _dtype.get_default_dtype()
-    a = a.to(rt) if isinstance(a, Tensor) and a.dtype != rt else a
-    b = b.to(rt) if isinstance(b, Tensor) and b.dtype != rt else b
-    return a, b
-
-
-def _binary_float_op(op, input, other, fn, params=(), kernel=None):
-    a, b = _float_pair(input, other, fn, kernel=kernel)
-    try:
-        return apply2(op, a, b, params)
-    except ValueError:
-        check_broadcast(a, b, fn)
-        raise
 
 
 @declare(inplace=True, out=True, aliases=("arctan2",))

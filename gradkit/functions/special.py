@@ -20,9 +20,10 @@ from .._tensor.record import apply1
 from .._tensor.tensor import Tensor, _int_value, wrap
 from ..ops import special as SP
 from ._args import _check_fill_value, _const_like, _float_operand, _int_arg, _is_half, _t
+from ._float_pairs import _binary_float_op, _float_pair
 from ._registry import declare
 from .comparison import isnan
-from .elementwise import _binary_float_op, _float_pair, clamp, log, log1p, where
+from .elementwise import clamp, log, log1p, where
 
 __all__ = ["digamma", "entr", "erfc", "erfcx", "erfinv", "i0", "i0e", "i1", "i1e", "lgamma",
            "log_ndtr", "logit", "mvlgamma", "ndtr", "ndtri", "polygamma", "xlog1py",
