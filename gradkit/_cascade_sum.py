@@ -30,6 +30,8 @@ import os
 
 import numpy as np
 
+from ._exact_float32 import EXACT_MAX
+
 __all__ = ["batch_cascade", "cascade_sum", "row_sums"]
 
 def _lane_bytes() -> int:
@@ -70,10 +72,10 @@ def _vector_bytes() -> int:
 vector_bytes = _vector_bytes()
 
 
-# Larger reductions keep NumPy's pairwise order: PyTorch's order costs several NumPy passes
-# whose inner loops run over one row of lanes (32 float32), and past this size that cost
-# outweighs a last bit of agreement.
-MAX_ELEMENTS = 16384
+# Larger reductions keep NumPy's pairwise order: PyTorch's order costs a dozen or more NumPy
+# calls whose inner loops run over one row of lanes (32 float32): 10-40 us against 1-3, paid
+# where the sums are small enough to be printed (a loss over a batch, a tutorial's tensor).
+MAX_ELEMENTS = 2048
 _GRAIN = 32768  # PyTorch's grain: a reduction this large is shared among its threads
 
 
@@ -164,6 +166,40 @@ def _inner(x, lanes):
     return np.cumsum(vec, axis=-1)[..., -1]
 
 
+def _short_row_sum(x, lanes):
+    """``_inner`` of one contiguous row of fewer than 16 blocks of four vectors (512 float32:
+    no cascade levels),
+    in fewer NumPy calls: the four interleaved partial vectors, the leftover vectors, the
+    lanes and the leftover elements, each added one after another."""
+    n = x.size
+    if n < lanes:  # PyTorch's scalar row sum: four interleaved partials, then the rest
+        if n <= 4:
+            return np.add.accumulate(x)[-1] if n > 1 else x[0]
+        acc = x[0]
+        for i in range(4, n):
+            acc = acc + x[i]
+        return ((acc + x[1]) + x[2]) + x[3]
+    nv = n // lanes
+    s = nv // 4
+    width = 4 * lanes
+    if s:
+        block = x[:s * width].reshape(s, width)
+        part = np.add.reduce(block, axis=0) if s > 1 else block[0].copy()
+        vec = part[:lanes]
+        for i in range(4 * s, nv):
+            vec = vec + x[i * lanes:(i + 1) * lanes]
+        vec = vec + part[lanes:2 * lanes]
+        vec += part[2 * lanes:3 * lanes]
+        vec += part[3 * lanes:]
+    else:
+        vec = x[:lanes]
+        for i in range(1, nv):
+            vec = vec + x[i * lanes:(i + 1) * lanes]
+    if nv * lanes < n:
+        vec = np.concatenate((x[nv * lanes:], vec))
+    return np.add.accumulate(vec)[-1]
+
+
 def _outer(x, lanes):
     """Sums down the rows of ``x`` (..., n, C) whose C columns are contiguous: the columns in
     whole blocks of four vectors (four columns where a row is shorter than a vector) each
@@ -211,6 +247,11 @@ def cascade_sum(a, axis, keepdims):
     dt = a.dtype
     if dt.kind != "f" or dt.itemsize not in (4, 8) or not dt.isnative:
         return None
+    if (axis is None or len(axis) == a.ndim) and a.flags.c_contiguous \
+            and a.size < 16 * lane_bytes // dt.itemsize * 4:
+        # (the common case, a loss or a printed total: one row, fewer levels and calls)
+        s = _short_row_sum(a.reshape(-1), lane_bytes // dt.itemsize) + dt.type(0)
+        return np.asarray(s).reshape((1,) * a.ndim if keepdims else ())
     reduced = set(range(a.ndim)) if axis is None else {d % a.ndim for d in axis}
     found = _iteration_dims(a, reduced)
     if found is None:
@@ -271,8 +312,9 @@ def row_sums(e):
     PyTorch's vectorized row reductions (softmax's and log-softmax's sum of exponentials):
     rows shorter than a vector one element after another; longer ones lane by lane over
     whole vectors, the leftover elements into the first lanes, then the lanes halved pairwise
-    (``v[i] + v[i + half]``) down to one. None where that order is not followed."""
-    if not vector_bytes or type(e) is not np.ndarray or e.ndim != 2 or e.size > MAX_ELEMENTS:
+    (``v[i] + v[i + half]``) down to one. None where that order is not followed (also for
+    more than ``EXACT_MAX`` elements, whose exponentials are not PyTorch's anyway)."""
+    if not vector_bytes or type(e) is not np.ndarray or e.ndim != 2 or e.size > EXACT_MAX:
         return None
     dt = e.dtype
     if dt.kind != "f" or dt.itemsize not in (4, 8) or not dt.isnative:

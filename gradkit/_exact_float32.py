@@ -4,12 +4,13 @@ NumPy's float32 ``exp``, ``log``, ``tanh``... are SIMD approximations a few unit
 place from the exact value: on an Intel Xeon, NumPy 2.4's float32 ``exp`` differs from the
 correctly rounded result in 39% of random inputs, ``tanh`` in 32%, ``log`` in 15%. PyTorch's
 CPU kernels are within one unit and nearly always correctly rounded (``exp`` 1%, ``tanh``
-0.6%, ``log`` 0.03% apart). So on small tensors, whose values programs print, gradkit
-computes these functions in float64 and rounds once: they then agree with PyTorch's to the
-last bit about 99% of the time instead of 60-85%, at about twice the cost of NumPy's float32
-call on a few hundred elements. Larger arrays (more than ``EXACT_MAX`` elements: training
-activations, where a matrix product's own last bits already differ) keep NumPy's float32
-speed.
+0.6%, ``log`` 0.03% apart). So on small tensors (at most ``EXACT_MAX`` elements: the
+tensors of examples and tests, whose values get printed) gradkit computes these functions
+in float64 and rounds once: they then agree with PyTorch's to the last bit about 99% of the
+time instead of 60-85%, for about 0.5 us more per call. Larger arrays (training
+activations, which a matrix product with more than about 20 terms per entry has already
+put a last bit apart from PyTorch's, NumPy's OpenBLAS and PyTorch's MKL summing in other
+orders) keep NumPy's float32 speed.
 
 PyTorch has a second float32 exponential: its vectorized kernels (softmax, log-softmax and
 their gradients, sigmoid) call SLEEF's ``expf`` (1 ULP) rather than the ``exp`` operator's
@@ -27,7 +28,7 @@ import numpy as np
 
 __all__ = ["EXACT_MAX", "fma32", "kernel_exp", "rounded_once", "sigmoid"]
 
-EXACT_MAX = 1024
+EXACT_MAX = 256
 _F32 = np.dtype(np.float32)
 _F64 = np.dtype(np.float64)
 _ndarray = np.ndarray

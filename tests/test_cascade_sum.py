@@ -36,6 +36,12 @@ def _cases(seed, count):
 
 
 @pytest.fixture
+def any_size(monkeypatch):
+    """The order for reductions of every size here (gradkit applies it up to MAX_ELEMENTS)."""
+    monkeypatch.setattr(_cascade_sum, "MAX_ELEMENTS", 1 << 20)
+
+
+@pytest.fixture
 def same_threads():
     before = torch.get_num_threads(), gk.get_num_threads()
     torch.set_num_threads(before[1])
@@ -43,7 +49,7 @@ def same_threads():
     torch.set_num_threads(before[0])
 
 
-def test_sum_and_mean_bit_equal_to_torch(same_threads):
+def test_sum_and_mean_bit_equal_to_torch(same_threads, any_size):
     for x, dims in _cases(0, 400):
         t, g = torch.from_numpy(x), gk.from_numpy(x)
         for name in ("sum", "mean"):
@@ -53,10 +59,11 @@ def test_sum_and_mean_bit_equal_to_torch(same_threads):
             assert np.array_equal(got, want), (name, x.shape, x.strides, dims)
 
 
-def test_long_rows_use_the_cascade_levels(same_threads):
+def test_long_rows_use_the_cascade_levels(same_threads, any_size):
     rng = np.random.RandomState(1)
     for shape, dims in [((16384,), None), ((4000, 4), (0,)), ((3, 5000), (1,)),
-                        ((300, 40), (0,)), ((40, 300), (1,)), ((2, 4096), None)]:
+                        ((300, 40), (0,)), ((40, 300), (1,)), ((2, 4096), None),
+                        ((70000,), None), ((5000, 3), (0,))]:
         x = (rng.randn(*shape) * 100).astype(np.float32)
         want = torch.from_numpy(x).sum() if dims is None else torch.from_numpy(x).sum(dims)
         got = gk.from_numpy(x).sum() if dims is None else gk.from_numpy(x).sum(dims)

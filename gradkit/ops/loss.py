@@ -47,10 +47,10 @@ def _is_array(x) -> bool:
     return not hasattr(x, "grad_fn")
 
 
-def _reduce(xp, loss, reduction, denom, dtype):
+def _reduce(xp, loss, reduction, denom, dtype, ordered=True):
     if reduction == "none":
         return loss
-    total = cascade_sum(loss, None, False) if type(loss) is np.ndarray else None
+    total = cascade_sum(loss, None, False) if ordered and type(loss) is np.ndarray else None
     if total is None:  # (PyTorch's order where followed: its mean is the sum / the count)
         total = loss.sum()
     if reduction == "mean":
@@ -128,10 +128,11 @@ def _ce_f(xp, x, t, weight, ignore_index, reduction, smoothing):
     if not valid.all():  # an ignored row is 0 even where its scores are inf/NaN (not 0 * NaN)
         loss = xp.where(valid, loss, 0)
     out = None
-    if not smoothing and reduction != "none":
+    if not smoothing and reduction != "none" and x.size <= _EXACT_MAX:
+        # (PyTorch's order where its log_softmax values are followed too: small batches)
         out = _nll_reduce_in_order(loss, valid, w_t, weight, reduction)
-    if out is None:
-        out = _reduce(xp, loss, reduction, denom, x.dtype)
+    if out is None:  # (in PyTorch's order only where its log_softmax values are followed)
+        out = _reduce(xp, loss, reduction, denom, x.dtype, x.size <= _EXACT_MAX)
     return out, (tc, valid, w_t, denom, weight, reduction, smoothing, (e, se, mx), xp)
 
 
