@@ -53,6 +53,8 @@ _TORCH_HOME = {
     ("gradkit", "TypedStorage"): "torch.storage",
     ("gradkit", "UntypedStorage"): "torch.storage",
     ("gradkit.profiler", "record_function"): "torch.autograd.profiler",
+    ("gradkit._streams", "Stream"): "torch",
+    ("gradkit._streams", "Event"): "torch",
 }
 for _name in ("CatTransform", "CorrCholeskyTransform", "PositiveDefiniteTransform",
               "StackTransform"):
