@@ -247,10 +247,10 @@ def cascade_sum(a, axis, keepdims):
     dt = a.dtype
     if dt.kind != "f" or dt.itemsize not in (4, 8) or not dt.isnative:
         return None
-    if (axis is None or len(axis) == a.ndim) and a.flags.c_contiguous \
-            and a.size < 16 * lane_bytes // dt.itemsize * 4:
+    lanes = lane_bytes // dt.itemsize
+    if (axis is None or len(axis) == a.ndim) and a.flags.c_contiguous and a.size < 64 * lanes:
         # (the common case, a loss or a printed total: one row, fewer levels and calls)
-        s = _short_row_sum(a.reshape(-1), lane_bytes // dt.itemsize) + dt.type(0)
+        s = _short_row_sum(a.reshape(-1), lanes) + dt.type(0)
         return np.asarray(s).reshape((1,) * a.ndim if keepdims else ())
     reduced = set(range(a.ndim)) if axis is None else {d % a.ndim for d in axis}
     found = _iteration_dims(a, reduced)
@@ -265,13 +265,12 @@ def cascade_sum(a, axis, keepdims):
     flat = [d for group in reversed(order) for d in reversed(group)]
     rest = [d for d in range(a.ndim) if a.shape[d] == 1]
     x = np.transpose(a, flat + rest).reshape([g[0] for g in reversed(dims)])
-    lanes = lane_bytes // dt.itemsize
     item = dt.itemsize
-    if a.size >= _GRAIN and all(g[2] for g in dims) and _threads() > 1:
+    threads = _threads() if a.size >= _GRAIN and all(g[2] for g in dims) else 1
+    if threads > 1:  # (reached only with MAX_ELEMENTS raised past the grain, as the tests do)
         # one output, its elements split over the threads (PyTorch's two passes)
         if len(dims) > 1:
             return None  # (the split cuts through rows of a strided view: not followed)
-        threads = _threads()
         used = min(threads, -(-a.size // _GRAIN))
         chunk = -(-a.size // used)
         buf = np.zeros(threads, dt)

@@ -54,8 +54,6 @@ def rounded_once(ufunc):
     return call
 
 
-exp = rounded_once(np.exp)
-
 # SLEEF's single-precision exp (xexpf): reduction constants and polynomial coefficients
 _R_LN2 = np.float32(1.4426950408889634)
 _L2U = -0.693145751953125                 # -ln 2, high part (exact in float32)
