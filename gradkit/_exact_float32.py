@@ -36,21 +36,30 @@ _ndarray = np.ndarray
 
 def rounded_once(ufunc):
     """``ufunc`` (a one-input NumPy ufunc) that computes a small float32 array in float64 and
-    rounds the result once; any other call goes to ``ufunc`` as it is."""
+    rounds the result once; any other call goes to ``ufunc`` as it is. The returned function's
+    ``one`` attribute is the same for exactly one positional NumPy array (the functions' fast
+    path: no argument packing, about 0.5 us less per call on 16 elements)."""
+    def one(a):
+        if a.dtype is _F32 and a.size <= EXACT_MAX:
+            return ufunc(a.astype(_F64)).astype(_F32)  # (cheaper than ``dtype=``: measured)
+        return ufunc(a)
+
     def call(a, *args, **kwargs):
         if type(a) is _ndarray and a.dtype is _F32 and a.size <= EXACT_MAX and not args:
             if not kwargs:
-                return ufunc(a, dtype=_F64).astype(_F32)
+                return ufunc(a.astype(_F64)).astype(_F32)
             if len(kwargs) == 1 and "out" in kwargs:
                 out = kwargs["out"]
                 out = out[0] if type(out) is tuple and len(out) == 1 else out
                 if type(out) is _ndarray and out.dtype is _F32:
-                    np.copyto(out, ufunc(a, dtype=_F64), casting="same_kind")
+                    np.copyto(out, ufunc(a.astype(_F64)), casting="same_kind")
                     return out
         return ufunc(a, *args, **kwargs)
 
-    call.__name__ = call.__qualname__ = ufunc.__name__
-    call.__doc__ = f"NumPy's {ufunc.__name__}; small float32 arrays rounded once from float64."
+    for f in (one, call):
+        f.__name__ = f.__qualname__ = ufunc.__name__
+        f.__doc__ = f"NumPy's {ufunc.__name__}; small float32 arrays rounded once from float64."
+    call.one = one
     return call
 
 

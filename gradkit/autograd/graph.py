@@ -441,11 +441,22 @@ class AccumulateGrad:
         return f"<AccumulateGrad object at {id(self):#x}>"
 
 
+_SHOWN_CLASSES: dict = {}
+
+
 class Shown:
     """A node that PyTorch records and gradkit folds into its neighbour's rule (the weight's
     ``TBackward0`` under ``AddmmBackward0``): shown in ``next_functions``, never run."""
 
     __slots__ = ("_name", "_next")
+
+    def __new__(cls, name, next_):
+        # an instance of a subclass named ``name`` (``type(fn).__name__`` reads as PyTorch's)
+        sub = _SHOWN_CLASSES.get(name)
+        if sub is None:
+            sub = _SHOWN_CLASSES[name] = type(name, (Shown,), {"__slots__": (),
+                                                                "__module__": "builtins"})
+        return object.__new__(sub)
 
     def __init__(self, name, next_):
         self._name = name
@@ -658,7 +669,7 @@ def present(t, name, inputs, source=None, connected=False):
     _set_named(node, cls)
     ents = []
     for x in inputs:
-        if x is None or type(x) is Shown:
+        if x is None or isinstance(x, Shown):
             ents.append(x)
         elif getattr(x, "requires_grad", False):
             ents.append(x._grad_fn if x._grad_fn is not None else x)

@@ -11,14 +11,21 @@ faces of these ops (never the implementations gradkit calls internally) with :fu
 which renames the result's node (every Tensor of a tuple result) once the op has run; the
 recorded graph and its rules are unchanged. ``tests/functions/test_grad_names.py``
 checks every entry against torch over the op's registry samples.
+
+``GRAD_INPUTS`` gives, for the composed ops whose PyTorch node is one node over the call's
+tensors, the inputs that node lists in ``next_functions`` (``rule(**arguments) -> tuple``: a
+Tensor, or None for an absent optional tensor; numbers and integer indices are not listed, as
+in PyTorch): ``tril(x).grad_fn.next_functions`` then reads ``((AccumulateGrad, 0),)`` rather
+than the ``where`` it is made of. ``tests/autograd/test_grad_fn_names.py`` walks such graphs
+against torch's.
 """
 
 from __future__ import annotations
 
 from .._tensor.tensor import Tensor
-from ..autograd.graph import rename
+from ..autograd.graph import present, rename
 
-__all__ = ["GRAD_NAMES", "face"]
+__all__ = ["GRAD_INPUTS", "GRAD_NAMES", "face"]
 
 
 def _tensor(x) -> bool:
@@ -167,7 +174,48 @@ GRAD_NAMES = {
 }
 
 
-def _named(res, source, name):
+def _first(input, *args, **kwargs):
+    return (input,)
+
+
+def _with_tensor(name):
+    """(input, <name>) where the argument ``name`` is a Tensor, else (input,)."""
+    def rule(input, *args, **kwargs):
+        other = kwargs.get(name, args[0] if args else None)
+        return (input, other) if _tensor(other) else (input,)
+    return rule
+
+
+def _three(*args, **kwargs):
+    """The first three arguments (``addmm``'s input, mat1, mat2) in signature order."""
+    return tuple([*args, *kwargs.values()][:3])
+
+
+GRAD_INPUTS = {
+    **{name: _first for name in (
+        "tril", "triu", "roll", "diag", "diagonal", "diag_embed", "diagflat", "trace",
+        "kthvalue", "median", "nanmedian", "mode", "masked_select", "pixel_shuffle",
+        "pixel_unshuffle", "channel_shuffle", "renorm", "sort", "msort", "topk", "cummax",
+        "cummin", "rot90")},
+    "fmod": _with_tensor("other"), "remainder": _with_tensor("other"),
+    "addcmul": _three, "addcdiv": _three, "addmm": _three, "addmv": _three, "addbmm": _three,
+    "baddbmm": _three, "addr": _three,
+    "cdist": lambda x1, x2, *args, **kwargs: (x1, x2),
+    "xlogy": lambda input, other: (input, other) if _tensor(input) and _tensor(other) else None,
+    "scatter": lambda input, dim, index, src=None, **kwargs: (input, src) if _tensor(src)
+    else (input,),
+    "index_add": lambda input, dim, index, source, **kwargs: (input, source),
+    "prelu": lambda input, weight: (input, weight),
+}
+
+
+def _named(res, source, name, inputs=None):
+    if inputs is not None and name is not None:
+        if isinstance(res, Tensor):
+            return present(res, name, inputs, source)
+        if isinstance(res, (tuple, list)) and res and isinstance(res[0], Tensor):
+            present(res[0], name, inputs, source)  # (values; indices have no node)
+            return res
     if name is None:
         return res
     if isinstance(res, Tensor):
@@ -195,7 +243,9 @@ def face(op_name, impl, compile_face, signature_source):
     first = call[0] if call and not call[0].startswith("*") else "None"
     by_name = ", ".join(c if c.startswith("*") or "=" in c else f"{c}={c}" for c in call)
     ns = dict(defaults, _impl=impl, _plain=_plain, _named=_named,
-              _rule=rule if callable(rule) else (lambda *a, **k: rule))
+              _rule=rule if callable(rule) else (lambda *a, **k: rule),
+              _inputs=GRAD_INPUTS.get(op_name, lambda *a, **k: None))
     body = (f"r = _impl({', '.join(call)})\n"
-            f"    return r if _plain(r) else _named(r, {first}, _rule({by_name}))")
+            f"    return r if _plain(r) else _named(r, {first}, _rule({by_name}), "
+            f"_inputs({by_name}))")
     return compile_face(op_name, params, body, ns, impl)

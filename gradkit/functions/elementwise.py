@@ -207,6 +207,8 @@ def _float_unary(op, name, doc, ufunc=None):
     function that is ``op``'s forward on a NumPy array (``xp.tanh(a)``), called directly there
     (one Python call less per op)."""
     if ufunc is not None:
+        ufunc = getattr(ufunc, "one", ufunc)  # (a rounded-once ufunc's one-array form)
+
         def fn(input):
             if type(input) is Tensor:
                 data = input._data
