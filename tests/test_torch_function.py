@@ -623,3 +623,30 @@ def test_plain_tensor_operators_hand_a_tensor_like_operand_to_its_handler(lib):
         t + object()
     with pytest.raises(TypeError):
         t @ object()
+
+
+@pytest.mark.parametrize("lib", LIBS, ids=["gradkit", "torch"])
+def test_comparisons_and_in_place_ops_hand_a_tensor_like_operand_to_its_handler(lib):
+    """``t < op``, ``t == op``, ``t.mul_(op)``, ``t += op``: ``Tensor.lt``/``eq``/``mul_``/
+    ``add_`` to the operand's handler, as PyTorch; before, gradkit raised TypeError (or
+    compared by identity for ``==``)."""
+    class Operator:
+        @classmethod
+        def __torch_function__(cls, func, types, args=(), kwargs=None):
+            names = {lib.Tensor.lt: "lt", lib.Tensor.ge: "ge", lib.Tensor.eq: "eq",
+                     lib.Tensor.ne: "ne", lib.Tensor.mul_: "mul_", lib.Tensor.add_: "add_",
+                     lib.Tensor.sub_: "sub_"}
+            return names.get(func, getattr(func, "__name__", "?"))
+
+    op = Operator()
+    t = lib.ones(2)
+    w = lib.ones(2, requires_grad=True) * 2  # (the recording path of the in-place ops)
+    got = [t < op, t >= op, t == op, t != op, t.mul_(op), w.add_(op), w.sub_(op)]
+    t += op
+    got.append(t)
+    assert got == ["lt", "ge", "eq", "ne", "mul_", "add_", "sub_", "add_"]
+    with pytest.raises(TypeError):  # an operand that is neither: still a TypeError
+        _ = lib.ones(2) < object()
+    with pytest.raises(TypeError):
+        lib.ones(2).mul_(object())
+    assert (lib.ones(2) == object()) is False  # (PyTorch's NotImplemented: identity)

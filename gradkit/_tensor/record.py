@@ -47,6 +47,7 @@ from ..ops import elementwise as E
 from ..ops import memory as M
 from ..ops import shape as S
 from ..ops import strided as ST
+from . import torch_function as _tf
 from .tensor import _INFERENCE, Tensor, _edge, _make, _scalar_or_tensor
 
 __all__ = ["SCALAR_ARRAYS", "VIEW_OPS", "apply", "apply1", "apply2", "apply_multi", "apply_scalar",
@@ -659,7 +660,10 @@ def inplace(self, op, other=None, params=(), name=None):
         if other is None:
             res = apply1(op, old, params)
         else:
-            other = _scalar_or_tensor(other)
+            try:
+                other = _scalar_or_tensor(other)
+            except TypeError:
+                return _tensor_like_operand(self, other, name)
             try:
                 res = apply2(op, old, other, params)
             except ValueError:
@@ -686,7 +690,10 @@ def inplace(self, op, other=None, params=(), name=None):
     if other is None:
         out = op.forward(_ns(self._data), self._data, *params)
     else:
-        o = _scalar_or_tensor(other)
+        try:
+            o = _scalar_or_tensor(other)
+        except TypeError:
+            return _tensor_like_operand(self, other, name)
         od = o._data if isinstance(o, Tensor) else o
         if type(od) is CArray:
             op = _cop(op)
@@ -705,6 +712,16 @@ def inplace(self, op, other=None, params=(), name=None):
         )
     assign(self, out, name)
     return self
+
+
+def _tensor_like_operand(self, other, name):
+    """``x.mul_(y)``/``x += y`` with an operand that is no Tensor or number: a tensor-like's
+    ``__torch_function__`` gets the call as ``Tensor.<name>``, as in PyTorch; anything else
+    raises the conversion's TypeError (re-raised here, inside its ``except``)."""
+    r = _tf.dispatch_operand(name, (self, other))
+    if r is _tf.NOT_DISPATCHED:
+        raise
+    return r
 
 
 # ------------------------------------------------------------------ in-place changes of views

@@ -8,6 +8,7 @@ import numpy as np
 from .. import _dtype
 from .._backend import to_host
 from .._stride_order import lay_out_elementwise
+from .._tensor import torch_function as _tf
 from .._tensor.record import check_broadcast
 from .._tensor.tensor import Tensor, wrap
 from ._args import (
@@ -210,7 +211,19 @@ def _equality(ufunc, self, other, name):
     try:
         return _compare(ufunc, self, other, name)
     except TypeError:
-        return NotImplemented
+        r = _tf.dispatch_operand(name, (self, other))  # (a tensor-like's __torch_function__)
+        return NotImplemented if r is _tf.NOT_DISPATCHED else r
+
+
+def _ordering(ufunc, self, other, name):
+    """``x < y``: ``Tensor.lt`` to a tensor-like operand's ``__torch_function__``, as PyTorch."""
+    try:
+        return _compare(ufunc, self, other, name)
+    except TypeError:
+        r = _tf.dispatch_operand(name, (self, other))
+        if r is _tf.NOT_DISPATCHED:
+            raise
+        return r
 
 
 @tensor_method()
@@ -226,22 +239,22 @@ def __ne__(self, other):
 @tensor_method()
 @_deferring("__gt__")
 def __lt__(self, other):
-    return _compare(np.less, self, other, "lt")
+    return _ordering(np.less, self, other, "lt")
 
 
 @tensor_method()
 @_deferring("__ge__")
 def __le__(self, other):
-    return _compare(np.less_equal, self, other, "le")
+    return _ordering(np.less_equal, self, other, "le")
 
 
 @tensor_method()
 @_deferring("__lt__")
 def __gt__(self, other):
-    return _compare(np.greater, self, other, "gt")
+    return _ordering(np.greater, self, other, "gt")
 
 
 @tensor_method()
 @_deferring("__le__")
 def __ge__(self, other):
-    return _compare(np.greater_equal, self, other, "ge")
+    return _ordering(np.greater_equal, self, other, "ge")
