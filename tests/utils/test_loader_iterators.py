@@ -2,6 +2,7 @@
 library's own loader object as fastai drives them, against PyTorch's."""
 
 import importlib
+import warnings
 
 import pytest
 
@@ -92,6 +93,10 @@ def test_single_process_iterator_refuses_workers():
 def test_foreign_loader_with_workers_warns_and_loads_in_order():
     loader = _Batches(gk, 2)
     loader.num_workers = 2
+    cls = _dl_module(gk)._MultiProcessingDataLoaderIter
     with pytest.warns(RuntimeWarning, match="loaded in the calling thread"):
-        it = _dl_module(gk)._MultiProcessingDataLoaderIter(loader)
+        it = cls(loader)
     assert len(list(it)) == 2
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # once per loader, not once per epoch
+        assert len(list(cls(loader))) == 2

@@ -22,6 +22,7 @@ PyTorch's in-order workers.
 from __future__ import annotations
 
 import warnings
+import weakref
 
 import numpy as np
 
@@ -168,6 +169,20 @@ class _SingleProcessDataLoaderIter(_BaseDataLoaderIter):
         return self._dataset_fetcher.fetch(index)
 
 
+_WARNED: weakref.WeakSet = weakref.WeakSet()
+
+
+def _first_time(loader) -> bool:
+    """Whether ``loader`` is seen here for the first time (one warning per loader)."""
+    try:
+        if loader in _WARNED:
+            return False
+        _WARNED.add(loader)
+    except TypeError:  # (not weakly referable or not hashable: warn every time)
+        pass
+    return True
+
+
 class _MultiProcessingDataLoaderIter(_BaseDataLoaderIter):
     """A loader's batches from its workers: a gradkit ``DataLoader``'s own worker threads, or,
     for another loader-like object, the calling thread (see the module's docstring)."""
@@ -182,11 +197,13 @@ class _MultiProcessingDataLoaderIter(_BaseDataLoaderIter):
             return
         super().__init__(loader)
         self._own = None
-        warnings.warn(
-            f"_MultiProcessingDataLoaderIter over {type(loader).__name__} (not a DataLoader) "
-            f"with num_workers={self._num_workers}: gradkit's workers are threads sharing the "
-            f"loader's objects, so its batches are loaded in the calling thread instead (the "
-            f"same batches, in order)", RuntimeWarning, stacklevel=2)
+        if _first_time(loader):
+            warnings.warn(
+                f"_MultiProcessingDataLoaderIter over {type(loader).__name__} (not a "
+                f"DataLoader) with num_workers={self._num_workers}: gradkit's workers are "
+                f"threads sharing the loader's objects, so its batches are loaded in the "
+                f"calling thread instead (the same batches, in order)", RuntimeWarning,
+                stacklevel=2)
         self._dataset_fetcher = _DatasetKind.create_fetcher(
             self._dataset_kind, self._dataset, self._auto_collation, self._collate_fn,
             self._drop_last)
