@@ -9,7 +9,50 @@ from .random import Generator
 
 __all__ = ["DisableTorchFunction", "DisableTorchFunctionSubclass", "Generator",
            "_LinAlgError", "_disabled_torch_function_impl", "_get_tracing_state",
-           "_log_api_usage_once"]
+           "_log_api_usage_once", "_nn"]
+
+_TO_KEYWORDS = ("device", "dtype", "non_blocking", "copy", "memory_format", "tensor")
+
+
+def _parse_to(*args, **kwargs):
+    """``torch._C._nn._parse_to``: the arguments of ``Tensor.to``/``Module.to`` read as
+    ``(device, dtype, non_blocking, memory_format)`` (None for what was not given), as
+    libraries with their own ``to`` (fastai's DataLoader) parse them."""
+    from . import _dtype
+    from .device import Device, _parse_device_dtype
+
+    unknown = [k for k in kwargs if k not in _TO_KEYWORDS]
+    if unknown or len(args) > 4:
+        got = ", ".join([type(a).__name__ for a in args] +
+                        [f"{k}={type(v).__name__}" for k, v in kwargs.items()])
+        raise TypeError(f"to() received an invalid combination of arguments - got ({got}), but "
+                        f"expected (device=None, dtype=None, non_blocking=False, copy=False, *, "
+                        f"memory_format=None), (dtype, non_blocking=False, copy=False, *, "
+                        f"memory_format=None) or (tensor, non_blocking=False, copy=False, *, "
+                        f"memory_format=None)")
+    flags = [a for a in args if isinstance(a, bool)]
+    rest = [a for a in args if not isinstance(a, bool)]
+    if "tensor" in kwargs:
+        rest.append(kwargs.pop("tensor"))
+    device, dtype = _parse_device_dtype(rest, kwargs)
+    device = Device(device) if device is not None else None
+    dtype = _dtype.to_dtype(dtype) if dtype is not None else None
+    non_blocking = bool(kwargs.get("non_blocking", flags[0] if flags else False))
+    return device, dtype, non_blocking, kwargs.get("memory_format")
+
+
+class _NN:
+    """``torch._C._nn``: the one helper of PyTorch's compiled ``nn`` bindings that libraries
+    call directly."""
+
+    _parse_to = staticmethod(_parse_to)
+
+    def __getattr__(self, name):
+        raise AttributeError(f"module 'torch._C._nn' has no attribute {name!r} in gradkit "
+                             f"(its functions are in torch.nn.functional)")
+
+
+_nn = _NN()
 
 
 def _get_tracing_state():

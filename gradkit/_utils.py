@@ -179,6 +179,28 @@ for _f in (_rebuild_tensor, _rebuild_tensor_v2, _rebuild_tensor_v3, _rebuild_par
     _f.__module__ = "torch._utils"  # pickled by that name (gradkit run serves it)
 
 
+def _flatten_dense_tensors(tensors):
+    """The tensors' elements, one after another, in one new 1-D tensor (one tensor: its
+    flattened view), as ``torch._utils._flatten_dense_tensors`` gives them to libraries that
+    keep a flat master copy of a model's parameters or gradients."""
+    import gradkit
+
+    if len(tensors) == 1:
+        return tensors[0].contiguous().view(-1)
+    return gradkit.cat([t.contiguous().view(-1) for t in tensors])
+
+
+def _unflatten_dense_tensors(flat, tensors):
+    """Views of ``flat`` shaped as ``tensors`` (the inverse of ``_flatten_dense_tensors``): a
+    tuple, writing through to ``flat``."""
+    out, offset = [], 0
+    for t in tensors:
+        n = t.numel()
+        out.append(flat.narrow(0, offset, n).view_as(t))
+        offset += n
+    return tuple(out)
+
+
 def __getattr__(name):
     # PyTorch pickles a memory format as the global ``torch._utils`` ``torch.contiguous_format``
     # (an attribute path through this module's ``torch``)

@@ -18,6 +18,7 @@
 
 from __future__ import annotations
 
+import enum
 import functools
 import warnings
 
@@ -176,6 +177,20 @@ def _grads(optimizer):
         for p in group["params"]:
             if p.grad is not None:
                 yield p
+
+
+class OptState(enum.Enum):
+    """Where an optimizer is in a scaler's step (``torch.amp.grad_scaler.OptState``, which
+    libraries import beside ``GradScaler``)."""
+
+    READY = 0
+    UNSCALED = 1
+    STEPPED = 2
+
+
+def _refresh_per_optimizer_state() -> dict:
+    """A fresh per-optimizer record, as PyTorch's ``grad_scaler`` module makes them."""
+    return {"stage": OptState.READY, "found_inf_per_device": {}}
 
 
 class GradScaler:

@@ -38,6 +38,6 @@ class ImageLabelDataset(Dataset):
                 and self.__dict__.get("target_transform") is None:
             def fetch(indices):
                 idx = np.asarray(indices, dtype=np.int64)
-                return wrap(self._image(self._images[idx])), wrap(self._labels[idx])
+                return [wrap(self._image(self._images[idx])), wrap(self._labels[idx])]
             return fetch
         raise AttributeError(f"{type(self).__name__!r} object has no attribute {name!r}")

@@ -164,7 +164,7 @@ class CharCorpus(Dataset):
             raise IndexError(f"CharCorpus index out of range for {n} samples")
         idx = np.where(idx < 0, idx + n, idx)
         rows = (idx * self.stride)[:, None] + np.arange(self.seq_len)
-        return wrap(self._ids[rows]), wrap(self._ids[rows + 1])
+        return [wrap(self._ids[rows]), wrap(self._ids[rows + 1])]  # (default_collate's list)
 
     def __repr__(self) -> str:
         return (f"CharCorpus(chars={len(self._ids)}, vocab_size={self.vocab_size}, "

@@ -34,9 +34,14 @@ class ReduceOp:
     MAX = "max"
     MIN = "min"
     PRODUCT = "product"
+    BAND = "band"
+    BOR = "bor"
+    BXOR = "bxor"
 
 
-_OPS = (ReduceOp.SUM, ReduceOp.AVG, ReduceOp.MAX, ReduceOp.MIN, ReduceOp.PRODUCT)
+_OPS = (ReduceOp.SUM, ReduceOp.AVG, ReduceOp.MAX, ReduceOp.MIN, ReduceOp.PRODUCT,
+        ReduceOp.BAND, ReduceOp.BOR, ReduceOp.BXOR)
+_BITWISE = (ReduceOp.BAND, ReduceOp.BOR, ReduceOp.BXOR)
 
 # what the operation being started belongs to ("DDP gradient bucket 2 of 4 (...)"), set by
 # DistributedDataParallel around its communication hook so that a timeout names the bucket
@@ -146,16 +151,30 @@ def _check_op(op):
     if op not in _OPS:
         raise ValueError(
             f"unknown reduce op {op!r}; use one of gradkit.distributed.ReduceOp.SUM, AVG, MAX, "
-            f"MIN, PRODUCT"
+            f"MIN, PRODUCT, BAND, BOR, BXOR"
         )
 
 
-def _mpi_op(op):
+def _check_bitwise(op, tensor, name):
+    """PyTorch reduces with BAND/BOR/BXOR only integer and bool tensors."""
+    if op in _BITWISE and (tensor.dtype.is_floating_point or tensor.dtype.is_complex):
+        raise RuntimeError(
+            f"{name}: Cannot use ReduceOp.{op.upper()} with non-integral dtype {tensor.dtype}; "
+            f"bitwise reductions take integer or bool tensors (convert with .to(torch.int64))"
+        )
+
+
+def _mpi_op(op, dtype=None):
     from mpi4py import MPI
 
     _check_op(op)
+    if dtype == np.bool_:  # MPI defines only the logical operations on booleans
+        logical = {ReduceOp.BAND: MPI.LAND, ReduceOp.BOR: MPI.LOR, ReduceOp.BXOR: MPI.LXOR}
+        if op in logical:
+            return logical[op]
     table = {ReduceOp.SUM: MPI.SUM, ReduceOp.AVG: MPI.SUM, ReduceOp.MAX: MPI.MAX,
-             ReduceOp.MIN: MPI.MIN, ReduceOp.PRODUCT: MPI.PROD}
+             ReduceOp.MIN: MPI.MIN, ReduceOp.PRODUCT: MPI.PROD, ReduceOp.BAND: MPI.BAND,
+             ReduceOp.BOR: MPI.BOR, ReduceOp.BXOR: MPI.BXOR}
     return table[op]
 
 
@@ -226,9 +245,11 @@ def _written_locally(tensor, async_op):
 
 
 def all_reduce(tensor, op=ReduceOp.SUM, group=None, async_op=False):
-    """Reduce ``tensor`` across all ranks, in place (SUM, AVG, MAX, MIN, PRODUCT)."""
+    """Reduce ``tensor`` across all ranks, in place (SUM, AVG, MAX, MIN, PRODUCT, and BAND,
+    BOR, BXOR of integer and bool tensors)."""
     _check()
     _check_op(op)
+    _check_bitwise(op, tensor, "all_reduce")
     if _W.comm is None:
         return Work(result=[tensor]) if async_op else None
     from mpi4py import MPI
@@ -241,7 +262,7 @@ def all_reduce(tensor, op=ReduceOp.SUM, group=None, async_op=False):
         tensor._vc[0] += 1
 
     work = _start(f"all_reduce({op.upper()})", arr,
-                  lambda: _W.comm.Iallreduce(MPI.IN_PLACE, arr, op=_mpi_op(op)), finish,
+                  lambda: _W.comm.Iallreduce(MPI.IN_PLACE, arr, op=_mpi_op(op, arr.dtype)), finish,
                   [tensor])
     return _done(async_op, work)
 
@@ -308,6 +329,7 @@ def reduce_scatter(output, input_list, op=ReduceOp.SUM, group=None, async_op=Fal
     """Reduce ``input_list`` elementwise across ranks; rank r receives the r-th piece."""
     _check()
     _check_op(op)
+    _check_bitwise(op, output, "reduce_scatter")
     _check_per_rank(input_list, "reduce_scatter", "input_list")
     dst = _host_buffer(output, "reduce_scatter")
     if _W.comm is None:
@@ -321,6 +343,7 @@ def reduce_scatter_tensor(output, input, op=ReduceOp.SUM, group=None, async_op=F
     """Reduce ``input`` (world_size pieces along dim 0) across ranks; rank r keeps piece r."""
     _check()
     _check_op(op)
+    _check_bitwise(op, output, "reduce_scatter_tensor")
     dst = _host_buffer(output, "reduce_scatter_tensor")
     send = _host_buffer(input, "reduce_scatter_tensor")
     if send.size != dst.size * _W.size:
@@ -341,8 +364,8 @@ def _reduce_scatter(dst, send, op, output, async_op):
         output._vc[0] += 1
 
     work = _start(f"reduce_scatter({op.upper()})", send,
-                  lambda: _W.comm.Ireduce_scatter_block(send, dst, op=_mpi_op(op)), finish,
-                  [output])
+                  lambda: _W.comm.Ireduce_scatter_block(send, dst, op=_mpi_op(op, send.dtype)),
+                  finish, [output])
     return _done(async_op, work)
 
 
@@ -350,6 +373,7 @@ def reduce(tensor, dst=0, op=ReduceOp.SUM, group=None, async_op=False):
     """Reduce onto rank ``dst`` only (in place there)."""
     _check()
     _check_op(op)
+    _check_bitwise(op, tensor, "reduce")
     _check_rank(dst, "reduce", "dst")
     if _W.comm is None:
         return Work(result=[tensor]) if async_op else None
@@ -363,12 +387,12 @@ def reduce(tensor, dst=0, op=ReduceOp.SUM, group=None, async_op=False):
             tensor._vc[0] += 1
 
         def start():
-            return _W.comm.Ireduce(MPI.IN_PLACE, arr, op=_mpi_op(op), root=dst)
+            return _W.comm.Ireduce(MPI.IN_PLACE, arr, op=_mpi_op(op, arr.dtype), root=dst)
     else:
         finish = None
 
         def start():
-            return _W.comm.Ireduce(arr, None, op=_mpi_op(op), root=dst)
+            return _W.comm.Ireduce(arr, None, op=_mpi_op(op, arr.dtype), root=dst)
     work = _start(f"reduce({op.upper()}, dst={dst})", arr, start, finish, [tensor])
     return _done(async_op, work)
 

@@ -159,6 +159,28 @@ for call in (lambda: d.reduce(t, op='add'), lambda: d.reduce_scatter(t, [t], op=
     assert "broadcast: src=-1" in lines[3]
 
 
+def test_bitwise_reduce_ops_take_integer_tensors_in_a_one_process_world():
+    """ReduceOp has PyTorch's BAND/BOR/BXOR (libraries map their op names to them at import);
+    a floating tensor is refused with PyTorch's RuntimeError."""
+    code = """
+import gradkit as gk, gradkit.distributed as d
+d.init_process_group('mpi')
+t = gk.tensor([5, 3])
+d.all_reduce(t, op=d.ReduceOp.BXOR)
+print(t.tolist(), d.ReduceOp.BAND != d.ReduceOp.BOR)
+try:
+    d.all_reduce(gk.ones(2), op=d.ReduceOp.BAND)
+except RuntimeError as e:
+    print('RuntimeError:', e)
+"""
+    res = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         env=dict(os.environ), timeout=60)
+    assert res.returncode == 0, res.stderr
+    lines = res.stdout.strip().splitlines()
+    assert lines[0] == "[5, 3] True", res.stdout
+    assert "all_reduce: Cannot use ReduceOp.BAND with non-integral dtype" in lines[1]
+
+
 @pytest.mark.parametrize("mode,what", [
     ("collective", "all_reduce(SUM) of 3 float32 elements"),
     ("ddp", "for DDP gradient bucket 0 of 1 (0.000232 MB, 4 parameters: 2.bias, 2.weight, "

@@ -399,3 +399,32 @@ def test_plateau_state_dict_prints_as_torch(torch):
         return list(s.state_dict().items())
 
     assert run(gk) == run(torch)
+
+
+@pytest.mark.parametrize("lib_name", ["gradkit", "torch"])
+def test_plateau_private_hooks_replaced_by_a_library(lib_name):
+    """ignite's ReduceLROnPlateauScheduler replaces ``scheduler._reduce_lr`` with a function of
+    the epoch, and subclasses override ``_is_better``: step() calls both by PyTorch's names."""
+    lib = gk if lib_name == "gradkit" else pytest.importorskip("torch")
+    p = lib.nn.Parameter(lib.zeros(1))
+    opt = lib.optim.SGD([p], lr=1.0)
+    s = lib.optim.lr_scheduler.ReduceLROnPlateau(opt, patience=0, factor=0.5)
+    calls = []
+
+    def reduce_lr(epoch):
+        calls.append(epoch)
+        opt.param_groups[0]["lr"] /= 10
+
+    s._reduce_lr = reduce_lr
+    for v in (1.0, 2.0, 3.0):
+        s.step(v)
+    assert calls == [2, 3] and opt.param_groups[0]["lr"] == pytest.approx(0.01)
+
+    class NeverBetter(lib.optim.lr_scheduler.ReduceLROnPlateau):
+        def _is_better(self, a, best):
+            return False
+
+    s = NeverBetter(opt, patience=1, factor=0.5)
+    for v in (1.0, 0.5, 0.25):
+        s.step(v)
+    assert opt.param_groups[0]["lr"] == pytest.approx(0.005)

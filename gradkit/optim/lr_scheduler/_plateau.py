@@ -90,7 +90,7 @@ class ReduceLROnPlateau(LRScheduler):
         else:
             warn(EPOCH_DEPRECATION_WARNING)
         self.last_epoch = epoch
-        if self.is_better(current, self.best):
+        if self._is_better(current, self.best):
             self.best = current
             self.num_bad_epochs = 0
         else:
@@ -99,12 +99,12 @@ class ReduceLROnPlateau(LRScheduler):
             self.cooldown_counter -= 1
             self.num_bad_epochs = 0
         if self.num_bad_epochs > self.patience:
-            self._reduce_lr()
+            self._reduce_lr(epoch)  # (PyTorch's signature: libraries replace this method)
             self.cooldown_counter = self.cooldown
             self.num_bad_epochs = 0
         self._last_lr = _lrs(self.optimizer)
 
-    def _reduce_lr(self) -> None:
+    def _reduce_lr(self, epoch=None) -> None:
         groups = self.optimizer.param_groups
         if len(groups) != len(self.min_lrs):
             if self.default_min_lr is None:
@@ -125,6 +125,11 @@ class ReduceLROnPlateau(LRScheduler):
     def in_cooldown(self) -> bool:
         """True while the scheduler waits after a reduction."""
         return self.cooldown_counter > 0
+
+    def _is_better(self, a: float, best: float) -> bool:
+        """PyTorch's name for :meth:`is_better`, which ``step`` calls (so overriding either
+        changes the decision)."""
+        return self.is_better(a, best)
 
     def is_better(self, a: float, best: float) -> bool:
         """Whether metric ``a`` improves on ``best`` under the mode and threshold."""

@@ -53,6 +53,12 @@ from typing import Any, Generic, TypeVar
 import numpy as np
 
 from ...random import Generator, _gen, _set_thread_default, random_full
+from ._loader_iters import (  # noqa: F401 - PyTorch's names, which libraries import from here
+    _BaseDataLoaderIter,
+    _DatasetKind,
+    _MultiProcessingDataLoaderIter,
+    _SingleProcessDataLoaderIter,
+)
 from .collate import default_collate, default_convert
 from .dataset import Dataset, IterableDataset, T_co
 from .sampler import BatchSampler, RandomSampler, Sampler, SequentialSampler
@@ -247,6 +253,13 @@ class DataLoader(Generic[T_co]):
     @property
     def _auto_collation(self) -> bool:
         return self.batch_sampler is not None
+
+    @property
+    def _dataset_kind(self) -> int:
+        return (_DatasetKind.Iterable if isinstance(self.dataset, IterableDataset)
+                else _DatasetKind.Map)
+
+    _IterableDataset_len_called = None
 
     @property
     def _index_sampler(self):

@@ -116,7 +116,7 @@ class TensorDataset(Dataset):
                 out.append(t[wrap(idx)])
             else:
                 out.append(wrap(t._data[idx]))
-        return tuple(out)
+        return out  # a list, as default_collate makes of tuple samples
 
 
 class StackDataset(Dataset[T_co]):

@@ -21,6 +21,21 @@ for op, expect in ((dist.ReduceOp.MAX, w), (dist.ReduceOp.MIN, 1)):
     dist.all_reduce(t, op=op)
     assert t.item() == expect, (op, t)
 
+# bitwise reductions of integers (BAND/BOR/BXOR) and their logical forms on bools
+bits = gk.tensor([0b1100 | (1 << r), 0b0110, r + 1])
+for op, expect in ((dist.ReduceOp.BAND, np.bitwise_and), (dist.ReduceOp.BOR, np.bitwise_or),
+                   (dist.ReduceOp.BXOR, np.bitwise_xor)):
+    t = bits.clone()
+    dist.all_reduce(t, op=op)
+    ranks = [np.array([0b1100 | (1 << i), 0b0110, i + 1]) for i in range(w)]
+    assert t.tolist() == expect.reduce(ranks).tolist(), (op, t)
+flags = gk.tensor([True, r == 0, False])
+for op, expect in ((dist.ReduceOp.BAND, [True, w == 1, False]),
+                   (dist.ReduceOp.BOR, [True, True, False])):
+    t = flags.clone()
+    dist.all_reduce(t, op=op)
+    assert t.dtype == gk.bool and t.tolist() == expect, (op, t)
+
 t = gk.full((4,), float(r))
 work = dist.all_reduce(t, async_op=True)
 work.wait()
