@@ -448,6 +448,16 @@ def test_nansum_nanmean_out_computed_in_outs_dtype(torch, name):
         getattr(gk, name)(gk.tensor(a.astype(np.float32)), 1, out=gk.empty(0, dtype=gk.int64))
 
 
+@pytest.mark.parametrize("name", ["trapezoid", "trapz", "cumulative_trapezoid"])
+def test_trapezoid_refuses_a_none_dx_as_torch(torch, name):
+    # PyTorch's dx=None default is no value a caller may pass (gradkit took it as a spacing
+    # of 1; arg fuzzer seed 30)
+    for L in (torch, gk):
+        with pytest.raises(TypeError):
+            getattr(L, name)(L.ones(3, 3), dx=None)
+    same_as_torch(torch, lambda L: getattr(L, name)(L.ones(3, 3)))
+
+
 _T = [
     # cumulative_trapezoid refuses bool before the dim; trapezoid checks the dim, returns zeros
     # for an empty one before any check of x, then refuses bool (PyTorch's order)
