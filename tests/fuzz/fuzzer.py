@@ -815,6 +815,12 @@ def _intermediate_dtype(case, name):
         return name
     floats = [a.a.dtype.name for a in _arrays((case.args, case.kwargs))
               if a.a.dtype.name in _PRECISION]
+    if case.name in LOW_PRECISION_INTERMEDIATE and any(
+            a.a.dtype.kind in "biu" for a in _arrays((case.args, case.kwargs))):
+        # (an integer operand's intermediate is float32 there too: log(target) of an int32
+        # target, 2 ** other of an integer other; seed 43 case 5997: torch's float32 log(7) is
+        # a unit above the correctly rounded one, so the float64 loss differs by 1e-6)
+        floats.append("float32")
     for d in floats or ["float32"]:
         if _PRECISION[d] < _PRECISION.get(name, 2):
             name = d
