@@ -272,6 +272,9 @@ def einsum(equation, *operands):
         equation, operands = _sublist_equation((equation,) + operands)
     if len(operands) == 1 and isinstance(operands[0], (list, tuple)):
         operands = tuple(operands[0])
+        if not operands:  # (an empty list of operands: the same check, as PyTorch's)
+            raise ValueError("einsum(): must specify the equation string and at least one "
+                             "operand, or at least one operand and its subscripts list")
     ops_ = [_t(o, "operand") for o in operands]
     subs, rhs = L.parse_einsum(equation, [o.shape for o in ops_])
     sizes = {}

@@ -142,6 +142,9 @@ def test_kron(torch, sa, sb):
      r"einsum\(\).*'bij'"),
     (lambda m: m.mm(m.zeros(3, 4), m.zeros(4, 2), out=m.empty(0, dtype=m.float64)),
      RuntimeError, r"mm\(\).*expected out to have dtype"),
+    # an empty list of operands (arg fuzzer seeds 29 and 31: gradkit's RuntimeError)
+    (lambda m: m.einsum("ij->ji", []), ValueError, r"einsum\(\).*at least one operand"),
+    (lambda m: m.einsum("ij->ji", ()), ValueError, r"einsum\(\).*at least one operand"),
 ])
 def test_errors(torch, call, exc, pattern):
     with pytest.raises(exc, match=pattern) as got:
