@@ -421,6 +421,9 @@ def norm(input, p="fro", dim=None, keepdim=False, dtype=None):
 
 @declare(out=("cast", out_floating_before), aliases=("special:logsumexp",))
 def logsumexp(input, dim, keepdim=False):
+    if dim is None:  # (PyTorch's dim is required here: an int or a tuple of ints)
+        raise TypeError("logsumexp(): argument 'dim' must be tuple of ints, not NoneType; for "
+                        "every element pass dim=tuple(range(x.dim()))")
     x = _float_operand(_t(input))
     return apply1(R.LOGSUMEXP, x, (_reduce_args(x, dim, "logsumexp"), keepdim, x._data.shape))
 

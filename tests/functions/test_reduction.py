@@ -221,6 +221,9 @@ def test_cumprod_zeros_per_slice(torch, dim):
     (lambda m: m.ones(2, 3, 4).var((0, 0)), RuntimeError, r"var\(\): dim 0 appears"),
     (lambda m: m.ones(2, 3, 4).amax((1, 1)), RuntimeError, r"amax\(\): dim 1 appears"),
     (lambda m: m.ones(2, 3, 4).logsumexp((1, 1)), RuntimeError, r"logsumexp\(\): dim 1"),
+    # its dim is required (arg fuzzer seeds 29-31: gradkit reduced over every element)
+    (lambda m: m.ones(2, 3).logsumexp(None), TypeError, r"logsumexp\(\).*dim.*NoneType"),
+    (lambda m: m.logsumexp(m.ones(2, 3), dim=None), TypeError, r"logsumexp\(\).*NoneType"),
     (lambda m: m.ones(2, 3, 4).all((0, 0)), RuntimeError, r"all\(\): dim 0 appears"),
     (lambda m: m.ones(2, 3, 4).count_nonzero((0, 0)), RuntimeError, r"count_nonzero\(\)"),
     (lambda m: m.ones(2, 3, 4).norm(dim=(1, 1)), RuntimeError, r"norm\(\): dim 1 appears"),
