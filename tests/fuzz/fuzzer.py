@@ -1589,12 +1589,6 @@ ALLOW.append((
     "torch's MKL FFT backend fails (DFTI 'Inconsistent configuration parameters') on an input "
     "with an empty batch dimension; the transform of no signals is an empty result, as NumPy's "
     "and gradkit's"))
-ALLOW.append((
-    lambda c, k, d: k == "wrong-error-type" and c.kind == "op" and c.name == "unravel_index"
-    and d.startswith("TypeError") and "torch AttributeError: 'list' object has no attribute" in d,
-    "torch.unravel_index is a Python function that reads indices.is_complex() before any check, "
-    "so a list fails with an internal AttributeError; gradkit raises TypeError naming the "
-    "argument"))
 
 def _cholesky_at_rounding(c):
     """A Cholesky case whose (finite) matrix, after the sample's ``pre`` (``a a^T + n I``), has
