@@ -252,7 +252,7 @@ def vecdot(x, y, *, dim: int = -1) -> Tensor:
                            f"of type {x.dtype} and y of type {y.dtype} instead; convert one, e.g. "
                            f"y.to(x.dtype)")
     shape = _broadcast_shape("linalg.vecdot", "x", x, "y", y)
-    if not -len(shape) <= dim < builtins.max(len(shape), 1):
+    if not -builtins.max(len(shape), 1) <= dim < builtins.max(len(shape), 1):  # (0-d: -1, 0)
         raise IndexError(f"linalg.vecdot: dim {dim} is out of range for {len(shape)}-D inputs")
     if _AUTOCAST[0]:  # on PyTorch's CPU autocast lower-precision list
         x, y = _ac_lower(x, y)

@@ -275,3 +275,16 @@ def test_matrix_exp_whose_squaring_overflows_has_torchs_nan_and_inf(dtype):
     a = np.stack(mats).astype(dtype)
     g, t = _both(lambda L, x: L.linalg.matrix_exp(x), a)
     np.testing.assert_array_equal(_inf_nan_code(g.numpy()), _inf_nan_code(t.numpy()))
+
+
+@pytest.mark.parametrize("dim", [-1, 0, 1, -2])
+def test_vecdot_of_0d_tensors_as_torch(dim):
+    # a 0-d pair takes dim -1 or 0, as a scalar's dims (op fuzzer seed 42: gradkit refused -1)
+    out = []
+    for L in (gk, torch):
+        a, b = L.tensor(0.46, dtype=L.float64), L.tensor(-0.599, dtype=L.float64)
+        try:
+            out.append(L.linalg.vecdot(a, b, dim=dim).item())
+        except IndexError:
+            out.append("IndexError")
+    assert out[0] == out[1]
