@@ -859,9 +859,11 @@ def _grad_spacing(x, spacing, dims, dim_given):
                 raise RuntimeError("torch.gradient expected each element of spacing to have one "
                                    "dimension, but got an element with 0 dimensions!")
             else:
-                if h.ndim == 1 and h.shape[0] == 0 and x.shape[d]:  # (read first, as PyTorch)
-                    raise IndexError(f"gradient(): select(): index 0 out of range for the empty "
-                                     f"coordinates of dim {d} (size {x.shape[d]})")
+                if h.ndim == 1 and h.shape[0] == 0 and x.shape[d]:  # (read first, as PyTorch:
+                    # an IndexError selecting from dim 0's, a size mismatch for another dim's)
+                    raise (IndexError if d == 0 else RuntimeError)(
+                        f"gradient(): the coordinates of dim {d} are empty (select(): index 0 "
+                        f"out of range); give one per element of the dim (size {x.shape[d]})")
                 if h.ndim != 1 or h.shape[0] != x.shape[d]:
                     raise RuntimeError(f"torch.gradient expected each tensor to be on the same "
                                        f"device and 1-D with the size of its dim: dim {d} has "

@@ -451,6 +451,18 @@ def test_nansum_nanmean_out_computed_in_outs_dtype(torch, name):
         getattr(gk, name)(gk.tensor(a.astype(np.float32)), 1, out=gk.empty(0, dtype=gk.int64))
 
 
+@pytest.mark.parametrize("spacing, dim", [
+    ([[], [0.0, 1.0, 3.0, 4.0]], None), ([[0.0, 1.0, 3.0], []], None), ([[]], [1]),
+    ([[], [0.0, 1.0, 2.0]], [1, 0]), ([[0.0, 1.0, 3.0, 4.0], []], [1, 0])])
+def test_gradient_of_empty_coordinates_raises_as_torch(torch, spacing, dim):
+    # PyTorch's IndexError for dim 0's empty coordinates, a size mismatch (RuntimeError) for
+    # another dim's, in the order of the dims (gradkit raised IndexError for all; op fuzzer
+    # seed 42)
+    same_as_torch(torch, lambda L: L.gradient(
+        L.ones(3, 4, dtype=L.float64),
+        spacing=[L.tensor(c, dtype=L.float64) for c in spacing], dim=dim))
+
+
 @pytest.mark.parametrize("name", ["trapezoid", "trapz", "cumulative_trapezoid"])
 def test_trapezoid_refuses_a_none_dx_as_torch(torch, name):
     # PyTorch's dx=None default is no value a caller may pass (gradkit took it as a spacing
