@@ -163,7 +163,7 @@ def _inner(x, lanes):
     # the elements past the last whole vector first, then the vector's lanes, one by one
     if nv * lanes < n:
         vec = np.concatenate((x[..., nv * lanes:], vec), axis=-1)
-    return np.cumsum(vec, axis=-1)[..., -1]
+    return np.add.accumulate(vec, axis=-1)[..., -1]
 
 
 def _short_row_sum(x, lanes):
@@ -301,7 +301,7 @@ def cascade_sum(a, axis, keepdims):
     if red_axes:
         part = np.transpose(part, kept_axes + red_axes)
         part = part.reshape(part.shape[:len(kept_axes)] + (-1,))
-        part = np.cumsum(part, axis=-1)[..., -1]
+        part = np.add.accumulate(part, axis=-1)[..., -1]
     part = part + dt.type(0)  # (PyTorch's output starts at +0: a sum is never -0)
     return np.ascontiguousarray(part).reshape(shape)
 
@@ -321,7 +321,7 @@ def row_sums(e):
     lanes = vector_bytes // dt.itemsize
     r, d = e.shape
     if d < lanes:
-        return np.cumsum(e, axis=1)[:, -1:] if d else np.zeros((r, 1), dt)
+        return np.add.accumulate(e, axis=1)[:, -1:] if d else np.zeros((r, 1), dt)
     n = d // lanes
     acc = np.add.reduce(e[:, :n * lanes].reshape(r, n, lanes), axis=1) if n > 1 \
         else e[:, :lanes].copy()

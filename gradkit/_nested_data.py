@@ -54,12 +54,18 @@ def _infer_dtype(data):
                 found.add(_dtype.int64)
         elif isinstance(x, complex):
             found.add(default.to_complex())
-        else:  # (PyTorch: TypeError for a str, RuntimeError for any other object)
-            raise (TypeError if isinstance(x, str) else RuntimeError)(
+        else:  # (PyTorch: TypeError for a str or bytes, RuntimeError for another object)
+            raise (TypeError if isinstance(x, (str, bytes)) else RuntimeError)(
                 f"Could not infer dtype of {type(x).__name__}; expected numbers, nested "
                 f"lists/tuples of numbers, NumPy arrays or Tensors"
             )
 
+    first = data  # (PyTorch infers the shape from the first elements first: a str there is a
+    while isinstance(first, (list, tuple)) and first:  # sequence, one dimension too many)
+        first = first[0]
+        if isinstance(first, str):
+            raise ValueError(f"too many dimensions 'str': a tensor holds numbers, not strings "
+                             f"(got {first!r}); convert them first, e.g. float(s)")
     walk(data)
     if not found:
         return default

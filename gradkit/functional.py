@@ -56,10 +56,12 @@ def unravel_index(indices, shape):
     import gradkit
 
     from . import _dtype
+    from .functions._args import NotATensorError
 
-    if not isinstance(indices, gradkit.Tensor):
-        raise TypeError(f"unravel_index(): expected 'indices' to be a Tensor, got "
-                        f"{type(indices).__name__}; wrap it with torch.tensor(...)")
+    if not isinstance(indices, gradkit.Tensor):  # (PyTorch's Python code reads
+        # indices.is_complex() first: its AttributeError; NotATensorError is a TypeError too)
+        raise NotATensorError(f"unravel_index(): expected 'indices' to be a Tensor, got "
+                              f"{type(indices).__name__}; wrap it with torch.tensor(...)")
     if indices.dtype.is_floating_point or indices.dtype == _dtype.bool:
         raise TypeError(f"expected 'indices' to be integer dtype, but got {indices.dtype}")
     if isinstance(shape, int):

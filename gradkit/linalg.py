@@ -56,7 +56,7 @@ from ._tensor import Tensor, apply, apply1, wrap
 from ._tensor.tensor import _int_value
 from .amp._state import CPU as _AUTOCAST
 from .amp._state import lower as _ac_lower
-from .functions._args import _const_like, _no_identity, _xp
+from .functions._args import _const_like, _no_identity, _tensor_operands, _xp
 from .functions._registry import declare
 from .ops import linalg as L
 from .ops.linalg import LinAlgError
@@ -252,7 +252,7 @@ def vecdot(x, y, *, dim: int = -1) -> Tensor:
                            f"of type {x.dtype} and y of type {y.dtype} instead; convert one, e.g. "
                            f"y.to(x.dtype)")
     shape = _broadcast_shape("linalg.vecdot", "x", x, "y", y)
-    if not -len(shape) <= dim < builtins.max(len(shape), 1):
+    if not -builtins.max(len(shape), 1) <= dim < builtins.max(len(shape), 1):  # (0-d: -1, 0)
         raise IndexError(f"linalg.vecdot: dim {dim} is out of range for {len(shape)}-D inputs")
     if _AUTOCAST[0]:  # on PyTorch's CPU autocast lower-precision list
         x, y = _ac_lower(x, y)
@@ -778,6 +778,7 @@ def _top_logdet(input) -> Tensor:
 
 def _top_cholesky(input, upper: bool = False) -> Tensor:
     """``torch.cholesky`` (``upper`` may be positional)."""
+    _tensor_operands("cholesky", (1, "input", input))  # (before the warning, as PyTorch's)
     _deprecated("cholesky")
     return cholesky(_square_float(input, "cholesky", kernel="cholesky_cpu", cplx=True),
                     upper=upper)
@@ -787,6 +788,7 @@ def _top_cross(input, other, dim: Optional[int] = None) -> Tensor:
     """``torch.cross``: without ``dim``, the first dimension of size 3 (deprecated in PyTorch,
     which warns; pass ``dim`` or use ``linalg.cross``)."""
     if dim is None:
+        _tensor_operands("cross", (1, "input", input), (2, "other", other))
         _deprecated("cross")
         a, b = _t(input, "input"), _t(other, "other")
         shape = _broadcast_shape("cross", "input", a, "other", b)
@@ -820,6 +822,7 @@ def _top_svd(input, some: bool = True, compute_uv: bool = True):
 
 def _top_qr(input, some: bool = True):
     """``torch.qr``: ``linalg.qr`` with ``some=True`` as mode 'reduced', else 'complete'."""
+    _tensor_operands("qr", (1, "input", input))
     _deprecated("qr")
     return qr_legacy_result(*qr(input, mode="reduced" if some else "complete"))
 

@@ -580,6 +580,18 @@ def test_construction_errors():
         gk.ones(2).sum().backward()
 
 
+@pytest.mark.parametrize("data", [("a", 1), ["a"], [["a", "b"]], [1, "a"], [[1, 2], ["a", "b"]],
+                                  "a", [b"a"], [None], [object()]])
+def test_strings_and_objects_in_data_raise_torch_error_types(torch, data):
+    # a str as the first element of a sequence is one dimension too many (PyTorch's ValueError,
+    # gradkit raised TypeError; arg fuzzer seeds 29-31), elsewhere a TypeError, as bytes
+    for make in (lambda L: L.tensor(data), lambda L: L.as_tensor(data)):
+        same_as_torch(torch, make)
+    if data not in ([b"a"], [None]) and all(type(x) is not object for x in data):
+        # (PyTorch's new_tensor takes [b"a"] and refuses [None] with another error)
+        same_as_torch(torch, lambda L: L.ones(2).new_tensor(data))
+
+
 def test_ragged_nested_lists_raise_torch_error_types(torch):
     # the first element at each depth sets the shape: a row of another length is a ValueError,
     # a number where a row belongs (or a row where a number belongs) a TypeError

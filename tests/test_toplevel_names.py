@@ -49,6 +49,13 @@ def test_unravel_index_errors():
         gk.unravel_index(gk.tensor([1]), (0,))
     with pytest.raises(TypeError, match="wrap it with torch.tensor"):
         gk.unravel_index(5, (3, 4))
+    # PyTorch's Python code reads indices.is_complex() first: an AttributeError for anything
+    # but a Tensor (op fuzzer seed 42: an int); gradkit's error is both types
+    for bad in (5, [1, 2], None):
+        with pytest.raises(AttributeError):
+            torch.unravel_index(bad, (3, 4))
+        with pytest.raises(AttributeError, match="wrap it with torch.tensor"):
+            gk.unravel_index(bad, (3, 4))
 
 
 def test_dlpack_round_trips_share_memory():

@@ -101,6 +101,13 @@ CASES = {
     "lu": "torch.lu(torch.ones(2, 2) + torch.eye(2))",
     "lu_solve": "torch.lu_solve(torch.ones(2, 1), *torch.linalg.lu_factor(torch.eye(2)))",
     "triangular_solve": "torch.triangular_solve(torch.ones(2, 1), torch.eye(2))",
+    # a list where the tensor goes: PyTorch's TypeError comes before its deprecation warning,
+    # which these functions give once, so they run before the cases below that warn
+    "cholesky_list": "torch.cholesky([[1.0]])",
+    "qr_list": "torch.qr([[1.0]])",
+    "cross_list": "torch.cross([1.0, 2.0, 3.0], [1.0, 2.0, 3.0])",
+    "frobenius_norm_list": "torch.frobenius_norm([[1.0]], (0, 1))",
+    "nuclear_norm_list": "torch.nuclear_norm([[1.0]])",
     "cholesky": "torch.cholesky(torch.eye(2))",
     "qr": "torch.qr(torch.eye(2))",
     # their out= faces after them: a flag of their own (qr, lu_solve, cholesky), the function's

@@ -9,7 +9,7 @@ import numpy as np
 
 from .._tensor.tensor import Tensor
 from .._warnings import warn_once
-from ..functions._args import _wrap_dim
+from ..functions._args import _tensor_operands, _wrap_dim
 from ..functions._registry import tensor_method
 
 __all__ = ["frobenius_norm", "nuclear_norm"]
@@ -40,6 +40,7 @@ def frobenius_norm(input, dim, keepdim=False):
     element)."""
     from .. import linalg
 
+    _tensor_operands("frobenius_norm", (1, "input", input))  # (before the warning, as PyTorch)
     dims = _dim_list(dim, "frobenius_norm")
     _deprecated("frobenius_norm", "linalg.vector_norm(A, 2., dim, keepdim)")
     if len(dims) > 2:
@@ -67,6 +68,7 @@ def nuclear_norm(input, *args, dim=None, keepdim=_NO_KEEPDIM):
     refused."""
     from .. import linalg
 
+    _tensor_operands("nuclear_norm", (1, "input", input))  # (before the warning, as PyTorch)
     if args and isinstance(args[0], bool):  # nuclear_norm(input, keepdim)
         if len(args) > 1 or dim is not None:
             raise TypeError("nuclear_norm() received an invalid combination of arguments: a "

@@ -119,6 +119,10 @@ def _t18_scale_square(A, norms, theta, dt):
     most = int(s.max()) if s.size else 0
     for i in range(most):
         squared = F.matmul(R, R)
+        if not bool(F.all(F.isfinite(squared))):
+            # overflow: PyTorch's BLAS rounds each product (one to +inf and one to -inf make
+            # NaN), where OpenBLAS's fused multiply-add adds the exact product to a partial inf
+            squared = F.sum(R.unsqueeze(-1) * R.unsqueeze(-3), dim=-2)
         more = s > i
         R = squared if more.all() else F.where(
             wrap(_const_like(A, more[:, None, None])), squared, R)

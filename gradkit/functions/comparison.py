@@ -36,11 +36,27 @@ def _pair(input, other, name):
         if type(a._data) is not type(b._data):
             a, b = _same_device(a, b, name)
         check_broadcast(a, b, name)
+        if a.dtype != b.dtype:  # compared in PyTorch's promoted dtype, both cast to it
+            rt = _dtype.result_type(a.dtype, a.ndim, b.dtype, b.ndim)
+            return _cast(a._data, rt), _cast(_raw(b), rt)
         return a._data, _raw(b)
     if not isinstance(b, (bool, int, float, complex, np.number, np.bool_)):
         raise TypeError(f"{name}(): argument 'other' must be a Tensor or a number, got "
                         f"{type(b).__name__}")
+    if b.__class__ is float and a._data.dtype.kind in "biu":  # in the default float dtype
+        return _cast(a._data, _dtype.get_default_dtype()), b
     return a._data, _wrap_int_scalar(b, a._data.dtype)
+
+
+def _cast(x, dt):
+    """``x`` (an array or a NumPy scalar) in ``dt`` as PyTorch casts an operand to the promoted
+    dtype: NumPy would compare uint8 against a 0-d int64 -1 in int64 (PyTorch: -1 wraps to
+    255), int64 against float32 in float64 (PyTorch: 16777217 rounds to 16777216.0)."""
+    dt = _dtype.np_dtype(dt)
+    if x.dtype == dt:
+        return x
+    with np.errstate(over="ignore", invalid="ignore"):  # (float64 1e300 in float16: inf)
+        return x.astype(dt)
 
 
 def _compare(ufunc, input, other, name):
@@ -86,7 +102,13 @@ def ge(input, other):
 def equal(input, other) -> bool:
     """True when both have the same shape and elements."""
     a, b = _t(input), _t(other, "other")
-    return a.shape == b.shape and bool((a._data == b._data).all())
+    if a.shape != b.shape:
+        return False
+    x, y = a._data, b._data
+    if a.dtype != b.dtype:  # in the promoted dtype, as PyTorch (int64 against float32: float32)
+        rt = _dtype.promote_types(a.dtype, b.dtype)
+        x, y = _cast(x, rt), _cast(y, rt)
+    return bool((x == y).all())
 
 
 @declare(inplace=True, out=True, differentiable=False)

@@ -155,9 +155,12 @@ for _name, _target in (("float", _dtype.float32), ("double", _dtype.float64),
 
 
 @tensor_method()
-def bfloat16(self):
+def bfloat16(self, memory_format=_mf.preserve_format):
     """``self.to(gradkit.bfloat16)`` (needs ml_dtypes: the ``bf16`` extra)."""
-    return to(self, _dtype._load_bfloat16())
+    if memory_format is None or memory_format is _mf.preserve_format:
+        return to(self, _dtype._load_bfloat16())
+    return to(self, _dtype._load_bfloat16(),
+              memory_format=_options.memory_format("bfloat16", memory_format))
 
 
 @tensor_method()
@@ -167,8 +170,11 @@ def cuda(self, device=None):
 
 # ------------------------------------------------------------------ writes
 @tensor_method()
-def copy_(self, src):
-    """Copy ``src`` (broadcast to this shape, cast to this dtype) into this tensor."""
+def copy_(self, src, non_blocking=False):
+    """Copy ``src`` (broadcast to this shape, cast to this dtype) into this tensor
+    (``non_blocking``: PyTorch's asynchronous copy between devices; copies here are
+    synchronous)."""
+    _options.flag("copy_", "non_blocking", non_blocking, optional=False)
     if src.__class__ is not Tensor:
         if isinstance(src, (int, float, complex, np.number, np.bool_)):
             # a Python or NumPy number: PyTorch's copy_ takes it as a 0-d tensor (a fill)

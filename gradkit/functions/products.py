@@ -47,16 +47,16 @@ def matmul(input, other):
     a, b = _t(input), _t(other, "other")
     if _AUTOCAST[0]:  # autocast("cpu") region: bfloat16 inputs, float32 accumulation
         a, b = _ac_lower(a, b)
+    bmm_path = False
     if a.dtype != b.dtype or a.dtype.kind == "b":
-        empty = _empty_product(a, b)
+        bmm_path = _bmm_path(a, b)
+        empty = _empty_product(a, b, bmm_path)
         if empty is not None:
             return empty
-    # PyTorch's bmm (a batched other beside a matrix or a batch) checks the shapes, then Bool,
-    # then the dtypes; its mm/mv/dot compare the dtypes first
-    # (a vector against a batch: bmm too, unless the result is empty: then mv)
-    bmm_path = b.ndim >= 3 and (a.ndim >= 2 or math.prod(b.shape[:-2]) * b.shape[-1] > 0)
-    if a.dtype != b.dtype and not (bmm_path and a.dtype.kind == "b"):
-        _same_dtype("matmul", ("input", a), ("other", b))  # (PyTorch's products do not promote)
+        # PyTorch's bmm checks the shapes, then Bool, then the dtypes; its mm/mv/dot compare the
+        # dtypes first
+        if a.dtype != b.dtype and not (bmm_path and a.dtype.kind == "b"):
+            _same_dtype("matmul", ("input", a), ("other", b))  # (products do not promote)
     if a.ndim == 0 or b.ndim == 0:
         raise RuntimeError(
             f"matmul: both arguments need to be at least 1D, but they are {a.ndim}D and {b.ndim}D "
@@ -78,7 +78,7 @@ def matmul(input, other):
                     f"broadcast together ({x} against {y})"
                 )
     if a.dtype.kind == "b":  # PyTorch has no Bool kernel for products
-        raise _no_bool_kernel("matmul", _bool_kernel(a.ndim, b.ndim))
+        raise _no_bool_kernel("matmul", _bool_kernel(a.ndim, b.ndim, bmm_path))
     if a.ndim == 1 and b.ndim == 1:  # int32 stays int32, as PyTorch's dot
         return present(sum(a * b, dtype=a.dtype), "DotBackward0", (a, b))
     if a.ndim == 1:
@@ -101,15 +101,43 @@ def matmul(input, other):
     return apply2(L.MATMUL, a, b)
 
 
-def _empty_product(a, b):
+def _bmm_path(a, b):
+    """Whether PyTorch's matmul of these operands runs one bmm of both expanded to a common
+    batch rather than a single mm/mv: its ``should_fold`` folds a batched operand of 3+ dims
+    against a matrix or a vector into one mm/mv when the other operand requires a gradient, or
+    (unless the smaller operand is a matrix) when the batched one is empty or its batch
+    dimensions are laid out contiguously (so that it views as a matrix without a copy; a batched
+    ``other`` is read transposed). Two batched operands always take bmm."""
+    if a.ndim < 1 or b.ndim < 1 or a.ndim < 3 and b.ndim < 3:
+        return False
+    if a.ndim >= b.ndim:
+        big, small = a, b
+        shape, strides = tuple(a.shape), a.stride()
+    else:
+        big, small = b, a
+        shape, strides = tuple(b.shape), b.stride()
+        shape = shape[:-2] + (shape[-1], shape[-2])
+        strides = strides[:-2] + (strides[-1], strides[-2])
+    if small.ndim > 2:
+        return True
+    if small.requires_grad:
+        return False
+    if a.ndim == 2:
+        return True
+    if big.numel() == 0:
+        return False
+    return any(strides[i] != strides[i + 1] * shape[i + 1] for i in range(len(shape) - 2))
+
+
+def _empty_product(a, b, bmm=True):
     """PyTorch's mm, mv and bmm return an empty result, or zeros for an empty contraction,
-    before their kernels refuse Bool (dot does not); bmm (matmul's, for a batched ``other``
-    beside a matrix or a batch) also before it compares the dtypes, the result then in
-    ``other``'s dtype. That result, or None where the kernel runs (shapes that do not fit
-    are left to the callers' errors)."""
+    before their kernels refuse Bool (dot does not); bmm (``bmm``: matmul takes that path, see
+    ``_bmm_path``) also before it compares the dtypes, the result then in ``other``'s dtype.
+    That result, or None where the kernel runs (shapes that do not fit are left to the callers'
+    errors)."""
     if a.ndim < 1 or b.ndim < 1 or a.ndim == 1 and b.ndim == 1:
         return None
-    if a.dtype != b.dtype and (a.ndim < 2 or b.ndim < 3):
+    if a.dtype != b.dtype and not bmm:
         return None
     k = a.shape[-1]
     if k != (b.shape[-2] if b.ndim >= 2 else b.shape[0]):
@@ -130,14 +158,15 @@ def _no_bool_kernel(name, kernel):
                                f"multiplies numbers, not bools: convert with .int() or .float())")
 
 
-def _bool_kernel(nda, ndb):
-    """The CPU kernel PyTorch's matmul reaches for operands of these dimensions."""
+def _bool_kernel(nda, ndb, bmm=False):
+    """The CPU kernel PyTorch's matmul reaches for operands of these dimensions (``bmm``: see
+    ``_bmm_path``)."""
     if nda == 1 and ndb == 1:
         return "dot"
-    if ndb >= 3:
+    if bmm:
         return "bmm"
-    # a batched input against a matrix or a vector is folded into one mm/mv
-    return "addmv_impl_cpu" if ndb == 1 else "addmm_impl_cpu_"
+    # an operand folded into one matrix: mm, or mv against a vector
+    return "addmv_impl_cpu" if ndb == 1 or nda == 1 and ndb >= 3 else "addmm_impl_cpu_"
 
 
 @declare(out="same")
@@ -243,6 +272,9 @@ def einsum(equation, *operands):
         equation, operands = _sublist_equation((equation,) + operands)
     if len(operands) == 1 and isinstance(operands[0], (list, tuple)):
         operands = tuple(operands[0])
+        if not operands:  # (an empty list of operands: the same check, as PyTorch's)
+            raise ValueError("einsum(): must specify the equation string and at least one "
+                             "operand, or at least one operand and its subscripts list")
     ops_ = [_t(o, "operand") for o in operands]
     subs, rhs = L.parse_einsum(equation, [o.shape for o in ops_])
     sizes = {}

@@ -421,6 +421,9 @@ def norm(input, p="fro", dim=None, keepdim=False, dtype=None):
 
 @declare(out=("cast", out_floating_before), aliases=("special:logsumexp",))
 def logsumexp(input, dim, keepdim=False):
+    if dim is None:  # (PyTorch's dim is required here: an int or a tuple of ints)
+        raise TypeError("logsumexp(): argument 'dim' must be tuple of ints, not NoneType; for "
+                        "every element pass dim=tuple(range(x.dim()))")
     x = _float_operand(_t(input))
     return apply1(R.LOGSUMEXP, x, (_reduce_args(x, dim, "logsumexp"), keepdim, x._data.shape))
 
@@ -653,6 +656,18 @@ def aminmax(input, *, dim=None, keepdim=False):
     return return_types.aminmax(amin(x, d, keepdim), amax(x, d, keepdim))
 
 
+# dx left out (unit spacing), told apart from a None passed, which PyTorch refuses
+_NO_DX = type("_NoDx", (), {"__slots__": (), "__repr__": lambda self: "unit spacing"})()
+
+
+def _dx_given(dx, name):
+    """``dx``, or None where it was left out; PyTorch's TypeError for a None passed."""
+    if dx is None:
+        raise TypeError(f"{name}() received an invalid combination of arguments - got dx=None; "
+                        f"dx is the constant spacing, a number: leave it out for a spacing of 1")
+    return None if dx is _NO_DX else dx
+
+
 def _trapz_parts(y, x, dx, dim, name):
     if dx is not None and not isinstance(dx, (int, float, complex, np.number, np.bool_, Tensor)):
         raise TypeError(f"{name}() received an invalid combination of arguments - got dx of type "
@@ -705,10 +720,10 @@ def _trapz_parts(y, x, dx, dim, name):
 
 @declare(method=False, grad_name=lambda y, x=None, dx=None, dim=-1: "DivBackward1"
          if hasattr(x, "_data") else "MulBackward1")
-def trapezoid(y, x=_NO_X, *, dx=None, dim=-1):
+def trapezoid(y, x=_NO_X, *, dx=_NO_DX, dim=-1):
     """The trapezoidal rule along ``dim``: sample points ``x`` (a tensor) or constant spacing
     ``dx`` (default 1)."""
-    x = _x_given(x, "trapezoid")
+    x, dx = _x_given(x, "trapezoid"), _dx_given(dx, "trapezoid")
     if x is not None and dx is not None:
         raise TypeError("trapezoid(): give x or dx, not both")
     if x is not None and x.__class__ is not Tensor:
@@ -725,18 +740,18 @@ def trapezoid(y, x=_NO_X, *, dx=None, dim=-1):
 
 @declare(method=False, grad_name=lambda y, x=None, dx=None, dim=-1: "DivBackward1"
          if hasattr(x, "_data") else "MulBackward1")
-def trapz(y, x=_NO_X, *, dx=None, dim=-1):
+def trapz(y, x=_NO_X, *, dx=_NO_DX, dim=-1):
     """Alias of :func:`trapezoid` (``trapz(y, dx=..., dim=...)`` too; a bool ``dx`` is 1 or 0
     here, as PyTorch's trapz)."""
-    x = _x_given(x, "trapz")
+    x, dx = _x_given(x, "trapz"), _dx_given(dx, "trapz")
     dx = float(dx) if isinstance(dx, (bool, np.bool_)) else dx
-    return trapezoid(y, _NO_X if x is None else x, dx=dx, dim=dim)
+    return trapezoid(y, _NO_X if x is None else x, dx=_NO_DX if dx is None else dx, dim=dim)
 
 
 @declare(method=False)
-def cumulative_trapezoid(y, x=_NO_X, *, dx=None, dim=-1):
+def cumulative_trapezoid(y, x=_NO_X, *, dx=_NO_DX, dim=-1):
     """The running trapezoidal integral along ``dim`` (one element shorter than ``y``)."""
-    x = _x_given(x, "cumulative_trapezoid")
+    x, dx = _x_given(x, "cumulative_trapezoid"), _dx_given(dx, "cumulative_trapezoid")
     if x is not None and dx is not None:
         raise TypeError("cumulative_trapezoid(): give x or dx, not both")
     if x is not None and x.__class__ is not Tensor:
@@ -844,9 +859,11 @@ def _grad_spacing(x, spacing, dims, dim_given):
                 raise RuntimeError("torch.gradient expected each element of spacing to have one "
                                    "dimension, but got an element with 0 dimensions!")
             else:
-                if h.ndim == 1 and h.shape[0] == 0 and x.shape[d]:  # (read first, as PyTorch)
-                    raise IndexError(f"gradient(): select(): index 0 out of range for the empty "
-                                     f"coordinates of dim {d} (size {x.shape[d]})")
+                if h.ndim == 1 and h.shape[0] == 0 and x.shape[d]:  # (read first, as PyTorch:
+                    # an IndexError selecting from dim 0's, a size mismatch for another dim's)
+                    raise (IndexError if d == 0 else RuntimeError)(
+                        f"gradient(): the coordinates of dim {d} are empty (select(): index 0 "
+                        f"out of range); give one per element of the dim (size {x.shape[d]})")
                 if h.ndim != 1 or h.shape[0] != x.shape[d]:
                     raise RuntimeError(f"torch.gradient expected each tensor to be on the same "
                                        f"device and 1-D with the size of its dim: dim {d} has "

@@ -158,9 +158,14 @@ def logit(input, eps=None):
         _check_fill_value(eps, x._data.dtype, "logit", scalar=False)  # (cast to x.dtype)
         if eps.__class__ is int:  # (a ``float`` parameter: an int past int64 is a float)
             eps = float(eps)
-    if eps is not None and eps >= 0:
+    if eps is not None and 0 <= eps <= 0.5:
         # PyTorch's rule: gradient 0 outside [eps, 1 - eps], NaN at a NaN input
         x = where(isnan(x), x, clamp(x, eps, 1.0 - eps))
+    elif eps is not None and eps > 0.5:  # PyTorch's kernel, ``x < lo ? lo : x > hi ? hi : x``,
+        # with lo = eps above hi = 1 - eps: below eps to eps, the rest to 1 - eps (gradient 0)
+        lo = wrap(_const_like(x, np.asarray(eps, dtype=x._data.dtype)))
+        hi = wrap(_const_like(x, np.asarray(1.0 - eps, dtype=x._data.dtype)))
+        x = where(isnan(x), x, where(x < lo, lo, hi))
     elif eps is None or eps < 0:  # no clamp: NaN outside [0, 1], its gradient too (PyTorch)
         bad = to_host(((x < 0) | (x > 1))._data)
         if bad.any():

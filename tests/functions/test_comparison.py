@@ -133,3 +133,27 @@ def test_equality_with_numbers_and_arrays_still_compares(torch):
     x = gk.tensor([1, 2])
     assert (x == np.array([1, 3])).tolist() == [True, False]
     assert (x == 1.0).tolist() == [True, False]
+
+
+@pytest.mark.parametrize("fn", [
+    lambda L: L.tensor([1, 0, 255], dtype=L.uint8) >= L.tensor(-1),  # -1 wraps to 255
+    lambda L: L.ge(L.tensor(-1), L.tensor([1, 0, 255], dtype=L.uint8)),
+    lambda L: L.tensor([1, 56], dtype=L.int8) == L.tensor(-200),  # -200 wraps to 56
+    lambda L: L.tensor([0.1, 0.3]) == L.tensor(0.1, dtype=L.float64),  # compared in float32
+    lambda L: L.tensor([16777217, 1]) == L.tensor([16777216.0, 1.0]),  # int64 in float32
+    lambda L: L.tensor([16777217, 1]) < L.tensor(16777216.0),
+    lambda L: L.eq(L.tensor([16777217, 1]), 16777216.0),  # a float number: the default dtype
+    lambda L: L.tensor([1.0, 2.0], dtype=L.float16) <= L.tensor(1.0001, dtype=L.float64),
+    lambda L: L.tensor([65504.0, 1.0], dtype=L.float16) != L.tensor([1e6, 1.0]),
+    lambda L: L.tensor([[1], [2]], dtype=L.uint8).gt_(L.tensor(-1)),
+    lambda L: L.tensor([True, False]) > L.tensor(0.5, dtype=L.float64),
+    lambda L: L.tensor(L.equal(L.tensor([16777217, 1]), L.tensor([16777216.0, 1.0]))),
+    lambda L: L.tensor(L.equal(L.tensor([0.1]), L.tensor([0.1], dtype=L.float64))),
+], ids=["uint8-0d", "0d-first", "int8-0d", "float32-0d-float64", "int64-float32",
+        "int64-0d-float32", "int64-float-number", "float16-0d-float64", "float16-float32",
+        "inplace", "bool-0d-float64", "equal-int64-float32", "equal-float32-float64"])
+def test_mixed_dtypes_compare_in_the_promoted_dtype_as_torch(torch, fn):
+    # PyTorch casts both operands to the promoted dtype (a 0-d tensor of the same category does
+    # not widen it); gradkit compared in NumPy's (uint8 >= a 0-d int64 -1 was True; op fuzzer
+    # seed 43)
+    same_as_torch(torch, fn)

@@ -1,6 +1,8 @@
 """gradkit/functions/products.py: tensordot, cdist, kron against PyTorch (values, dtypes,
 gradients, empty inputs), central differences, second order, errors."""
 
+import itertools
+
 import numpy as np
 import pytest
 from oracle import both, check_grad, check_second_order, t64
@@ -140,6 +142,9 @@ def test_kron(torch, sa, sb):
      r"einsum\(\).*'bij'"),
     (lambda m: m.mm(m.zeros(3, 4), m.zeros(4, 2), out=m.empty(0, dtype=m.float64)),
      RuntimeError, r"mm\(\).*expected out to have dtype"),
+    # an empty list of operands (arg fuzzer seeds 29 and 31: gradkit's RuntimeError)
+    (lambda m: m.einsum("ij->ji", []), ValueError, r"einsum\(\).*at least one operand"),
+    (lambda m: m.einsum("ij->ji", ()), ValueError, r"einsum\(\).*at least one operand"),
 ])
 def test_errors(torch, call, exc, pattern):
     with pytest.raises(exc, match=pattern) as got:
@@ -339,3 +344,46 @@ def test_baddbmm_of_an_empty_product_takes_batch2s_dtype_as_torch(shapes, dt):
             continue
         res.append((str(r.dtype).split(".")[-1], tuple(r.shape), r.numpy().tolist()))
     assert res[1] == res[0]
+
+
+def _laid_out(m, shape, dtype, layout, grad):
+    if layout == "strided":  # every other row of a twice-longer first dim
+        t = m.zeros((shape[0] * 2,) + shape[1:], dtype=dtype)[::2]
+    elif layout == "transposed":
+        t = m.zeros(shape[:-2] + (shape[-1], shape[-2]), dtype=dtype).transpose(-1, -2)
+    else:
+        t = m.zeros(shape, dtype=dtype)
+    return t.requires_grad_(grad) if grad else t
+
+
+@pytest.mark.parametrize("dtypes", [("int32", "bool"), ("float32", "float64"), ("bool", "bool"),
+                                    ("bool", "float32")])
+def test_matmul_folds_a_batch_or_runs_bmm_as_torch(torch, dtypes):
+    """PyTorch's matmul folds a batched operand against a matrix or vector into one mm/mv (their
+    dtype check first) when the other operand requires a gradient or the batch is empty or laid
+    out contiguously, and otherwise runs one bmm of both expanded (empty: zeros in other's
+    dtype before any dtype check; Bool refused as "bmm"). gradkit folded every batched input
+    (op fuzzer seed 41: a strided int32 batch @ an empty bool matrix raised)."""
+    shapes = [((4, 4, 2), (2, 0)), ((2, 3, 4, 2), (2, 0)), ((4, 4, 2), (2, 3)), ((4, 4, 2), (2,)),
+              ((2,), (3, 2, 4)), ((0,), (3, 0, 2)), ((4, 2), (3, 2, 0)), ((0, 2), (3, 2, 5))]
+    layouts = ("contiguous", "strided", "transposed")
+    for (sa, sb), la, lb, grad in itertools.product(shapes, layouts, layouts[::2],
+                                                    (None, "input", "other")):
+        if la == "transposed" and len(sa) < 2 or lb == "transposed" and len(sb) < 2:
+            continue  # (a transposed layout needs two dims)
+        if grad and "float" not in dtypes[grad == "other"]:
+            continue  # (only a floating tensor requires a gradient)
+        results = []
+        for m in (torch, gk):
+            a = _laid_out(m, sa, getattr(m, dtypes[0]), la, grad == "input")
+            b = _laid_out(m, sb, getattr(m, dtypes[1]), lb, grad == "other")
+            try:
+                r = m.matmul(a, b)
+            except NotImplementedError as e:  # the kernel named as PyTorch's
+                results.append(("NotImplementedError", str(e).split('"')[1]))
+                continue
+            except RuntimeError:
+                results.append("RuntimeError")
+                continue
+            results.append((tuple(r.shape), str(r.dtype).split(".")[1]))
+        assert results[1] == results[0], (sa, la, sb, lb, grad)

@@ -221,6 +221,9 @@ def test_cumprod_zeros_per_slice(torch, dim):
     (lambda m: m.ones(2, 3, 4).var((0, 0)), RuntimeError, r"var\(\): dim 0 appears"),
     (lambda m: m.ones(2, 3, 4).amax((1, 1)), RuntimeError, r"amax\(\): dim 1 appears"),
     (lambda m: m.ones(2, 3, 4).logsumexp((1, 1)), RuntimeError, r"logsumexp\(\): dim 1"),
+    # its dim is required (arg fuzzer seeds 29-31: gradkit reduced over every element)
+    (lambda m: m.ones(2, 3).logsumexp(None), TypeError, r"logsumexp\(\).*dim.*NoneType"),
+    (lambda m: m.logsumexp(m.ones(2, 3), dim=None), TypeError, r"logsumexp\(\).*NoneType"),
     (lambda m: m.ones(2, 3, 4).all((0, 0)), RuntimeError, r"all\(\): dim 0 appears"),
     (lambda m: m.ones(2, 3, 4).count_nonzero((0, 0)), RuntimeError, r"count_nonzero\(\)"),
     (lambda m: m.ones(2, 3, 4).norm(dim=(1, 1)), RuntimeError, r"norm\(\): dim 1 appears"),
@@ -446,6 +449,28 @@ def test_nansum_nanmean_out_computed_in_outs_dtype(torch, name):
     np.testing.assert_allclose(g.numpy(), t.numpy(), rtol=1e-6)
     with pytest.raises(NotImplementedError):
         getattr(gk, name)(gk.tensor(a.astype(np.float32)), 1, out=gk.empty(0, dtype=gk.int64))
+
+
+@pytest.mark.parametrize("spacing, dim", [
+    ([[], [0.0, 1.0, 3.0, 4.0]], None), ([[0.0, 1.0, 3.0], []], None), ([[]], [1]),
+    ([[], [0.0, 1.0, 2.0]], [1, 0]), ([[0.0, 1.0, 3.0, 4.0], []], [1, 0])])
+def test_gradient_of_empty_coordinates_raises_as_torch(torch, spacing, dim):
+    # PyTorch's IndexError for dim 0's empty coordinates, a size mismatch (RuntimeError) for
+    # another dim's, in the order of the dims (gradkit raised IndexError for all; op fuzzer
+    # seed 42)
+    same_as_torch(torch, lambda L: L.gradient(
+        L.ones(3, 4, dtype=L.float64),
+        spacing=[L.tensor(c, dtype=L.float64) for c in spacing], dim=dim))
+
+
+@pytest.mark.parametrize("name", ["trapezoid", "trapz", "cumulative_trapezoid"])
+def test_trapezoid_refuses_a_none_dx_as_torch(torch, name):
+    # PyTorch's dx=None default is no value a caller may pass (gradkit took it as a spacing
+    # of 1; arg fuzzer seed 30)
+    for L in (torch, gk):
+        with pytest.raises(TypeError):
+            getattr(L, name)(L.ones(3, 3), dx=None)
+    same_as_torch(torch, lambda L: getattr(L, name)(L.ones(3, 3)))
 
 
 _T = [

@@ -815,6 +815,12 @@ def _intermediate_dtype(case, name):
         return name
     floats = [a.a.dtype.name for a in _arrays((case.args, case.kwargs))
               if a.a.dtype.name in _PRECISION]
+    if case.name in LOW_PRECISION_INTERMEDIATE and any(
+            a.a.dtype.kind in "biu" for a in _arrays((case.args, case.kwargs))):
+        # (an integer operand's intermediate is float32 there too: log(target) of an int32
+        # target, 2 ** other of an integer other; seed 43 case 5997: torch's float32 log(7) is
+        # a unit above the correctly rounded one, so the float64 loss differs by 1e-6)
+        floats.append("float32")
     for d in floats or ["float32"]:
         if _PRECISION[d] < _PRECISION.get(name, 2):
             name = d
@@ -1583,12 +1589,6 @@ ALLOW.append((
     "torch's MKL FFT backend fails (DFTI 'Inconsistent configuration parameters') on an input "
     "with an empty batch dimension; the transform of no signals is an empty result, as NumPy's "
     "and gradkit's"))
-ALLOW.append((
-    lambda c, k, d: k == "wrong-error-type" and c.kind == "op" and c.name == "unravel_index"
-    and d.startswith("TypeError") and "torch AttributeError: 'list' object has no attribute" in d,
-    "torch.unravel_index is a Python function that reads indices.is_complex() before any check, "
-    "so a list fails with an internal AttributeError; gradkit raises TypeError naming the "
-    "argument"))
 
 def _cholesky_at_rounding(c):
     """A Cholesky case whose (finite) matrix, after the sample's ``pre`` (``a a^T + n I``), has

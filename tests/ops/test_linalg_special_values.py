@@ -255,3 +255,36 @@ def test_singular_value_gradients_at_an_inf_are_nan_as_torch(name):
             SVDVALS_BASED[name](lib, x).sum().backward()
         grads.append(x.grad.numpy())
     assert np.isnan(grads[1]).all() and np.isnan(grads[0]).all()
+
+
+def _inf_nan_code(x):
+    return np.where(np.isnan(x), 2, np.where(np.isposinf(x), 1, np.where(np.isneginf(x), -1, 0)))
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+def test_matrix_exp_whose_squaring_overflows_has_torchs_nan_and_inf(dtype):
+    # the squaring of T18(A / 2^s) overflows: PyTorch's BLAS rounds each product, so one
+    # product at +inf and another at -inf make NaN, where OpenBLAS's fused multiply-add kept
+    # inf (op fuzzer seed 43: a 1e30 entry gave +-inf where PyTorch gives NaN)
+    rng = np.random.default_rng(0)
+    mats = [np.array([[-0.567, -0.631, -0.275], [0.721, -0.501, -0.0928], [-0.582, 1e30, -0.164]])]
+    for _ in range(40):
+        a = rng.standard_normal((3, 3))
+        a[rng.integers(3), rng.integers(3)] = rng.choice([1e20, -1e30, 3e38, 1e5])
+        mats.append(a)
+    a = np.stack(mats).astype(dtype)
+    g, t = _both(lambda L, x: L.linalg.matrix_exp(x), a)
+    np.testing.assert_array_equal(_inf_nan_code(g.numpy()), _inf_nan_code(t.numpy()))
+
+
+@pytest.mark.parametrize("dim", [-1, 0, 1, -2])
+def test_vecdot_of_0d_tensors_as_torch(dim):
+    # a 0-d pair takes dim -1 or 0, as a scalar's dims (op fuzzer seed 42: gradkit refused -1)
+    out = []
+    for L in (gk, torch):
+        a, b = L.tensor(0.46, dtype=L.float64), L.tensor(-0.599, dtype=L.float64)
+        try:
+            out.append(L.linalg.vecdot(a, b, dim=dim).item())
+        except IndexError:
+            out.append("IndexError")
+    assert out[0] == out[1]
