@@ -38,9 +38,8 @@ _SCALAR_OF_GRAD_WARNED = False
 
 def _warn_scalar_of_grad() -> None:
     """``float(t)``/``complex(t)`` (``'%f' % t``, ``math.sqrt(t)``) of a tensor that requires
-    grad: PyTorch's UserWarning, once per process as PyTorch gives it, and only while grad mode
-    is on (``t.item()`` and f-strings do not warn; nor does ``float(loss)`` under ``no_grad``,
-    as in an optimizer's ``step``)."""
+    grad: PyTorch's UserWarning, once per process and with grad mode on (``float(loss)`` in
+    LBFGS's no_grad ``step`` does not warn), as PyTorch; ``t.item()`` and f-strings never do."""
     global _SCALAR_OF_GRAD_WARNED
     _SCALAR_OF_GRAD_WARNED = True
     warnings.warn("Converting a tensor with requires_grad=True to a scalar may lead to "
