@@ -839,6 +839,7 @@ def test_tensors_inside_a_sequence_are_scalars_as_torch(torch, fn):
 
 
 _SCALAR_PROBES = ["f'{t:.2f}'", "t.item()", "int(t)", "bool(t)", "float(t.detach())",
+                  "torch.no_grad()(float)(t)", "torch.no_grad()(complex)(leaf)",
                   "float(t)", "'%.2f' % t", "math.sqrt(t)", "complex(leaf)"]
 _SCALAR_PROBE = """
 import math, warnings
@@ -871,7 +872,8 @@ def _scalar_probe_counts(lib):
 
 def test_scalar_of_a_grad_tensor_warns_once_a_process_as_torch(torch):
     # float()/complex() of a tensor that requires grad give PyTorch's UserWarning, the first
-    # time in a process only; item(), int(), bool() and f-strings never do
+    # time in a process only, and not under no_grad (LBFGS's float(closure())); item(), int(),
+    # bool() and f-strings never do
     assert _scalar_probe_counts("gradkit") == _scalar_probe_counts("torch")
 
 

@@ -38,8 +38,8 @@ _SCALAR_OF_GRAD_WARNED = False
 
 def _warn_scalar_of_grad() -> None:
     """``float(t)``/``complex(t)`` (``'%f' % t``, ``math.sqrt(t)``) of a tensor that requires
-    grad: PyTorch's UserWarning, once per process as PyTorch gives it (``t.item()`` and
-    f-strings do not warn)."""
+    grad: PyTorch's UserWarning, once per process and with grad mode on (``float(loss)`` in
+    LBFGS's no_grad ``step`` does not warn), as PyTorch; ``t.item()`` and f-strings never do."""
     global _SCALAR_OF_GRAD_WARNED
     _SCALAR_OF_GRAD_WARNED = True
     warnings.warn("Converting a tensor with requires_grad=True to a scalar may lead to "
@@ -656,7 +656,7 @@ class Tensor:
         return self.item()
 
     def __float__(self):
-        if self.requires_grad and not _SCALAR_OF_GRAD_WARNED:
+        if self.requires_grad and not _SCALAR_OF_GRAD_WARNED and _GRAD_MODE[0]:
             _warn_scalar_of_grad()
         return float(self._one_number())
 
@@ -664,7 +664,7 @@ class Tensor:
         return int(self._one_number())
 
     def __complex__(self):
-        if self.requires_grad and not _SCALAR_OF_GRAD_WARNED:
+        if self.requires_grad and not _SCALAR_OF_GRAD_WARNED and _GRAD_MODE[0]:
             _warn_scalar_of_grad()
         return complex(self._one_number())
 

@@ -297,7 +297,7 @@ def var(input, dim=None, unbiased=None, keepdim=False, *, correction=None):
     return _var(input, dim, unbiased, keepdim, correction, "var")
 
 
-def _var(input, dim, unbiased, keepdim, correction, name):
+def _var(input, dim, unbiased, keepdim, correction, name, op=R.VAR, grad_name="VarBackward0"):
     x = _floating_only(_t(input), "std and var")
     if isinstance(dim, bool):  # var(x, unbiased)
         dim, unbiased = None, dim
@@ -310,27 +310,21 @@ def _var(input, dim, unbiased, keepdim, correction, name):
     if n - c <= 0:  # (std_mean/var_mean name themselves: _DOF_NAME)
         warn(f"{_DOF_NAME[0] or name}(): degrees of freedom is <= 0. Correction should be "
              f"strictly less than the reduction factor (input numel divided by output numel).")
-    return present(apply1(R.VAR, x, (axis, keepdim, x._data.shape, n - c)), "VarBackward0",
-                   (x,))
+    return present(apply1(op, x, (axis, keepdim, x._data.shape, n - c)), grad_name, (x,))
 
 
 @declare(out="float_out")
 def std(input, dim=None, unbiased=None, keepdim=False, *, correction=None):
-    """Standard deviation: the square root of :func:`var` (a zero deviation has gradient 0)."""
+    """Standard deviation: the square root of :func:`var` (a zero deviation has gradient 0).
+    A float32 variance is accumulated in float64 and its root rounded once, as PyTorch's."""
     x = _t(input)
     if _is_half(x):  # PyTorch's kernel: the variance and its root in float32, rounded once
         out = std(x.to(_dtype.float32), dim, unbiased, keepdim, correction=correction)
         return present(out.to(x.dtype), "StdBackward0", (x,))
-    v = _var(x, dim, unbiased, keepdim, correction, "std")
-    if x._data.dtype.itemsize < 8 and x.dtype.is_floating_point and \
-            np.isposinf(to_host(v._data)).any():
-        # PyTorch accumulates float32/float16 in float64 and takes the root before rounding: a
-        # variance past float32's range (entries ~1e19 and up) still has a finite deviation
-        out = apply1(E.STD_ROOT, var(x.double(), dim, unbiased, keepdim, correction=correction))
-        out = out.to(x.dtype)
-    else:
-        out = apply1(E.STD_ROOT, v)
-    return present(out, "StdBackward0", (x,))
+    if x.is_complex():  # the root of the (real) variance of the complex values
+        v = _var(x, dim, unbiased, keepdim, correction, "std")
+        return present(apply1(E.STD_ROOT, v), "StdBackward0", (x,))
+    return _var(x, dim, unbiased, keepdim, correction, "std", R.STD, "StdBackward0")
 
 
 _DOF_NAME = [None]  # the op that asks for a variance, where it is not var/std itself

@@ -17,7 +17,8 @@ from .._exact_float32 import kernel_exp
 from ..autograd.graph import SAVES_INPUTS, SAVES_OUTPUT, Op, full_or_dim
 
 __all__ = ["SUM", "MEAN", "PROD", "VAR", "AMAX", "AMIN", "MAX_ALL", "MIN_ALL", "LOGSUMEXP",
-           "CUMSUM", "SOFTMAX", "LOG_SOFTMAX", "CUMPROD", "LOGCUMSUMEXP", "expand_reduced"]
+           "CUMSUM", "SOFTMAX", "LOG_SOFTMAX", "CUMPROD", "LOGCUMSUMEXP", "STD",
+           "expand_reduced"]
 
 _BOTH = SAVES_INPUTS | SAVES_OUTPUT
 _ndarray = np.ndarray
@@ -119,8 +120,31 @@ def _mean_b(xp, g, ins, out, aux, needs):
     return (expand_reduced(xp, g, shape, axis, keepdims),)
 
 
+def _var_in_double(a, axis, keepdims, shape, denom):
+    """The float64 variance of a float32 array, as PyTorch's CPU kernels accumulate it: over
+    every element, the deviations (in float64) from the float32 mean; over some dims, Welford's
+    running moments in float64 (here two passes in float64, which round to the same float32
+    but where a slice's mean is far larger than its spread)."""
+    if axis is None or len(axis) == len(shape):
+        m = _mean_f(np, a, axis, True, shape).astype(np.float64)
+        d = a.astype(np.float64) - m
+    else:
+        d = a.astype(np.float64)
+        d -= d.mean(axis=axis, keepdims=True)
+    d *= d
+    return np.asarray(np.add.reduce(d, axis=axis, keepdims=keepdims) / denom)
+
+
+def _in_double(a, axis, shape, denom):
+    """Whether the variance of ``a`` is accumulated in float64 (a float32 NumPy array with
+    elements to reduce and degrees of freedom left)."""
+    return type(a) is _ndarray and a.dtype is _F32 and denom > 0 and _count(shape, axis) > 0
+
+
 @_float16_in_float32
 def _var_f(xp, a, axis, keepdims, shape, denom):
+    if _in_double(a, axis, shape, denom):
+        return _var_in_double(a, axis, keepdims, shape, denom).astype(_F32)
     if _count(shape, axis) == 0:  # an empty reduction: nan, whatever the correction
         with np.errstate(invalid="ignore"):
             return _sum_f(xp, a, axis, keepdims, shape) / 0.0
@@ -139,10 +163,24 @@ def _var_b(xp, g, ins, out, aux, needs):
     the mean, which is 0 but NaN where an element is infinite); differentiable again."""
     axis, keepdims, shape, denom = aux
     a = ins[0]
-    d = a - xp.mean(a, axis=axis, keepdims=True)
-    # PyTorch's var_backward divides by N - correction itself: negative, or 0 (inf)
+    d = a - _mean_f(xp, a, axis, True, shape)
+    # PyTorch's var_backward divides by N - correction itself: negative, or 0 (inf); its
+    # order of rounding: (2 / dof) * grad, then times the deviation
     scale = 2.0 / denom if denom != 0 else float("inf")
-    return (expand_reduced(xp, g, shape, axis, keepdims) * d * scale,)
+    return (expand_reduced(xp, g * scale, shape, axis, keepdims) * d,)
+
+
+def _std_f(xp, a, axis, keepdims, shape, denom):
+    """std in one rounding, as PyTorch's kernel takes the root of its float64 variance."""
+    if _in_double(a, axis, shape, denom):
+        return np.sqrt(_var_in_double(a, axis, keepdims, shape, denom)).astype(_F32)
+    return xp.sqrt(_var_f(xp, a, axis, keepdims, shape, denom))
+
+
+def _std_b(xp, g, ins, out, aux, needs):
+    """PyTorch's std_backward (``grad / (2 * std)``, 0 where the deviation is 0) into
+    var_backward."""
+    return _var_b(xp, xp.where(out == 0, 0.0, g / (out * 2)), ins, out, aux, needs)
 
 
 def _prod_f(xp, a, axis, keepdims, shape):
@@ -481,3 +519,4 @@ def _logcumsumexp_b(xp, g, ins, out, aux, needs):
 
 
 LOGCUMSUMEXP = Op("Logcumsumexp", _row_major_out(_logcumsumexp_f), _logcumsumexp_b, saves=_BOTH)
+STD = Op("Std", _row_major_out(_std_f), _std_b, saves=_BOTH)

@@ -10,6 +10,7 @@ import numpy as np
 
 from .._backend import namespace_of
 from .._tensor import Tensor, wrap
+from ..autograd.grad_mode import enable_grad, no_grad
 from ._runner import _as_real
 from .optimizer import Optimizer, _lr
 
@@ -200,6 +201,7 @@ class LBFGS(Optimizer):
             p._data[...] = arr
             p._vc[0] += 1
 
+    @no_grad()  # (as PyTorch's: the closure alone records, see _eval_closure)
     def step(self, closure: Callable[[], Any] | None = None):  # type: ignore[override]
         """Run up to ``max_iter`` L-BFGS iterations.
 
@@ -304,7 +306,8 @@ class LBFGS(Optimizer):
                 self._add(t, d)
                 converged = False
                 if n_iter != max_iter:
-                    loss = float(self._eval_closure(closure))
+                    with enable_grad():  # (float() of the loss in grad mode, as PyTorch)
+                        loss = float(closure())
                     g = self._flat_grad()
                     converged = float(np.abs(g).max()) <= tol_grad
                     ls_evals = 1

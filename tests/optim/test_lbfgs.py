@@ -198,3 +198,42 @@ def test_state_keys_match_torch(torch):
         return sorted(state), len(state["al"]), state["n_iter"]
 
     assert keys(gk) == keys(torch)
+
+
+_WARNING_PROBE = """
+import warnings
+import {lib} as torch
+counts = []
+for kw in ({{"line_search_fn": "strong_wolfe"}}, {{"max_iter": 1}}):
+    p = torch.nn.Parameter(torch.tensor([1.5, -0.5]))
+    opt = torch.optim.LBFGS([p], **kw)
+    def closure():
+        opt.zero_grad()
+        loss = ((p - 1) ** 4).sum()
+        loss.backward()
+        return loss
+    with warnings.catch_warnings(record=True) as seen:
+        warnings.simplefilter("always")
+        opt.step(closure)
+    counts.append(sum("requires_grad=True to a scalar" in str(w.message) for w in seen))
+print(counts)
+"""
+
+
+def _lbfgs_warning_counts(lib):
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    env = dict(os.environ, PYTHONPATH=str(Path(gk.__file__).parents[1]))
+    done = subprocess.run([sys.executable, "-c", _WARNING_PROBE.format(lib=lib)],
+                          capture_output=True, text=True, env=env, timeout=300)
+    assert done.returncode == 0, done.stderr
+    return done.stdout
+
+
+def test_lbfgs_step_runs_under_no_grad_as_torch(torch):
+    # PyTorch's step is a no_grad function (only the closure records): its float(loss) gives
+    # no "Converting a tensor with requires_grad=True to a scalar" warning
+    assert _lbfgs_warning_counts("gradkit") == _lbfgs_warning_counts("torch") == "[0, 0]\n"
