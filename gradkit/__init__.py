@@ -112,6 +112,7 @@ __version__ = _TorchVersion("0.1.0")  # (a str comparing as a version, as torch.
 
 # submodules PyTorch's ``import torch`` makes reachable as attributes, imported on first use
 _LAZY_MODULES = frozenset(("_C", "cpu", "multiprocessing", "profiler", "signal", "functional",
+                           "quasirandom",
                            "types", "mps", "xpu", "__future__", "serialization", "hub", "export",
                            "fx", "library", "futures"))
 

@@ -629,10 +629,19 @@ def bernoulli(input, p=None, *, generator=None, out=None) -> Tensor:
     return target.bernoulli_(input if p is None else p, generator=generator)
 
 
-def multinomial(input, num_samples, replacement=False, *, generator=None) -> Tensor:
+def multinomial(input, num_samples, replacement=False, *, generator=None, out=None) -> Tensor:
     """Indices drawn from the rows of ``input`` (weights, need not sum to 1), PyTorch's way:
     with replacement by inverting each row's cumulative sum with a 53-bit uniform; without
-    replacement (or one sample) as the largest ``input / q`` with ``q ~ Exponential(1)``."""
+    replacement (or one sample) as the largest ``input / q`` with ``q ~ Exponential(1)``.
+    ``out`` (an int64 tensor) is resized to the result and receives it."""
+    if out is not None:
+        if not isinstance(out, Tensor) or out.dtype != _dtype.int64:
+            got = _dtype_title(out) if isinstance(out, Tensor) else type(out).__name__
+            raise RuntimeError(f"multinomial expects Long tensor out, got: {got}")
+        res = multinomial(input, num_samples, replacement, generator=generator)
+        if tuple(out.shape) != tuple(res.shape):
+            out.resize_(tuple(res.shape))
+        return out.copy_(res)
     probs = np.asarray(to_host(input._data))
     if input.dtype.kind != "f":
         raise RuntimeError(f"multinomial only supports floating-point dtypes for input, got: "

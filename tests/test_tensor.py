@@ -87,6 +87,20 @@ def test_item_tolist_numpy():
         bool(gk.ones(2))
 
 
+def test_numpy_of_a_tensor_requiring_grad_under_no_grad(torch):
+    # PyTorch refuses only while gradients are recorded (BoTorch reads parameters so)
+    for lib in (torch, gk):
+        p = lib.nn.Parameter(lib.ones(3))
+        v = p.view(-1) * 2
+        with lib.no_grad():
+            assert p.numpy().tolist() == [1.0, 1.0, 1.0]
+            assert v.numpy().tolist() == [2.0, 2.0, 2.0]
+        with lib.inference_mode():
+            assert p.numpy().tolist() == [1.0, 1.0, 1.0]
+        with pytest.raises(RuntimeError, match=r"Can't call numpy\(\) on Tensor that requires"):
+            v.numpy()
+
+
 def test_detach_shares_storage():
     x = gk.ones(3, requires_grad=True)
     d = x.detach()

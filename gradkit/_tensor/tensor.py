@@ -581,9 +581,9 @@ class Tensor:
         return _to_host(self._data).tolist()
 
     def numpy(self, *, force=False) -> np.ndarray:
-        """The NumPy array behind this tensor (shared, not copied) — as in PyTorch, it refuses
-        when the tensor requires grad unless ``force=True``."""
-        if self.requires_grad and not force:
+        """The NumPy array behind this tensor (shared, not copied); as PyTorch, it refuses a
+        tensor requiring grad while gradients are recorded (not under no_grad), unless forced."""
+        if self.requires_grad and not force and _GRAD_MODE[0]:
             raise RuntimeError(
                 "Can't call numpy() on Tensor that requires grad. Use tensor.detach().numpy() "
                 "instead."

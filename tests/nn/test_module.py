@@ -733,3 +733,33 @@ def test_extra_state_key_suffix_is_torchs_module_constant():
     from gradkit.nn.modules import module
 
     assert module._EXTRA_STATE_KEY_SUFFIX == torch.nn.modules.module._EXTRA_STATE_KEY_SUFFIX
+
+
+def test_register_buffer_beside_a_property_that_raises_attribute_error():
+    # PyTorch asks hasattr(self, name): a property reading the buffer being registered (BoTorch's
+    # test functions' ``optimizers``) raises AttributeError there, so the name is free
+    class Base(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.register_buffer("optimizers", gk.ones(2))
+
+    class Problem(Base):
+        @property
+        def optimizers(self):
+            return super().optimizers  # AttributeError: then Module.__getattr__ finds the buffer
+
+    p = Problem()
+    assert "optimizers" in dict(p.named_buffers())
+    np.testing.assert_array_equal(p.optimizers.numpy(), [1.0, 1.0])
+
+    class Taken(nn.Module):
+        @property
+        def x(self):
+            return 1
+
+        def __init__(self):
+            super().__init__()
+            self.register_buffer("x", gk.ones(1))
+
+    with pytest.raises(KeyError, match="attribute 'x' already exists"):
+        Taken()

@@ -87,3 +87,18 @@ def test_multinomial_without_replacement_ties_in_topks_order(torch, dtype, n, k)
         (want, want_after), (got, got_after) = draw(torch, seed), draw(gk, seed)
         np.testing.assert_array_equal(got.numpy(), want.numpy())
         np.testing.assert_array_equal(got_after.numpy(), want_after.numpy())
+
+
+def test_multinomial_out_receives_the_draws(torch):
+    w = np.random.default_rng(0).random((3, 5)).astype(np.float32)
+    for repl in (False, True):
+        torch.manual_seed(4)
+        gk.manual_seed(4)
+        ref = torch.multinomial(torch.from_numpy(w), 2, repl, out=torch.empty(0, dtype=torch.long))
+        out = gk.empty(0, dtype=gk.int64)
+        got = gk.multinomial(gk.tensor(w), 2, repl, out=out)
+        assert got is out and tuple(out.shape) == (3, 2)
+        np.testing.assert_array_equal(out.numpy(), ref.numpy())
+    for lib in (torch, gk):
+        with pytest.raises(RuntimeError, match="multinomial expects Long tensor out, got: Float"):
+            lib.multinomial(lib.ones(2, 3), 1, out=lib.empty(2, 1))

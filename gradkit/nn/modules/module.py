@@ -391,9 +391,12 @@ class Module:
         if "." in name:
             raise KeyError(f'{kind} name can\'t contain ".", got: {name}')
         if name not in own:
+            # PyTorch asks hasattr(self, name): a property that raises AttributeError (BoTorch's
+            # test functions' ``optimizers``, which reads the buffer being registered) is free
             d = self.__dict__
-            taken = name in d or hasattr(type(self), name) or any(
-                name in d[k] for k in ("_parameters", "_buffers", "_modules") if d[k] is not own)
+            taken = name in d or any(
+                name in d[k] for k in ("_parameters", "_buffers", "_modules") if d[k] is not own
+            ) or hasattr(self, name)
             if taken:
                 raise KeyError(f"attribute '{name}' already exists")
 
