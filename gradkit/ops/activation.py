@@ -247,6 +247,12 @@ def _gelu_slope(xp, x, cdf, g, d):
 
 def _gelu_b(xp, g, ins, out, aux, needs):
     x = ins[0]
+    if type(x) is np.ndarray and x.dtype == np.float32 and x.size <= _A32.EXACT_MAX:
+        d = _A32.gelu_backward(g, x)  # (small float32: PyTorch's oneDNN or scalar kernel)
+        if d is None:
+            d = _A32.gelu_scalar_backward(g, x, erf_array)
+        if d is not None:
+            return (d,)
     if getattr(xp, "name", None) == "tensor":  # create_graph: a rule of recorded Tensor ops
         cdf = ((x * _SQRT_HALF).erf() + 1.0) * 0.5
         return (g * (cdf + x * xp.exp(x * x * -0.5) * _INV_SQRT_2PI),)

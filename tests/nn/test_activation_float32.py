@@ -28,7 +28,7 @@ _CASES = {  # name: (call on a module namespace F, share of entries allowed apar
     "gelu_tanh": ("F.gelu(x, approximate='tanh')", 0.1, 0.1),
     "mish": ("F.mish(x)", 0.3, 0.25),
     "hardswish": ("F.hardswish(x)", 0, 0),
-    "gelu": ("F.gelu(x)", 0, 1.0),
+    "gelu": ("F.gelu(x)", 0, 0),
     "sigmoid": ("torch.sigmoid(x)", 0, 0),
     "tanh": ("torch.tanh(x)", 0.01, 0.01),
 }
