@@ -1,13 +1,14 @@
 """float32 activations of small arrays, and their gradients, as PyTorch's CPU kernels compute them.
 
 PyTorch evaluates SiLU, ELU/SELU/CELU, softplus, log-sigmoid, the tanh GELU, Mish, hardswish
-and sigmoid with one fused kernel each (``aten/src/ATen/native/cpu/Activation.cpp``), in float32, in an order of its
-own: ``x / (1 + exp(-x))`` for SiLU rather than ``x * sigmoid(x)``, ``expm1(x) * alpha`` for
-ELU, and their gradients as single formulas whose product-then-sum steps the compiler fuses
-into one rounding (a fused multiply-add). gradkit's own formulas gave a last bit apart from
-PyTorch's in 5-50% of the entries (SiLU's forward 24%, its gradient 47%; the tanh GELU's
-gradient 71%). On small float32 arrays (at most ``EXACT_MAX`` elements: the tensors of examples
-and tests, whose values get printed) the functions here follow PyTorch's kernels step by step.
+and sigmoid with one fused kernel each (``aten/src/ATen/native/cpu/Activation.cpp``), in
+float32, in an order of its own: ``x / (1 + exp(-x))`` for SiLU rather than ``x *
+sigmoid(x)``, ``expm1(x) * alpha`` for ELU, and their gradients as single formulas whose
+product-then-sum steps the compiler fuses into one rounding (a fused multiply-add). gradkit's
+own formulas gave a last bit apart from PyTorch's in 5-50% of the entries (SiLU's forward 24%,
+its gradient 47%; the tanh GELU's gradient 71%). On small float32 arrays (at most
+``EXACT_MAX`` elements: the tensors of examples and tests, whose values get printed) the
+functions here follow PyTorch's kernels step by step.
 
 PyTorch's loop runs over an array two SIMD vectors at a time (32 float32 lanes with AVX-512, 16
 with AVX2): those lanes call SLEEF's vector ``expf`` (:func:`gradkit._exact_float32.kernel_exp`
