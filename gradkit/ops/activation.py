@@ -221,8 +221,8 @@ def _gelu_f(xp, x, onednn=True):
     y = _A32.gelu(x) if onednn else None
     if y is None and onednn:
         y = _A32.gelu_scalar(x, erf_array)
-    if y is not None:
-        return y, _gelu_cdf(x)
+    if y is not None:  # (no Phi: the gradient of these follows PyTorch's kernels too)
+        return y, None
     if type(x) is np.ndarray and not x.flags.c_contiguous:
         perm = _memory_order(x)
         if perm is not None:  # computed in memory order: the output keeps the input's layout
@@ -253,6 +253,8 @@ def _gelu_b(xp, g, ins, out, aux, needs):
             d = _A32.gelu_scalar_backward(g, x, erf_array)
         if d is not None:
             return (d,)
+    if aux is None:  # (a small float32 input whose gradient came in another dtype or shape)
+        aux = _gelu_cdf(x)
     if getattr(xp, "name", None) == "tensor":  # create_graph: a rule of recorded Tensor ops
         cdf = ((x * _SQRT_HALF).erf() + 1.0) * 0.5
         return (g * (cdf + x * xp.exp(x * x * -0.5) * _INV_SQRT_2PI),)
