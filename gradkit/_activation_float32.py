@@ -356,6 +356,7 @@ _GELU_POLY = tuple(_bits(*row) for row in (
      0x3c4c824b, 0x3c2a7935, 0x3be0b390, 0x3b0651ac, 0xbb232f53, 0xbbd42fa0, 0xbc2c5366,
      0xbc492c9e, 0xbc2a7aa6, 0xbbd55d04, 0xba823a76, 0x3b102aa8, 0x3ae25a7e, 0x3a31f792,
      0x38b84375, 0x3689bb5a, 0, 0)))
+_GELU_TABLE = np.ascontiguousarray(np.stack(_GELU_POLY, axis=1))  # (entry, degree)
 _GELU_INDEX_BIAS = np.array([0xc21fffff], np.uint32).view(np.int32)[0]
 _GELU_RBOUND = _bits(0x40b15cee)[0]  # beyond it erf is +-1 (the table's entry 23)
 _SQRT_HALF = np.float32(np.sqrt(0.5))
@@ -372,10 +373,10 @@ def gelu(x):
         index = (a.view(np.int32) + _GELU_INDEX_BIAS) >> 21
         np.clip(index, 1, 24, out=index)
         index[a > _GELU_RBOUND] = 23
-        c = _GELU_POLY
-        p = c[5][index]
+        c = _GELU_TABLE[index]  # (one gather: the six coefficients of each entry's polynomial)
+        p = c[..., 5]
         for k in (4, 3, 2, 1, 0):
-            p = fma32(p, a, c[k][index])
+            p = fma32(p, a, c[..., k])
         np.negative(p, out=p, where=np.signbit(x))
         p += _ONE
         p *= x

@@ -227,7 +227,7 @@ def _gelu_f(xp, x, onednn=True):
         perm = _memory_order(x)
         if perm is not None:  # computed in memory order: the output keeps the input's layout
             inv = tuple(int(i) for i in np.argsort(perm))  # (as PyTorch's elementwise kernels)
-            out, cdf = _gelu_f(xp, x.transpose(perm))
+            out, cdf = _gelu_f(xp, x.transpose(perm), False)  # (PyTorch: not oneDNN there)
             return out.transpose(inv), cdf.transpose(inv)
     if type(x) is np.ndarray and x.dtype == np.float32 and x.flags.c_contiguous:
         return _gelu_float32(x)

@@ -154,10 +154,19 @@ def test_second_order_and_node_names(call):
     np.testing.assert_allclose(results[0][2], results[1][2], rtol=1e-8, atol=1e-10)
 
 
-def test_shapes_and_noncontiguous_inputs():
+@pytest.mark.parametrize("name", sorted(_CASES))
+def test_shapes_and_noncontiguous_inputs(name):
     base = (np.random.RandomState(4).randn(6, 7) * 3).astype(np.float32)
-    for x in (base, base.T, base[0, 0:1].reshape(())):
-        want = torch.nn.functional.silu(torch.from_numpy(np.array(x))).numpy()
-        got = F.silu(gk.tensor(np.array(x))).numpy()
-        assert got.shape == want.shape
-        np.testing.assert_allclose(got, want, rtol=1e-6)
+    call = _CASES[name][0]
+    for x in (base, base.T, base[0, 0:1].reshape(()), base[:2, :3], base.reshape(2, 3, 7)):
+        values = []
+        for m, lib in ((F, gk), (torch.nn.functional, torch)):
+            t = lib.tensor(np.array(x), requires_grad=True)
+            if x is base.T:
+                t = lib.tensor(base, requires_grad=True)
+            y = eval(call, {"F": m, "torch": lib, "x": t.T if x is base.T else t})
+            y.backward(lib.ones_like(y) * 0.5)
+            values.append((y.detach().numpy(), t.grad.numpy()))
+        for got, want in zip(*values):
+            assert got.shape == want.shape
+            np.testing.assert_allclose(got, want, rtol=1e-5, atol=1e-6, err_msg=name)
