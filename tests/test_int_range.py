@@ -155,3 +155,21 @@ def test_size_beyond_int64_is_torchs_type_error(call):
         call(torch)
     with pytest.raises(TypeError, match="int64"):
         call(gk)
+
+
+@pytest.mark.parametrize("call", [
+    "x.tile(2 ** 63)", "x.tile((2 ** 63,))", "lib.tile(x, [1, 2 ** 63])",
+    "lib.roll(x, (2 ** 63,), (0,))", "lib.movedim(x, (2 ** 63,), (0,))",
+    "lib.rot90(x, 1, (0, 2 ** 63))", "lib.roll(x, 2 ** 63, 0)",
+])
+def test_int_list_element_beyond_int64_raises_torchs_type(call):
+    # an element of an int list past int64: PyTorch's TypeError ("failed to unpack"); a lone
+    # int where it takes an int[1]: its ValueError
+    torch = pytest.importorskip("torch")
+    kinds = []
+    for lib in (gk, torch):
+        x = lib.zeros(2, 2)
+        with pytest.raises((TypeError, ValueError)) as info:
+            eval(call, {"lib": lib, "x": x})
+        kinds.append(info.type)
+    assert kinds[0] is kinds[1], (call, kinds)

@@ -272,14 +272,26 @@ def _int_arg(value, fn, name, one_element=False):
     return v
 
 
+def _unpack_overflow(value, i, fn, name):
+    """PyTorch's TypeError for an element of an int list beyond int64."""
+    raise TypeError(f"{fn}(): argument '{name}' failed to unpack the object at pos {i + 1} with "
+                    f"error \"Overflow when unpacking long long\" ({value}); pass ints in "
+                    f"[-2**63, 2**63)")
+
+
 def _dims_tuple(dims, fn, name, one_element=True):
     """An int or a sequence of ints (PyTorch's ``int[1]``) as a tuple of ints: its elements
     may be integer tensors of one element, and the whole may be a 0-d integer tensor (or, with
     ``one_element``, an integer tensor of one element)."""
     if isinstance(dims, (tuple, list)):
-        return tuple(_int_arg(d, fn, name, True) for d in dims)
+        out = tuple(_int_arg(d, fn, name, True) if d.__class__ is not int
+                    or -9223372036854775808 <= d < 9223372036854775808
+                    else _unpack_overflow(d, i, fn, name) for i, d in enumerate(dims))
+        return out
     v = _int_value(dims, one_element)
     if v is not None:
+        if not -9223372036854775808 <= v < 9223372036854775808:
+            int64_overflow(v, fn, name)  # (a lone int: PyTorch's ValueError)
         return (v,)
     raise TypeError(f"{fn}(): argument '{name}' must be tuple of ints, not "
                     f"{type(dims).__name__}; pass an int or a tuple of ints, e.g. {name}=(0,)")

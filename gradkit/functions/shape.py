@@ -618,7 +618,7 @@ def tile(input, *args, dims=None):
     if dims is None:
         if not args:
             _missing_arg("tile", "dims", "pass the repetitions, e.g. tile(x, (2,))")
-        dims = args[0] if len(args) == 1 else args
+        dims = args[0] if len(args) == 1 and args[0].__class__ is not int else args
     elif args:
         raise TypeError("tile() got multiple values for argument 'dims'")
     reps = _dims_tuple(dims, "tile", "dims")

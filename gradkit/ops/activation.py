@@ -11,15 +11,20 @@ import math
 
 import numpy as np
 
+from .. import _activation_float32 as _A32
 from .._backend import namespace_of, to_host
 from ..autograd.graph import SAVES_INPUTS, Op
 from .special import erf_array
 
-__all__ = ["CELU", "ELU", "GELU", "HARDTANH", "RRELU", "SOFTPLUS"]
+__all__ = ["CELU", "ELU", "GELU", "GELU_TANH", "HARDSWISH", "HARDTANH", "LOG_SIGMOID", "MISH",
+           "RRELU", "SILU", "SOFTPLUS"]
 
 
 # ------------------------------------------------------------------ softplus
 def _softplus_f(xp, x, beta, threshold):
+    y = _A32.softplus(x, beta, threshold)  # (small float32: PyTorch's steps and roundings)
+    if y is not None:
+        return y
     z = x * beta if beta != 1 else x
     sp = xp.maximum(z, 0) + xp.log1p(xp.exp(-xp.abs(z)))
     if beta != 1:
@@ -30,6 +35,9 @@ def _softplus_f(xp, x, beta, threshold):
 def _softplus_b(xp, g, ins, out, aux, needs):
     beta, threshold = aux
     x = ins[0]
+    d = _A32.softplus_backward(g, x, beta, threshold)
+    if d is not None:
+        return (d,)
     z = x * beta if beta != 1 else x
     sig = (xp.tanh(z * 0.5) + 1) * 0.5
     return (g * xp.where(z > threshold, 1.0, sig),)
@@ -60,6 +68,9 @@ HARDTANH = Op("Hardtanh", _hardtanh_f, _hardtanh_b, saves=SAVES_INPUTS,
 # PyTorch's kernel: the identity side for x >= 0 (a zero keeps its sign even where alpha is
 # inf or NaN) and for NaN; the exponential side's slope from x <= 0 in the backward.
 def _elu_f(xp, x, alpha, scale, input_scale):
+    y = _A32.elu(x, alpha, scale, input_scale)  # (small float32: PyTorch's steps and roundings)
+    if y is not None:
+        return y
     z = xp.minimum(x, 0)  # the exponential side only (no overflow from the other)
     neg = xp.expm1(z * input_scale if input_scale != 1 else z) * (alpha * scale)
     pos = x * scale if scale != 1 else x
@@ -69,6 +80,9 @@ def _elu_f(xp, x, alpha, scale, input_scale):
 def _elu_b(xp, g, ins, out, aux, needs):
     alpha, scale, input_scale = aux
     x = ins[0]
+    d = _A32.elu_backward(g, x, alpha, scale, input_scale)
+    if d is not None:
+        return (d,)
     z = xp.minimum(x, 0)
     z = z * input_scale if input_scale != 1 else z
     return (g * xp.where(x <= 0, xp.exp(z) * (alpha * scale * input_scale), scale),)
@@ -200,12 +214,20 @@ def _memory_order(x):
     return perm if x.transpose(perm).flags.c_contiguous else None
 
 
-def _gelu_f(xp, x):
+def _gelu_f(xp, x, onednn=True):
+    # onednn: small float32 arrays get PyTorch's oneDNN kernel (or its scalar one for one
+    # element); False for the float32 copy of a float16/bfloat16 input, whose values gradkit
+    # takes from PyTorch's scalar kernel (which keeps gelu(inf) = inf)
+    y = _A32.gelu(x) if onednn else None
+    if y is None and onednn:
+        y = _A32.gelu_scalar(x, erf_array)
+    if y is not None:  # (no Phi: the gradient of these follows PyTorch's kernels too)
+        return y, None
     if type(x) is np.ndarray and not x.flags.c_contiguous:
         perm = _memory_order(x)
         if perm is not None:  # computed in memory order: the output keeps the input's layout
             inv = tuple(int(i) for i in np.argsort(perm))  # (as PyTorch's elementwise kernels)
-            out, cdf = _gelu_f(xp, x.transpose(perm))
+            out, cdf = _gelu_f(xp, x.transpose(perm), False)  # (PyTorch: not oneDNN there)
             return out.transpose(inv), cdf.transpose(inv)
     if type(x) is np.ndarray and x.dtype == np.float32 and x.flags.c_contiguous:
         return _gelu_float32(x)
@@ -225,6 +247,14 @@ def _gelu_slope(xp, x, cdf, g, d):
 
 def _gelu_b(xp, g, ins, out, aux, needs):
     x = ins[0]
+    if type(x) is np.ndarray and x.dtype == np.float32 and x.size <= _A32.EXACT_MAX:
+        d = _A32.gelu_backward(g, x)  # (small float32: PyTorch's oneDNN or scalar kernel)
+        if d is None:
+            d = _A32.gelu_scalar_backward(g, x, erf_array)
+        if d is not None:
+            return (d,)
+    if aux is None:  # (a small float32 input whose gradient came in another dtype or shape)
+        aux = _gelu_cdf(x)
     if getattr(xp, "name", None) == "tensor":  # create_graph: a rule of recorded Tensor ops
         cdf = ((x * _SQRT_HALF).erf() + 1.0) * 0.5
         return (g * (cdf + x * xp.exp(x * x * -0.5) * _INV_SQRT_2PI),)
@@ -274,3 +304,123 @@ def _rrelu_b(xp, g, ins, out, aux, needs):
 
 
 RRELU = Op("RreluWithNoise", _rrelu_f, _rrelu_b, saves=0)
+
+
+# ------------------------------------------------------- silu, mish, tanh GELU, log-sigmoid
+# One fused node each, as PyTorch's kernels: on small float32 arrays the forward and the gradient
+# then follow PyTorch's steps and roundings (gradkit/_activation_float32.py); elsewhere the same
+# formulas in NumPy passes, and under create_graph in recorded Tensor ops.
+def _logistic(xp, x):
+    return (xp.tanh(x * 0.5) + 1) * 0.5  # (no overflow for large |x|)
+
+
+def _silu_f(xp, x):
+    y = _A32.silu(x)
+    return y if y is not None else x * _logistic(xp, x)
+
+
+def _silu_b(xp, g, ins, out, aux, needs):
+    x = ins[0]
+    d = _A32.silu_backward(g, x)
+    if d is not None:
+        return (d,)
+    s = _logistic(xp, x)
+    return (g * s * (1 + x * (1 - s)),)
+
+
+SILU = Op("Silu", _silu_f, _silu_b, saves=SAVES_INPUTS)
+
+
+def _softplus1(xp, x):
+    """log(1 + exp(x)) without overflow."""
+    e = xp.exp(-xp.abs(x))
+    return xp.maximum(x, 0) + (e.log1p() if getattr(xp, "name", None) == "tensor"
+                               else xp.log1p(e))
+
+
+def _mish_f(xp, x):
+    y = _A32.mish(x)
+    if y is not None:
+        return y
+    with np.errstate(over="ignore"):
+        return x * xp.tanh(_softplus1(xp, x))
+
+
+def _mish_b(xp, g, ins, out, aux, needs):
+    x = ins[0]
+    d = _A32.mish_backward(g, x)
+    if d is not None:
+        return (d,)
+    with np.errstate(over="ignore"):
+        s = _logistic(xp, x)
+        ts = xp.tanh(_softplus1(xp, x))
+    return (g * (ts + x * s * (1 - ts * ts)),)
+
+
+MISH = Op("Mish", _mish_f, _mish_b, saves=SAVES_INPUTS)
+
+_GELU_BETA = math.sqrt(2.0 / math.pi)
+
+
+def _gelu_tanh_f(xp, x):
+    y = _A32.gelu_tanh(x)
+    if y is not None:
+        return y
+    return x * (xp.tanh((x + x * x * x * 0.044715) * _GELU_BETA) + 1) * 0.5
+
+
+def _gelu_tanh_b(xp, g, ins, out, aux, needs):
+    x = ins[0]
+    d = _A32.gelu_tanh_backward(g, x)
+    if d is not None:
+        return (d,)
+    t = xp.tanh((x + x * x * x * 0.044715) * _GELU_BETA)
+    inner_d = (1 + x * x * (3 * 0.044715)) * _GELU_BETA
+    return (g * ((1 + t) * 0.5 + x * 0.5 * (1 - t * t) * inner_d),)
+
+
+GELU_TANH = Op("GeluTanh", _gelu_tanh_f, _gelu_tanh_b, saves=SAVES_INPUTS,
+               grad_name="GeluBackward0")
+
+
+def _log_sigmoid_f(xp, x):
+    r = _A32.log_sigmoid(x)  # (with PyTorch's buffer exp(-|x|), which its gradient reads)
+    if r is not None:
+        return r
+    e = xp.exp(-xp.abs(x))
+    return xp.minimum(x, 0) - xp.log1p(e), None
+
+
+def _log_sigmoid_b(xp, g, ins, out, aux, needs):
+    x = ins[0]
+    if aux is not None:
+        d = _A32.log_sigmoid_backward(g, x, aux)
+        if d is not None:
+            return (d,)
+    return (g * _logistic(xp, -x),)  # sigmoid(-x)
+
+
+LOG_SIGMOID = Op("LogSigmoid", _log_sigmoid_f, _log_sigmoid_b, saves=SAVES_INPUTS,
+                 returns_aux=True)
+
+
+# ------------------------------------------------------------------ hardswish
+# PyTorch's x * min(max(x + 3, 0), 6) / 6 and its gradient g (x / 3 + 1/2) on (-3, 3) (0 below, g
+# above): one node whose gradient rounds as PyTorch's (the composite's chain rule put 43% of the
+# entries a last bit apart). A NaN's gradient is g (the kernel's scalar form; its vector lanes
+# give NaN, as do gradkit's on small float32 arrays of 32 or more elements).
+def _hardswish_f(xp, x):
+    return x * xp.clip(x + 3, 0, 6) / 6
+
+
+def _hardswish_b(xp, g, ins, out, aux, needs):
+    x = ins[0]
+    d = _A32.hardswish_backward(g, x)
+    if d is not None:
+        return (d,)
+    mid = (x > -3) & (x < 3)
+    xm = xp.where(mid, x, 0)  # (an inf or NaN outside puts no NaN into the middle formula)
+    return (xp.where(x <= -3, g * 0, xp.where(mid, g * (xm / 3 + 0.5), g)),)
+
+
+HARDSWISH = Op("Hardswish", _hardswish_f, _hardswish_b, saves=SAVES_INPUTS)

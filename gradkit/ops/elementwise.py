@@ -11,6 +11,7 @@ import math
 
 import numpy as np
 
+from .. import _activation_float32 as _A32
 from .. import _noblas, _wasm_simd
 from .._backend import to_host
 from .._exact_float32 import sigmoid as _exact_sigmoid
@@ -226,6 +227,9 @@ def _tanh_f(xp, a):
 
 
 def _tanh_b(xp, g, ins, out, aux, needs):
+    d = _A32.tanh_backward(g, out)  # (small float32: PyTorch's g * (1 - out²), the - fused)
+    if d is not None:
+        return (d,)
     t = out * out
     if type(t) is _ndarray:  # 1 - out², in place on the fresh square
         one = _ONES.get(t.dtype)
@@ -240,6 +244,9 @@ def _sigmoid_f(xp, a):
     if a.dtype is _F16:  # in float32, rounded once (as PyTorch's kernel; see _opmath)
         return _sigmoid_f(xp, a.astype(np.float32)).astype(_F16)
     if type(a) is _ndarray:  # PyTorch's 1 / (1 + exp(-a)), where its last bits are followed
+        s = _A32.sigmoid(a)  # (small float32: its vector lanes and scalar tail)
+        if s is not None:
+            return s
         s = _exact_sigmoid(a)
         if s is not None:
             return s
@@ -252,10 +259,10 @@ def _sigmoid_f(xp, a):
 def _sigmoid_b(xp, g, ins, out, aux, needs):
     if type(out) is _ndarray:
         one = _ONES.get(out.dtype)
-        if one is not None:  # out (1 - out), the difference's fresh array reused
-            t = one - out
+        if one is not None and out.dtype is not _F16:  # PyTorch's (g (1 - out)) out
+            t = g * (one - out)
             t *= out
-            return (g * t,)
+            return (t,)
     return (g * (out * (1 - out)),)
 
 

@@ -142,12 +142,13 @@ def gelu(input: Tensor, approximate: str = "none") -> Tensor:
                            f"{approximate!r}")
     _floating_kernel(x, "gelu", "GeluKernelImpl")
     if _is_half(x):  # float16/bfloat16: in float32, rounded once (as PyTorch's kernel)
+        if approximate == "none":
+            return apply1(AC.GELU, x.float(), (False,)).to(x.dtype)
         return gelu(x.float(), approximate).to(x.dtype)
     if approximate == "none":
         return apply1(AC.GELU, x)  # one fused node (ops/activation.py: why)
     if approximate == "tanh":
-        inner = (x + x * x * x * 0.044715) * _SQRT_2_OVER_PI
-        return present(x * (_F.tanh(inner) + 1.0) * 0.5, "GeluBackward0", (x,))
+        return apply1(AC.GELU_TANH, x)  # one fused node, as PyTorch's kernel
     raise RuntimeError(f"gelu: approximate argument must be either 'none' or 'tanh', got "
                        f"{approximate!r}")
 
@@ -160,7 +161,7 @@ def silu(input: Tensor, inplace: bool = False) -> Tensor:
         return _in_place(x, silu, "silu_")
     if _is_half(x):  # float16/bfloat16: in float32, rounded once (as PyTorch's kernel)
         return silu(x.float()).to(x.dtype)
-    return present(x * _F.sigmoid(x), "SiluBackward0", (x,))
+    return apply1(AC.SILU, x)  # one fused node, as PyTorch's kernel
 
 
 def mish(input: Tensor, inplace: bool = False) -> Tensor:
@@ -171,7 +172,7 @@ def mish(input: Tensor, inplace: bool = False) -> Tensor:
         return _in_place(x, mish, "mish_")
     if _is_half(x):  # float16/bfloat16: in float32, rounded once (as PyTorch's kernel)
         return mish(x.float()).to(x.dtype)
-    return present(x * _F.tanh(softplus(x)), "MishBackward0", (x,))
+    return apply1(AC.MISH, x)  # one fused node, as PyTorch's kernel
 
 
 def softplus(input: Tensor, beta: float = 1.0, threshold: float = 20.0) -> Tensor:
@@ -234,15 +235,7 @@ def hardswish(input: Tensor, inplace: bool = False) -> Tensor:
         return _in_place(x, hardswish, "hardswish_")
     if _is_half(x):  # float16/bfloat16: in float32, rounded once (as PyTorch's kernel)
         return hardswish(x.float()).to(x.dtype)
-    # in PyTorch's branches (x <= -3, x < 3, else), so that a NaN takes the last one and its
-    # gradient is 1 as PyTorch's; the middle branch reads x only where it holds, so a NaN or inf
-    # elsewhere puts no NaN into its gradient
-    xd = x.detach()
-    lo = xd <= -3.0
-    mid = (xd > -3.0) & (xd < 3.0)
-    xm = _F.where(mid, x, 0.0)
-    y = _F.where(mid, xm * (xm + 3.0) / 6.0, _F.where(lo, x * 0.0, x * 6.0 / 6.0))
-    return present(y, "HardswishBackward0", (x,))
+    return apply1(AC.HARDSWISH, x)  # one fused node, as PyTorch's kernel
 
 
 def sigmoid(input: Tensor) -> Tensor:
@@ -256,7 +249,7 @@ def logsigmoid(input: Tensor) -> Tensor:
     _floating_kernel(x, "logsigmoid", "log_sigmoid_cpu")
     if _is_half(x):  # float16/bfloat16: in float32, rounded once (as PyTorch's kernel)
         return logsigmoid(x.float()).to(x.dtype)
-    return present(-softplus(-x), "LogSigmoidBackward0", (x,))
+    return apply1(AC.LOG_SIGMOID, x)  # one fused node, as PyTorch's kernel
 
 
 def tanh(input: Tensor) -> Tensor:
