@@ -1,0 +1,58 @@
+"""Modules used as programs use them beyond one call (hooks, parametrizations, memory formats,
+state dicts, ...), checked against PyTorch: what the nn fuzzer's usage scenarios
+(tests/fuzz/nn_usage_cases.py) found."""
+
+import numpy as np
+import pytest
+
+import gradkit as gk
+
+pytestmark = pytest.mark.filterwarnings("ignore")
+
+
+def _np(t):
+    return t.detach().double().numpy()
+
+
+def _both(fn, torch):
+    """``fn(lib)`` in both libraries: its tensors compared as float64 arrays, its other
+    results exactly."""
+    g, t = fn(gk), fn(torch)
+    assert len(g) == len(t)
+    for i, (a, b) in enumerate(zip(g, t)):
+        if isinstance(b, torch.Tensor):
+            assert tuple(a.shape) == tuple(b.shape), i
+            np.testing.assert_allclose(_np(a), _np(b), rtol=1e-10, atol=1e-12,
+                                       err_msg=f"result {i}")
+        else:
+            assert a == b, (i, a, b)
+
+
+def test_full_backward_hook_sees_the_input_after_forward_pre_hooks(torch):
+    """grad_input of a full backward hook is the gradient of what forward received (the
+    forward pre-hook's replacement), not of the caller's argument."""
+    def fn(L):
+        x = L.tensor([[0.5, -1.0, 2.0]], dtype=L.float64, requires_grad=True)
+        m = L.nn.Tanh()
+        seen = []
+        m.register_forward_pre_hook(lambda mod, inp: (inp[0] * 2.0,))
+        m.register_full_backward_hook(lambda mod, gin, gout: seen.extend((gin[0], gout[0])))
+        m(x * 1.0).sum().backward()
+        return (*seen, x.grad)
+    _both(fn, torch)
+
+
+def test_full_backward_hook_replacing_grad_input_after_pre_hook(torch):
+    def fn(L):
+        x = L.tensor([[0.5, -1.0], [0.25, 3.0]], dtype=L.float64, requires_grad=True)
+        m = L.nn.Linear(2, 2).double()
+        with L.no_grad():
+            m.weight.copy_(L.tensor([[1.0, -2.0], [0.5, 0.25]]))
+            m.bias.fill_(0.1)
+        m.register_forward_pre_hook(lambda mod, args, kwargs: ((args[0] + 0.5,), kwargs),
+                                    with_kwargs=True)
+        m.register_forward_pre_hook(lambda mod, inp: (inp[0] * 3.0,))
+        m.register_full_backward_hook(lambda mod, gin, gout: (gin[0] * -2.0,))
+        (m(x) ** 2).sum().backward()
+        return (x.grad, m.weight.grad)
+    _both(fn, torch)
