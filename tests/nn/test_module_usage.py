@@ -56,3 +56,28 @@ def test_full_backward_hook_replacing_grad_input_after_pre_hook(torch):
         (m(x) ** 2).sum().backward()
         return (x.grad, m.weight.grad)
     _both(fn, torch)
+
+
+@pytest.mark.parametrize("leave", [True, False])
+def test_parametrization_keeps_earlier_state_dict_values(torch, leave):
+    """Registering and removing a parametrization points ``original`` at new values (PyTorch's
+    ``set_``): a state_dict taken before keeps its values (they were overwritten in place)."""
+    def fn(L):
+        P = L.nn.utils.parametrize
+
+        class Scale(L.nn.Module):
+            def forward(self, w):
+                return w * 2.0 + 0.25
+
+            def right_inverse(self, w):
+                return (w - 0.25) / 2.0
+
+        m = L.nn.Linear(2, 2).double()
+        with L.no_grad():
+            m.weight.copy_(L.tensor([[1.0, 2.0], [3.0, 4.0]]))
+        before = m.state_dict()["weight"]
+        P.register_parametrization(m, "weight", Scale())
+        saved = m.state_dict()["parametrizations.weight.original"]
+        P.remove_parametrizations(m, "weight", leave_parametrized=leave)
+        return before, saved, m.weight
+    _both(fn, torch)
