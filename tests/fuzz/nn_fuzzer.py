@@ -4,7 +4,9 @@ The cases are drawn by ``nn_cases.py`` (the functions' generators), ``nn_module_
 (the modules' generators, the mutations), ``nn_variant_cases.py`` (argument variants, from
 case 300 on by a stream of their own, and ``make_case``) and ``nn_scenario_cases.py`` (double
 backward, modules called twice, packed sequences, attention and transformer masks, from case
-300 on by a stream of their own); this file classifies and reports them.
+300 on by a stream of their own) and ``nn_usage_cases.py`` (state_dict round trips, hooks,
+parametrizations, channels_last inputs, containers, zero-size batches, modules' dtypes, from
+case 300 on by a stream of their own); this file classifies and reports them.
 
 Its own case stream (``case_rng(seed, i)`` of ``fuzzer.py``, so any case is reproduced alone:
 ``python tests/fuzz/nn_fuzzer.py --seed S --case I``). A case is
