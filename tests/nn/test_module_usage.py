@@ -81,3 +81,21 @@ def test_parametrization_keeps_earlier_state_dict_values(torch, leave):
         P.remove_parametrizations(m, "weight", leave_parametrized=leave)
         return before, saved, m.weight
     _both(fn, torch)
+
+
+@pytest.mark.parametrize("build, shape", [
+    (lambda L: L.nn.BatchNorm1d(1, track_running_stats=False), (1, 2, 1)),
+    (lambda L: L.nn.BatchNorm2d(0, eps=0.0, track_running_stats=False), (2, 4, 3, 3)),
+    (lambda L: L.nn.BatchNorm1d(3, eps=0.0).eval(), (2, 4)),
+])
+def test_batch_norm_checks_come_before_the_channel_count(torch, build, shape):
+    """A batch norm module given the wrong channel count raises torch.nn.functional's
+    ValueError (one value per channel when training, a non-positive eps) first, as PyTorch."""
+    outcomes = []
+    for L in (gk, torch):
+        try:
+            build(L)(L.zeros(*shape))
+            outcomes.append(None)
+        except Exception as e:  # noqa: BLE001 - compared with PyTorch's
+            outcomes.append(type(e))
+    assert outcomes[0] is outcomes[1], outcomes
