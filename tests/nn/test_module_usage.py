@@ -99,3 +99,20 @@ def test_batch_norm_checks_come_before_the_channel_count(torch, build, shape):
         except Exception as e:  # noqa: BLE001 - compared with PyTorch's
             outcomes.append(type(e))
     assert outcomes[0] is outcomes[1], outcomes
+
+
+def test_nll_loss_2d_warns_as_deprecated(torch):
+    """nn.NLLLoss2d gives PyTorch's FutureWarning when built, and computes NLLLoss."""
+    import warnings
+
+    x = np.random.default_rng(0).standard_normal((2, 3, 2, 2))
+    t = np.array([[[0, 1], [2, 1]], [[1, 1], [0, 2]]])
+    out = []
+    for L in (gk, torch):
+        with warnings.catch_warnings(record=True) as w:
+            warnings.simplefilter("always")
+            loss = L.nn.NLLLoss2d(reduction="sum")
+        assert [type(m.message) for m in w] == [FutureWarning], L.__name__
+        assert "NLLLoss2d` has been deprecated" in str(w[0].message)
+        out.append(_np(loss(L.tensor(x).log_softmax(1), L.tensor(t))))
+    np.testing.assert_allclose(out[0], out[1], rtol=1e-12)
