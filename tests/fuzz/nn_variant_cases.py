@@ -15,11 +15,13 @@ import numpy as np
 try:
     from . import nn_module_cases as mc
     from . import nn_scenario_cases as sc
+    from . import nn_usage_cases as uc
     from .nn_cases import FUNCTIONAL, NArr
     from .nn_option_cases import OPTION_MODULE_VARIANTS
 except ImportError:  # run as a script
     import nn_module_cases as mc
     import nn_scenario_cases as sc
+    import nn_usage_cases as uc
     from nn_cases import FUNCTIONAL, NArr
     from nn_option_cases import OPTION_MODULE_VARIANTS
 
@@ -312,7 +314,8 @@ def variant_case(seed, i):
 
 def make_case(seed, i):
     """Case ``i`` of ``seed``: the second series', else a variant, else a scenario
-    (``nn_scenario_cases.py``), else the first series'."""
+    (``nn_scenario_cases.py``), else a usage scenario (``nn_usage_cases.py``), else the first
+    series'."""
     case = mc.extra_case(seed, i)
     if case is not None:
         return case
@@ -320,6 +323,9 @@ def make_case(seed, i):
     if case is not None:
         return case
     case = sc.scenario_case(seed, i)
+    if case is not None:
+        return case
+    case = uc.usage_case(seed, i)
     if case is not None:
         return case
     return mc.make_case(seed, i)

@@ -95,3 +95,16 @@ def test_every_scenario_is_drawn(torch):
     for i in range(300, 3000):
         if sc.scenario_name(11, i):
             assert sc.scenario_case(11, i) is not None
+
+
+def test_every_usage_scenario_is_drawn(torch):
+    """A moderate sample draws each usage scenario (``nn_usage_cases.py``: state_dict round
+    trips, hooks, parametrizations, channels_last, containers, zero-size batches, modules'
+    dtypes), and each of them builds a case that runs under PyTorch or raises its error."""
+    from . import nn_usage_cases as uc
+
+    names = {uc.usage_name(11, i) for i in range(3000)} - {None}
+    assert not set(uc.USAGE) - names, sorted(set(uc.USAGE) - names)
+    for i in range(300, 1500):
+        if uc.usage_name(11, i):
+            assert uc.usage_case(11, i) is not None

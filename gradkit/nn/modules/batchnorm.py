@@ -114,7 +114,15 @@ class _BatchNorm(Module):
                                                               or self.weight is not None):
             # PyTorch's batch_norm: "running_mean should contain 3 elements not 2" (without
             # running statistics or affine parameters any channel count is normalised; an
-            # empty input returns before the check)
+            # empty input returns before the check); torch.nn.functional's own checks (one
+            # value per channel when training, eps) come first
+            training = self.training or self.running_mean is None and self.running_var is None
+            if training:
+                FN._verify_batch_size(type(self).__name__, tuple(x.shape))
+            if training and self.eps <= 0 or self.eps < 0:
+                raise ValueError(f"{type(self).__name__}: batch_norm eps must be "
+                                 f"{'positive during training' if training else 'non-negative'}"
+                                 f", but got {self.eps}")
             raise RuntimeError(f"{type(self).__name__}(num_features={c}) expects input of shape "
                                f"{self._expect.format(c=c)}, got {tuple(x.shape)}: its running "
                                f"statistics and parameters hold {c} channels, not "

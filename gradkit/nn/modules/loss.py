@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 from ..._tensor import Tensor
+from ..._warnings import warn
 from ..functional import loss as FL
 from ..functional import loss_ctc as FCTC
 from .module import Module
@@ -92,7 +93,13 @@ class NLLLoss(_WeightedLoss):
 
 class NLLLoss2d(NLLLoss):
     """Deprecated alias of :class:`NLLLoss` (which takes ``(N, C, H, W)`` input), kept as in
-    PyTorch."""
+    PyTorch: each construction gives its FutureWarning."""
+
+    def __init__(self, *args, **kwargs) -> None:
+        warn("`NLLLoss2d` has been deprecated. Please use `NLLLoss` instead as a drop-in "
+             "replacement and see https://pytorch.org/docs/main/nn.html#torch.nn.NLLLoss for "
+             "more details.", FutureWarning)
+        super().__init__(*args, **kwargs)
 
 
 class MSELoss(_Loss):

@@ -226,10 +226,6 @@ class Module:
         called = set()
         try:
             state = None
-            if (self._backward_hooks or self._backward_pre_hooks or _GLOBAL_BACKWARD_HOOKS
-                    or _GLOBAL_BACKWARD_PRE_HOOKS) and grad_mode.STATE[0]:
-                state = _BackwardHookState(self)
-                args = state.wrap_inputs(args)
             for hook in list(_GLOBAL_FORWARD_PRE_HOOKS.values()):
                 res = hook(self, args)
                 if res is not None:
@@ -249,6 +245,12 @@ class Module:
                     res = hook(self, args)
                     if res is not None:
                         args = res if isinstance(res, tuple) else (res,)
+            # (after the pre-hooks, as PyTorch: grad_input is the gradient of the inputs
+            # forward receives)
+            if (self._backward_hooks or self._backward_pre_hooks or _GLOBAL_BACKWARD_HOOKS
+                    or _GLOBAL_BACKWARD_PRE_HOOKS) and grad_mode.STATE[0]:
+                state = _BackwardHookState(self)
+                args = state.wrap_inputs(args)
             out = self.forward(*args, **kwargs)
             for hooks, with_kw in ((_GLOBAL_FORWARD_HOOKS, _GLOBAL_FORWARD_HOOKS_WITH_KWARGS),
                                    (self._forward_hooks, self._forward_hooks_with_kwargs)):

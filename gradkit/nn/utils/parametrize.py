@@ -48,12 +48,15 @@ def _as_parameter_like(original: Tensor, value: Tensor) -> Tensor:
 
 
 def _set_original(original: Tensor, value: Tensor) -> None:
-    """Write ``value`` into ``original`` in place (PyTorch's ``original.set_(value)``)."""
+    """Point ``original`` at ``value``'s values (PyTorch's ``original.set_(value)``): the
+    array is replaced, not written into, so that a tensor that shared the old one (a
+    ``state_dict()`` taken before, a detached alias) keeps the old values, as in PyTorch."""
     with grad_mode.no_grad():
-        if tuple(original.shape) == tuple(value.shape):
-            original._data[...] = value._data.astype(original._data.dtype, copy=False)
-        else:
-            original._data = value._data.astype(original._data.dtype, copy=True)
+        a = value._data
+        if a.dtype != original._data.dtype \
+                or not getattr(getattr(a, "flags", None), "writeable", True):
+            a = a.astype(original._data.dtype, copy=True)
+        original._data = a
         original._vc[0] += 1
 
 
