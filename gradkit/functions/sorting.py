@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import math
 import operator
+import warnings
 
 import numpy as np
 
@@ -592,7 +593,12 @@ def bincount(input, weights=None, minlength=0):
         raise RuntimeError(f"bincount(): weights must have the shape of input {tuple(x.shape)}, "
                          f"got {tuple(w.shape)}")
     dt = np.float32 if w.dtype == np.float32 else np.float64
-    return wrap(_const_like(x, np.bincount(a, weights=to_host(w._data).astype(np.float64),
+    wd = to_host(w._data)
+    if wd.dtype.kind == "c":  # PyTorch's warning, not NumPy's ComplexWarning
+        warnings.warn("Casting complex values to real discards the imaginary part", UserWarning,
+                      stacklevel=2)
+        wd = wd.real
+    return wrap(_const_like(x, np.bincount(a, weights=wd.astype(np.float64),
                                            minlength=minlength).astype(dt)))
 
 
