@@ -61,3 +61,22 @@ def torchvision_module(name: str):
         for k in [k for k in sys.modules if ours(k)]:
             del sys.modules[k]
         sys.modules.update(saved)
+
+
+def torch_half_conv_is_onednns(torch) -> bool:
+    """Whether PyTorch runs its float16 convolutions through oneDNN on this CPU (x86 with
+    AVX512-FP16 or AMX-FP16, e.g. an Intel Xeon of the Sapphire Rapids generation): that kernel
+    reads no padding and sums in float32, which gradkit follows. Elsewhere (measured on an AMD
+    EPYC) PyTorch falls back to im2col with zero padding (0 * NaN reaches the output) and
+    float16 col2im sums, which gradkit does not follow. Probed on PyTorch itself: a NaN tap that
+    meets only padding."""
+    x = torch.ones(1, 1, 3, dtype=torch.float16)
+    w = torch.tensor([[[float("nan"), 1.0]]], dtype=torch.float16)
+    return not bool(torch.isnan(torch.nn.functional.conv1d(x, w, padding=1)[0, 0, 0]))
+
+
+def skip_unless_torch_half_conv_is_onednns(torch) -> None:
+    """Skip a test of PyTorch's oneDNN float16 convolution where PyTorch does not run it."""
+    if not torch_half_conv_is_onednns(torch):
+        pytest.skip("PyTorch's float16 convolution is not oneDNN's on this CPU "
+                    "(see tests/helpers.py)")

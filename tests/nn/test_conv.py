@@ -6,6 +6,7 @@ import warnings
 
 import numpy as np
 import pytest
+from helpers import skip_unless_torch_half_conv_is_onednns
 from oracle import check_grad
 
 import gradkit as gk
@@ -304,6 +305,7 @@ def test_conv_transpose1d_inf_weight_is_torchs_float64_sum(torch):
 def test_float16_conv_non_finite_weight_skips_padding_as_torch(torch, nd, bad, stride, padding):
     # PyTorch's float16 kernel reads no padding: a NaN/inf weight whose taps fall on padding
     # only leaves that output finite (gradkit's zero padding made 0 * inf = NaN there)
+    skip_unless_torch_half_conv_is_onednns(torch)
     rng = np.random.default_rng(nd)
     x = rng.standard_normal((2, 2) + (5,) * nd).astype(np.float16)
     w = rng.standard_normal((3, 2) + (2,) * nd).astype(np.float16)
@@ -414,6 +416,7 @@ def test_conv_half_same_padding_non_finite_weight(torch, nd, k, bad):
     """float16 padding='same' with a NaN or inf weight: PyTorch's kernel reads no padding of
     its own, but an even kernel's extra high-side padding is a real zero-padded copy of the
     input, so 0 * NaN reaches the output there (gradkit skipped those taps too)."""
+    skip_unless_torch_half_conv_is_onednns(torch)
     rng = np.random.default_rng(k)
     x = rng.standard_normal((2, 1) + (5,) * nd).astype(np.float16)
     w = rng.standard_normal((2, 1) + (k,) * nd).astype(np.float16)
