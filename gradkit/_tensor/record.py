@@ -307,7 +307,7 @@ def apply2(op, a, b, params=()):
         aux = params
     if type(out) is _ndarray and type(da) is _ndarray and (
             not da.flags.c_contiguous or (type(db) is _ndarray and not db.flags.c_contiguous)
-    ) and op.broadcasts:
+    ) and op.broadcasts and not op.own_layout:
         out = lay_out_elementwise(out, (da, db))  # (row-major operands: NumPy's is PyTorch's)
     if type(out) is not _ndarray:
         out = _as_array(out)

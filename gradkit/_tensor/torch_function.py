@@ -240,7 +240,16 @@ def dispatch_face(face, params, values, defaults):
     ``_given``'s guess where that cannot be read."""
     got = _given_as_called(params, values, defaults, sys._getframe(2))
     args, kwargs = got if got is not None else _given(params, values, defaults)
+    if len(args) == 2 and type(args[1]) in (list, tuple) and not _MODES and \
+            getattr(face, "__name__", None) in _UNPACKS_ONE_LIST:
+        args = (args[0], *args[1])
     return dispatch(face, args, kwargs)
+
+
+# faces whose PyTorch (Python) function unpacks a single list of operands before it dispatches
+# to the tensor-likes in it (no mode being active): ``einsum(eq, [a, b])`` reaches
+# ``__torch_function__`` as ``einsum(eq, a, b)`` (opt_einsum's torch backend calls it so)
+_UNPACKS_ONE_LIST = frozenset({"einsum"})
 
 
 def dispatch_failed(face, params, values, defaults) -> bool:

@@ -158,6 +158,9 @@ class Op:
             that number (``x * 2``, ``x / 2``), so the tensor is neither kept nor version-checked
             (as PyTorch, which saves only the scalar there).
         broadcasts: the engine sums each gradient back to its input's shape.
+        own_layout: the forward returns PyTorch's memory layout itself (matmul: row-major
+            whatever its operands'), so the elementwise layout rule of a broadcasting op is
+            not applied to it (square operands look elementwise by shape).
         returns_aux: forward returns ``(out, aux)``; otherwise aux is the params tuple.
         release: optional ``release(node)`` called when backward frees the node's saved state
             (custom Functions drop their ``ctx`` saved tensors here).
@@ -197,13 +200,15 @@ class Op:
     __slots__ = ("aux_namer", "backward", "broadcasts", "complex", "default_cls", "forward", "name",
                  "namer", "node_cls", "none_grads", "passes_first", "release", "returns_aux",
                  "saves", "scales_first", "connected", "scalar_first_cls", "scalar_second_cls",
-                 "shown")
+                 "shown", "own_layout")
 
     def __init__(self, name, forward, backward, *, saves=SAVES_INPUTS, broadcasts=False,
                  returns_aux=False, release=None, none_grads=False, grad_name=None, namer=None,
                  shown=None, scalar_entry=False, scalar_first=None, scalar_second=None,
-                 aux_namer=None, passes_first=False, scales_first=False, connected=False):
+                 aux_namer=None, passes_first=False, scales_first=False, connected=False,
+                 own_layout=False):
         self.name = name
+        self.own_layout = own_layout
         self.connected = connected
         grad_name = grad_name or name + "Backward0"
         self.default_cls = node_class(grad_name)

@@ -9,16 +9,18 @@ round-trip within gradkit); PyTorch's TorchScript archives cannot be read.
 
 from __future__ import annotations
 
-import collections
+import builtins
+import collections.abc
 import contextlib
 import sys
+import typing
 from typing import Final
 
 __all__ = ["script", "trace", "trace_module", "freeze", "optimize_for_inference", "ignore",
            "unused", "export", "is_scripting", "Final", "annotate", "Attribute", "interface",
            "script_if_tracing", "script_method", "optimized_execution", "fork", "wait",
            "is_tracing", "ScriptModule", "ScriptFunction", "save", "load", "note_once",
-           "TracerWarning"]
+           "TracerWarning", "isinstance"]
 
 _NOTED: set = set()
 
@@ -45,7 +47,7 @@ def _mark(obj):
     """A module that went through script/trace reads as a ``ScriptModule`` (``isinstance``)."""
     from ..nn.modules.module import Module
 
-    if isinstance(obj, Module):
+    if builtins.isinstance(obj, Module):
         object.__setattr__(obj, "_jit_scripted", True)
     return obj
 
@@ -137,6 +139,34 @@ def is_tracing() -> bool:
     return False
 
 
+def isinstance(obj, target_type) -> bool:  # noqa: A001 - torch.jit.isinstance
+    """``isinstance`` that also checks parameterized containers (``List[int]``,
+    ``Dict[str, Tensor]``, ``Tuple[int, str]``, ``Optional[T]``) element by element, as
+    ``torch.jit.isinstance`` does in eager mode; ``target_type`` may be a tuple of such types."""
+    if builtins.isinstance(target_type, tuple):
+        return any(isinstance(obj, t) for t in target_type)
+    if builtins.isinstance(target_type, collections.abc.Container):
+        raise RuntimeError("torch.jit.isinstance: the second argument must be a type or a tuple "
+                           f"of types, got {target_type!r}")
+    origin = typing.get_origin(target_type)
+    if origin is None:
+        return builtins.isinstance(obj, target_type)
+    args = typing.get_args(target_type)
+    if origin is typing.Union or getattr(origin, "__name__", "") == "UnionType":
+        return any(isinstance(obj, t) for t in args)
+    if not builtins.isinstance(obj, origin):
+        return False
+    if not args:
+        return True
+    if origin is list:
+        return all(isinstance(x, args[0]) for x in obj)
+    if origin is dict:
+        return all(isinstance(k, args[0]) and isinstance(v, args[1]) for k, v in obj.items())
+    if origin is tuple:  # Tuple[int, ...] is not special-cased, as in torch.jit.isinstance
+        return len(obj) == len(args) and all(isinstance(x, t) for x, t in zip(obj, args))
+    return True
+
+
 class _ScriptModuleType(type):
     def __instancecheck__(cls, obj):
         return bool(getattr(obj, "__dict__", {}).get("_jit_scripted"))
@@ -165,7 +195,7 @@ def save(m, f, _extra_files=None, **kwargs):
     from .._torch_save import save_torch
 
     marker = ((_MARKER, b"1"),)
-    if isinstance(f, (str, bytes)) or hasattr(f, "__fspath__"):
+    if builtins.isinstance(f, (str, bytes)) or hasattr(f, "__fspath__"):
         with open(f, "wb") as fh:
             save_torch(m, fh, extra_records=marker)
     else:
@@ -189,7 +219,7 @@ def load(f, map_location=None, _extra_files=None, **kwargs):
 
     from .. import load as _load
 
-    is_path = isinstance(f, (str, bytes)) or hasattr(f, "__fspath__")
+    is_path = builtins.isinstance(f, (str, bytes)) or hasattr(f, "__fspath__")
     if is_path and not os.path.exists(f):
         raise ValueError(f"torch.jit.load: the provided filename {os.fsdecode(f)} does not exist")
     if is_path and os.path.isdir(f):

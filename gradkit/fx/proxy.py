@@ -34,6 +34,9 @@ class GraphAppendingTracer:
         self._impl = Tracer()
         self._impl.graph = graph
         self._impl.root = None
+        # the Proxies it records are this tracer's, as the ones made with ``tracer=self``:
+        # a call mixing both (e3nn's generated tensor products) stays within one trace
+        self._impl.proxy = lambda node: Proxy(node, self)
         self.graph = graph
 
     def __getattr__(self, name):

@@ -82,7 +82,9 @@ def _matmul_shown(node):
     return node.next
 
 
-MATMUL = Op("Mm", _matmul_f, _matmul_b, broadcasts=True, namer=_matmul_name, shown=_matmul_shown)
+# PyTorch's mm/bmm write a row-major result whatever the operands' layout
+MATMUL = Op("Mm", _row_major_out(_matmul_f), _matmul_b, broadcasts=True, own_layout=True,
+            namer=_matmul_name, shown=_matmul_shown)
 
 
 # =============================================================================== gradkit.linalg

@@ -42,6 +42,11 @@ def _ops(L):
         "expand": lambda: x2.expand(3, 4, 6),
         "size-1-dims": lambda: L.ones(1, 3, 1, 2),
         "empty": lambda: L.ones(0, 3, 2),
+        # square operands broadcast like an elementwise op's, yet the product is row-major
+        "matmul-square-first-transposed": lambda: L.ones(2, 4, 4).transpose(1, 2) @ L.ones(2, 4, 4),
+        "matmul-square-both-transposed": lambda: L.matmul(L.ones(2, 4, 4).mT, L.ones(2, 4, 4).mT),
+        "matmul-2d-square-transposed": lambda: L.ones(5, 5).t() @ L.ones(5, 5),
+        "matmul-batch-permuted": lambda: L.ones(4, 2, 4).permute(1, 2, 0) @ L.ones(2, 4, 4),
     }
 
 

@@ -268,3 +268,32 @@ def test_decomposition_with_proxies_matches_pytorch():
                                g_model(gk.tensor(x)).detach().numpy(), rtol=1e-6)
     np.testing.assert_allclose(g(gk.tensor(x)).detach().numpy(),
                                t(torch.tensor(x)).detach().numpy(), rtol=1e-5, atol=1e-6)
+
+
+def _hand_built_products(lib):
+    """A graph built by hand as e3nn's tensor-product code generator builds one: placeholders
+    wrapped in Proxies of one GraphAppendingTracer, results of earlier calls mixed with new
+    Proxies of the same tracer, and an einsum given its operands as one list (opt_einsum's
+    torch backend calls it so)."""
+    fx = lib.fx
+    graph = fx.Graph()
+    tracer = fx.proxy.GraphAppendingTracer(graph)
+    x = fx.Proxy(graph.placeholder("x", lib.Tensor), tracer=tracer)
+    y = fx.Proxy(graph.placeholder("y", lib.Tensor), tracer=tracer)
+    xy = lib.einsum("zi,zj->zij", x.reshape(-1, 2), y)  # results of x's and y's calls
+    w = fx.Proxy(graph.placeholder("w", lib.Tensor), tracer=tracer)  # a new Proxy after them
+    out = lib.einsum("zij,jk->zik", [xy, w])
+    assert out.tracer is tracer and xy.tracer is tracer
+    graph.output(out.node)
+    return fx.GraphModule({}, graph), [(n.op, len(n.args)) for n in graph.nodes]
+
+
+def test_proxies_of_one_appending_tracer_mix_and_list_einsum_flattens_as_torch():
+    g_mod, g_nodes = _hand_built_products(gk)
+    t_mod, t_nodes = _hand_built_products(torch)
+    assert g_nodes == t_nodes
+    rng = np.random.default_rng(0)
+    x, y, w = (rng.standard_normal(s).astype(np.float32) for s in ((3, 2), (3, 4), (4, 5)))
+    ours = g_mod(gk.tensor(x), gk.tensor(y), gk.tensor(w)).numpy()
+    theirs = t_mod(torch.tensor(x), torch.tensor(y), torch.tensor(w)).numpy()
+    np.testing.assert_allclose(ours, theirs, rtol=1e-5, atol=1e-6)

@@ -121,3 +121,58 @@ def test_collate_ragged_arrays_name_the_offending_entry():
     batch = [np.ones(2), np.ones(2), np.ones(3)]
     with pytest.raises(RuntimeError, match=r"got \[2\] at entry 0 and \[3\] at entry 2"):
         default_collate(batch)
+
+
+class _Box:
+    """A sample type default_collate does not know."""
+
+    def __init__(self, v):
+        self.v = v
+
+
+def _collate_box(batch, *, collate_fn_map=None):
+    return [b.v * 10 for b in batch]
+
+
+def test_collate_registry_names_match_torch_private_module():
+    torch = pytest.importorskip("torch")
+    from torch.utils.data._utils import collate as tc
+
+    from gradkit.utils.data import collate as gc
+    for name in ("collate", "collate_tensor_fn", "collate_numpy_array_fn",
+                 "collate_numpy_scalar_fn", "collate_float_fn", "collate_int_fn",
+                 "collate_str_fn", "default_collate_fn_map", "default_collate_err_msg_format",
+                 "np_str_obj_array_pattern"):
+        assert hasattr(gc, name), name
+    assert gc.np_str_obj_array_pattern.pattern == tc.np_str_obj_array_pattern.pattern
+    assert gc.default_collate_err_msg_format == tc.default_collate_err_msg_format
+    keys = [k.__name__ if isinstance(k, type) else tuple(t.__name__ for t in k)
+            for k in tc.default_collate_fn_map]
+    ours = [k.__name__ if isinstance(k, type) else tuple(t.__name__ for t in k)
+            for k in gc.default_collate_fn_map]
+    assert ours == keys
+    # a custom map that knows only tensors: containers are still walked with it
+    rng = np.random.default_rng(0)
+    a = rng.standard_normal((2, 2)).astype(np.float32)
+    b = rng.standard_normal((2, 2)).astype(np.float32)
+    batch = [{"img": gk.tensor(a), "n": [gk.tensor(1.0)]},
+             {"img": gk.tensor(b), "n": [gk.tensor(2.0)]}]
+    ours = gc.collate(batch, collate_fn_map={gk.Tensor: gc.collate_tensor_fn})
+    theirs = tc.collate(_to_torch(torch, batch),
+                        collate_fn_map={torch.Tensor: tc.collate_tensor_fn})
+    _assert_same(torch, ours, theirs)
+
+
+def test_default_collate_follows_an_extended_default_map():
+    from gradkit.utils.data import collate as gc
+    gc.default_collate_fn_map[_Box] = _collate_box
+    try:
+        out = default_collate([(_Box(1), 0.5), (_Box(2), 1.5)])
+    finally:
+        del gc.default_collate_fn_map[_Box]
+    assert out[0] == [10, 20]
+    np.testing.assert_array_equal(out[1].numpy(), [0.5, 1.5])
+    with pytest.raises(TypeError, match="default_collate: batch must contain"):
+        default_collate([_Box(1), _Box(2)])
+    with pytest.raises(TypeError, match="default_collate: batch must contain"):
+        gc.collate_numpy_array_fn([np.array(["a"]), np.array(["b"])])
