@@ -23,7 +23,7 @@ from ._coo import spmm as _spmm
 
 __all__ = ["addmm", "coalesce", "dense_dim", "indices", "is_coalesced", "is_sparse",
            "layout_of", "log_softmax", "mm", "nnz", "softmax", "sparse_coo_tensor",
-           "sparse_dim", "spmm", "sum", "to_dense", "to_sparse", "values"]
+           "sparse_dim", "spmm", "sum", "to_dense", "to_sparse", "values", "dsmm"]
 
 _ndarray = np.ndarray
 _builtin_sum = sum
@@ -494,6 +494,12 @@ def spmm(input, mat2):
     from ..functions import mm as _mm
 
     return _mm(input, mat2)
+
+
+def dsmm(input, mat2):
+    """``torch.dsmm``: the dense product of a sparse ``input`` and a dense ``mat2`` (``spmm``'s
+    result, under its other name; linear_operator's sparse operators call it)."""
+    return spmm(input, mat2)
 
 
 def addmm(mat, mat1, mat2, *, beta=1.0, alpha=1.0):

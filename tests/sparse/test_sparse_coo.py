@@ -638,3 +638,19 @@ def test_empty_coo_tensor_from_size_keyword(libname):
     assert str(e.dtype).split(".")[-1] == "float32" and e.to_dense().abs().sum().item() == 0
     with pytest.raises(TypeError):
         lib.sparse_coo_tensor()
+
+
+def test_dsmm_is_the_dense_product_as_torch():
+    """``torch.dsmm(sparse, dense)``: a dense result with PyTorch's values and gradients."""
+    torch = pytest.importorskip("torch")
+    idx, val = [[0, 1, 1], [1, 0, 2]], [1.5, -2.0, 0.5]
+    dense = np.arange(9.0, dtype=np.float32).reshape(3, 3)
+    outs = []
+    for lib in (gk, torch):
+        v = lib.tensor(val, requires_grad=True)
+        d = lib.tensor(dense, requires_grad=True)
+        r = lib.dsmm(lib.sparse_coo_tensor(lib.tensor(idx), v, (2, 3)), d)
+        r.sum().backward()
+        outs.append((r.detach().numpy(), v.grad.numpy(), d.grad.numpy(), r.layout == lib.strided))
+    for a, b in zip(*outs):
+        np.testing.assert_allclose(a, b)
