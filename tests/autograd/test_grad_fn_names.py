@@ -393,9 +393,6 @@ KNOWN = {
     "relu_inplace": "an in-place op records the out-of-place node and a copy into the input",
     "setitem_slice": "a broadcast value: PyTorch records its expand (ExpandBackward0 over a "
                      "view); gradkit's node sums the gradient back to the value's shape itself",
-    "F_layer_norm_plain": "the fused node lists the tensors it was given; PyTorch lists None "
-                          "for an absent weight and bias",
-    "F_layer_norm_weight_only": "as F_layer_norm_plain: no None for the absent bias",
     "F_linear_1d_bias": "a 1-D input with a bias is one addmm here; PyTorch adds the bias "
                         "after a squeezed mm",
     "F_unfold": "a 4-D input is unfolded through a batched im2col node under the named one",

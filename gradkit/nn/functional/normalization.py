@@ -288,7 +288,10 @@ def layer_norm(input: Tensor, normalized_shape: Sequence[int] | int,
     if _is_half(x.dtype):  # as PyTorch's kernel: in float32 (its fused form), rounded once
         f32 = [None if t is None else t.float() for t in (weight, bias)]
         return _layer_norm(x.float(), ns, f32[0], f32[1], eps, NO.LAYER_NORM_HALF).to(x.dtype)
-    return _layer_norm(x, ns, weight, bias, eps, NO.LAYER_NORM)
+    y = _layer_norm(x, ns, weight, bias, eps, NO.LAYER_NORM)
+    if (weight is None or bias is None) and y._grad_fn is not None:  # (PyTorch's node lists
+        return present(y, "NativeLayerNormBackward0", (x, weight, bias))  # None for them)
+    return y
 
 
 def _layer_norm(x, ns, weight, bias, eps, op):
