@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from helpers import torch_half_conv_is_onednns
 
 import gradkit as gk
 import gradkit.nn.functional as GF
@@ -42,27 +43,22 @@ def _same_bits(g, t, what):
                            f"e.g. {a[bad][:3]} vs {b[bad][:3]}")
 
 
-def _intel_cpu() -> bool:
-    try:
-        with open("/proc/cpuinfo") as f:
-            return "GenuineIntel" in f.read(4096)
-    except OSError:
-        return False
-
-
-# PyTorch's half-precision kernels depend on the CPU: on an Intel Xeon its float16 convolutions
-# add the bias to the float32 product and round once, as gradkit does; on an AMD EPYC
-# (measured) conv1d's weight gradient and conv_transpose1d round the product first, so 27-31%
-# of their entries are a unit apart from gradkit's there
-_ROUNDED_ONCE_SHARE = 0.005 if _intel_cpu() else 1.0
+# PyTorch's half-precision convolutions depend on the CPU: through oneDNN (x86 with AVX512-FP16,
+# probed on PyTorch itself: tests/helpers.py) they add the bias to the float32 product and round
+# once, as gradkit does; elsewhere (measured on an AMD EPYC) conv1d's weight gradient and
+# conv_transpose1d round the product first, so 27-31% of their entries are a unit apart there
+_TORCH_HALF_ROUNDS_ONCE = torch_half_conv_is_onednns(torch)
 
 
 def _product_bits(g, t, what):
     """``_same_bits`` for products of many terms: the float32 sum is PyTorch's up to its BLAS's
     order of addition, which depends on the CPU (an AMD EPYC's float16 ``linear`` rounds 2 of
-    4096 entries to the neighbouring half value). Allowed: at most 0.5% of entries (see
-    ``_ROUNDED_ONCE_SHARE``), each one unit in the last place apart; rounding the product
-    before adding the bias moved about a quarter of them."""
+    4096 entries to the neighbouring half value). Allowed: at most 0.5% of entries, each one
+    unit in the last place apart (rounding the product before adding the bias moved about a
+    quarter of them); where PyTorch's kernel rounds the product first (see
+    ``_TORCH_HALF_ROUNDS_ONCE``), one unit of the product's scale."""
+    assert str(g.dtype).split(".")[-1] == str(t.dtype).split(".")[-1], \
+        f"{what}: dtype {g.dtype} vs {t.dtype}"
     a, b = g.detach().float().numpy(), t.detach().float().numpy()
     assert a.shape == b.shape, f"{what}: shape {a.shape} vs {b.shape}"
     bad = ~((a == b) | (np.isnan(a) & np.isnan(b)))
@@ -73,7 +69,7 @@ def _product_bits(g, t, what):
         ulp = np.exp2(np.floor(np.log2(np.abs(b[bad]))) - 7)
     else:
         ulp = np.abs(np.spacing(b[bad].astype(dt)).astype(np.float32))
-    if bad.mean() > 0.005 and _ROUNDED_ONCE_SHARE > 0.005:  # (PyTorch's other rounding:
+    if bad.mean() > 0.005 and not _TORCH_HALF_ROUNDS_ONCE:  # (PyTorch's other rounding:
         # a unit of the product's magnitude, which the bias may have cancelled)
         np.testing.assert_allclose(a, b, rtol=2 ** -10, atol=2 ** -10 * np.abs(b).max(),
                                    err_msg=what)
@@ -81,7 +77,6 @@ def _product_bits(g, t, what):
     assert bad.mean() <= 0.005 and (np.abs(a[bad] - b[bad]) <= ulp * 1.001).all(), (
         f"{what}: {int(bad.sum())}/{bad.size} elements differ from torch, e.g. {a[bad][:3]} vs "
         f"{b[bad][:3]}")
-    assert str(g.dtype).split(".")[-1] == str(t.dtype).split(".")[-1]
 
 
 def _F(L):
