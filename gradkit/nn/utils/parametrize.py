@@ -12,6 +12,8 @@ holds the properties, and restored when the last parametrization is removed.
 from __future__ import annotations
 
 import contextlib
+import copy
+import copyreg
 
 from ..._tensor import Tensor
 from ...autograd import grad_mode
@@ -143,11 +145,34 @@ class ParametrizationList(ModuleList):
         return x
 
 
+def _refuse_pickling(self):
+    raise RuntimeError("Serialization of parametrized modules is only supported through "
+                       "state_dict(): save module.state_dict() and load it into a module "
+                       "parametrized the same way (torch.save(module) cannot rebuild the "
+                       "parametrized class)")
+
+
+def _copy_parametrized(self, memo):
+    """``copy.deepcopy`` of a parametrized module (its class refuses pickling, which deepcopy
+    would otherwise use): a new instance of the same class with a deep copy of its state."""
+    done = memo.get(id(self))
+    if done is not None:
+        return done
+    replica = self.__new__(type(self))
+    memo[id(self)] = replica
+    replica.__dict__ = copy.deepcopy(self.__dict__, memo)
+    for slot in copyreg._slotnames(type(self)):
+        if hasattr(self, slot):
+            setattr(replica, slot, copy.deepcopy(getattr(self, slot), memo))
+    return replica
+
+
 def _inject_new_class(module: Module) -> None:
     cls = module.__class__
-    param_cls = type(f"Parametrized{cls.__name__}", (cls,), {"__module__": cls.__module__})
-    param_cls.__reduce__ = None
-    module.__class__ = param_cls
+    body = {"__module__": cls.__module__, "__getstate__": _refuse_pickling}
+    if not hasattr(cls, "__deepcopy__"):
+        body["__deepcopy__"] = _copy_parametrized
+    module.__class__ = type(f"Parametrized{cls.__name__}", (cls,), body)
 
 
 def _inject_property(module: Module, tensor_name: str) -> None:
