@@ -41,6 +41,8 @@ def add_parser(sub) -> argparse.ArgumentParser:
     p.add_argument("run_dir")
     p.add_argument("inputs", nargs="*", metavar="INPUT",
                    help="CSV/TSV files, or image files and folders")
+    p.add_argument("--data-file", "--data-dir", action="append", dest="more_inputs", default=[],
+                   metavar="PATH", help="an INPUT given as in `gradkit train` (repeatable)")
     p.add_argument("--out", type=nonempty_path,
                    help="write every prediction to this CSV file (text runs: the text)")
     p.add_argument("--last", action="store_true", help="use the last checkpoint, not the best")
@@ -301,6 +303,7 @@ def _predict_text(args, model, meta) -> int:
 
 
 def run(args) -> int:
+    args.inputs = list(args.inputs) + list(getattr(args, "more_inputs", []))
     model, meta, cfg, path = load_predictor(args.run_dir, last=args.last)
     kind = meta.get("kind") or ("text" if "vocab" in meta else "")
     if args.prompt is not None and kind != "text":

@@ -79,9 +79,9 @@ def test_predict_equals_python_inference_and_reports_accuracy(wine_run, wine_csv
         assert row["prediction"] == prep.classes[int(p.argmax())]
         np.testing.assert_allclose([float(row[f"p_{c}"]) for c in prep.classes], p,
                                    rtol=1e-5, atol=1e-7)
-    # with the target column: the accuracy too
+    # with the target column: the accuracy too (the file named as `gradkit train` names it)
     full = write_csv(tmp_path / "with_target.csv", header, rows)
-    rc, out, err = run(capsys, "predict", wine_run, full)
+    rc, out, err = run(capsys, "predict", wine_run, "--data-file", full)
     assert rc == 0, err
     truth = np.asarray([prep.classes.index(r[-1]) for r in rows])
     expected = float((probs.argmax(1) == truth).mean())
