@@ -1,7 +1,9 @@
-"""``detect_anomaly``: raise at the backward op that produces NaN or Inf, showing where the
-matching forward op was called in user code."""
+"""``detect_anomaly``: raise at the backward op that produces NaN, after a warning that shows
+where the matching forward op was called in user code (as PyTorch: an infinite gradient passes)."""
 
 from __future__ import annotations
+
+import warnings
 
 from .graph import anomaly_state, sync_record_flag
 
@@ -10,7 +12,7 @@ __all__ = ["detect_anomaly", "is_anomaly_enabled", "set_detect_anomaly"]
 
 class detect_anomaly:
     """Context manager (and decorator) that records forward call sites and checks every backward
-    result for NaN/Inf. Slow: use it to debug, not to train.
+    result for NaN. Slow: use it to debug, not to train.
 
     Examples:
         >>> with gradkit.autograd.detect_anomaly():
@@ -20,6 +22,8 @@ class detect_anomaly:
 
     def __init__(self, check_nan: bool = True):
         self.check_nan = check_nan
+        warnings.warn("Anomaly Detection has been enabled. This mode will increase the runtime "
+                      "and should only be enabled for debugging.", UserWarning, stacklevel=2)
 
     def __enter__(self):
         self._prev = (anomaly_state[2], anomaly_state[1])
@@ -38,7 +42,9 @@ class detect_anomaly:
 
         @functools.wraps(fn)
         def wrapper(*a, **k):
-            with detect_anomaly(self.check_nan):
+            inner = object.__new__(detect_anomaly)  # (the warning was given once, above)
+            inner.check_nan = self.check_nan
+            with inner:
                 return fn(*a, **k)
 
         return wrapper

@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import heapq as _heapq
 import itertools as _itertools
+import warnings
 
 import numpy as _np
 
@@ -382,7 +383,12 @@ def _propagate(ready, grads, deps, walk, leads, capture, leaf_filter, accumulate
               and not create_graph):
             in_grads = (g * ins[1], None)  # x * 2: the rule's g * 2, without its call
         else:
-            in_grads = op.backward(xp, g, ins, out, v.aux, needs)
+            try:
+                in_grads = op.backward(xp, g, ins, out, v.aux, needs)
+            except Exception:
+                if anomaly:
+                    _warn_forward_trace(v)
+                raise
             if create_graph and connected(v):
                 in_grads = connect(v, in_grads)
             if anomaly and anomaly_state[1]:
@@ -623,17 +629,25 @@ def _released_error(node):
     )
 
 
+def _warn_forward_trace(node):
+    """detect_anomaly's warning when ``node``'s backward fails: where in user code its forward
+    op was called (PyTorch's "Error detected in ..." warning)."""
+    trace = "".join(node.meta["trace"]) if node.meta is not None and "trace" in node.meta else ""
+    warnings.warn(f"Error detected in {node.name()}. Traceback of forward call that caused the "
+                  f"error:\n{trace}", UserWarning, stacklevel=4)
+
+
 def _anomaly_check(node, grads, create_graph):
-    xp_arrays = [g if not create_graph else g._data for g in grads if g is not None]
-    for g in xp_arrays:
-        xp = namespace_of(g)
-        if g.dtype.kind in "fc" and not bool(xp.isfinite(g).all()):
-            where = ""
-            if node.meta is not None and "trace" in node.meta:
-                where = "\nThe forward op was called at:\n" + "".join(node.meta["trace"])
-            raise RuntimeError(
-                f"Function '{node.name()}' returned nan or inf values in its gradient.{where}"
-            )
+    """detect_anomaly's check of a backward's results: NaN (not inf, as PyTorch) raises, naming
+    the node and which of its outputs; the warning before it shows the forward call."""
+    for i, g in enumerate(grads):
+        if g is None:
+            continue
+        a = g._data if create_graph else g
+        if a.dtype.kind in "fc" and bool(namespace_of(a).isnan(a).any()):
+            _warn_forward_trace(node)
+            raise RuntimeError(f"Function '{node.name()}' returned nan values in its {i}th "
+                               f"output.")
 
 
 def _add_to_multi(n, d, gi, k, grads, deps, push_ready):

@@ -823,10 +823,10 @@ def _pack_one(pack, t):
 
 
 def _keep_trace(node) -> None:
-    frames = traceback.extract_stack()[:-1]
-    # drop gradkit's own frames at the top (the op method, apply1, Function.apply, ...)
-    while len(frames) > 1 and frames[-1].filename.startswith(_PACKAGE_DIR):
-        frames.pop()
+    # the user's frames: not gradkit's own (the op method, apply1, Function.apply, ...; the
+    # `gradkit run` launcher below the program) nor the interpreter's frozen launchers
+    frames = [f for f in traceback.extract_stack()[:-1]
+              if not f.filename.startswith(_PACKAGE_DIR) and not f.filename.startswith("<frozen")]
     if node.meta is None:
         node.meta = {}
     node.meta["trace"] = traceback.format_list(frames[-8:])
