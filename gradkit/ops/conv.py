@@ -500,9 +500,12 @@ def _input_grad_as_conv(g, w, x_shape, stride, padding, dilation, groups):
 def _channels_last_of(x, w):
     """The channels-last format the output of a convolution of ``x`` by ``w`` takes, as
     PyTorch's CPU kernels: when either operand is laid out channels-last (and not also
-    row-major, as a one-channel tensor can be). None: row-major."""
+    row-major, as a one-channel tensor can be). None: row-major. A float64 3-d convolution
+    (or transposed one) is row-major whatever the layout: oneDNN has no float64 kernel, and
+    PyTorch's fallback for 3-d (slow_conv3d, slow_conv_dilated3d, slow_conv_transpose3d)
+    writes a contiguous output, where its 2-d fallback keeps channels-last."""
     fmt = _mf.channels_last if x.ndim == 4 else _mf.channels_last_3d if x.ndim == 5 else None
-    if fmt is None:
+    if fmt is None or fmt is _mf.channels_last_3d and x.dtype == np.float64:
         return None
     for a in (x, w):
         if not a.flags.c_contiguous and _mf.is_in(a, fmt):

@@ -172,3 +172,27 @@ def test_index_and_bool_outputs_lay_out_as_pytorch(name, layout):
     theirs = _INDEX_OPS[name](_inputs(torch, np.random.default_rng(0))[layout]())
     assert ours.stride() == theirs.stride()
     np.testing.assert_array_equal(ours.numpy(), theirs.numpy())
+
+
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+@pytest.mark.parametrize("op", ["conv2d", "conv3d", "conv_transpose2d", "conv_transpose3d"])
+def test_channels_last_convolution_output_layout_by_dtype(op, dtype):
+    """PyTorch's float64 3-d convolutions (no oneDNN kernel: slow_conv3d and its transposed
+    and dilated kin) write a contiguous output from a channels-last input; its 2-d fallback
+    and every float32 kernel keep channels-last."""
+    nd = 3 if op.endswith("3d") else 2
+
+    def run(L):
+        gen = np.random.default_rng(1)
+        fmt = L.channels_last_3d if nd == 3 else L.channels_last
+        x = L.tensor(gen.standard_normal((2, 3) + (4,) * nd)).to(getattr(L, dtype))
+        x = x.contiguous(memory_format=fmt).requires_grad_(True)
+        w = L.tensor(gen.standard_normal((3, 3) + (2,) * nd)).to(getattr(L, dtype))
+        y = getattr(L.nn.functional, op)(x, w, stride=2 if "transpose" in op else 1)
+        y.sum().backward()
+        return y.stride(), x.grad.stride(), y.detach().numpy(), x.grad.numpy()
+
+    g, t = run(gk), run(torch)
+    assert g[:2] == t[:2], "output and input gradient strides"
+    np.testing.assert_allclose(g[2], t[2], rtol=1e-5, atol=1e-5)
+    np.testing.assert_allclose(g[3], t[3], rtol=1e-5, atol=1e-5)
