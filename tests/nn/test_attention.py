@@ -657,3 +657,28 @@ def test_sdpa_empty_value_before_sequence_check(torch, gqa, ks, vs):
             return "RuntimeError"
         return tuple(out.shape), out.abs().sum().item()
     assert run(gk) == run(torch)
+
+
+@pytest.mark.parametrize("qs,ks,vs", [
+    ((1, 3, 1, 4), (0, 1, 3, 4), (1, 1, 3, 4)),  # an empty key's batch broadcasts
+    ((0, 4, 2, 3), (1, 2, 5, 3), (1, 2, 5, 3)),
+    ((4, 2, 3), (0, 2, 5, 3), (2, 5, 3)),  # and dims the query lacks
+    ((1, 4, 2, 3), (0, 2, 5, 3), (2, 1, 2, 5, 3)),
+    ((1, 4, 2, 3), (2, 2, 5, 3), (0, 2, 5, 3)),  # an empty value: the query's dims, unchecked
+    ((2, 4, 2, 3), (0, 2, 0, 3), (2, 2, 0, 3)),
+    ((0, 4, 2, 3), (1, 3, 5, 3), (1, 3, 5, 3)),  # heads that do not group: RuntimeError
+    ((2, 4, 2, 3), (3, 2, 5, 3), (0, 2, 5, 3)),
+])
+def test_sdpa_grouped_heads_empty_operand_shape_as_torch(torch, qs, ks, vs):
+    """With enable_gqa, an empty query or key (value not empty) takes PyTorch's math path:
+    the dims before the heads broadcast into the output (gradkit kept the query's, a batch of
+    1 where PyTorch gives 0) and ungroupable heads raise; an empty value's shortcut gives
+    zeros of the query's dims without checking the others."""
+    def run(lib):
+        try:
+            out = lib.nn.functional.scaled_dot_product_attention(
+                lib.ones(qs), lib.ones(ks), lib.ones(vs), enable_gqa=True)
+        except RuntimeError:
+            return "RuntimeError"
+        return tuple(out.shape), out.abs().sum().item()
+    assert run(gk) == run(torch)
