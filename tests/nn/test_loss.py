@@ -588,6 +588,21 @@ def test_gaussian_nll_loss(torch, reduction, var_shape, full):
                [xx, yy, vv])
 
 
+@pytest.mark.parametrize("dtype", ["float16", "float32", "float64"])
+def test_gaussian_nll_loss_nan_eps_as_torch(torch, dtype):
+    """A NaN eps: PyTorch clamps var in place with min=NaN, which makes every variance, loss
+    and gradient NaN (gradkit's comparison var < NaN clamped nothing: finite losses)."""
+    def run(lib):
+        x = lib.tensor([[0.5, 1.0], [-0.3, 2.0]], dtype=getattr(lib, dtype), requires_grad=True)
+        v = lib.tensor([[0.9, 1.5], [1e-9, 3.0]], dtype=getattr(lib, dtype), requires_grad=True)
+        loss = lib.nn.functional.gaussian_nll_loss(x, lib.zeros(2, 2, dtype=x.dtype), v,
+                                                   eps=float("nan"), reduction="none")
+        gx, gv = lib.autograd.grad(loss.sum(), (x, v))
+        return [a.detach().float().numpy() for a in (loss, gx, gv)]
+    for a, b in zip(run(gk), run(torch)):
+        np.testing.assert_array_equal(a, b)
+
+
 @pytest.mark.parametrize("reduction", _RED)
 @pytest.mark.parametrize("p,weighted,shapes", [
     (1, False, ((6, 4), (6,))), (2, True, ((6, 4), (6,))), (1, True, ((4,), ())),
