@@ -184,8 +184,8 @@ ALLOW = [
      "in a 30-element plane); gradkit raises RuntimeError"),
     (lambda c, k, d: k == "grad-wrong" and c.name in ("hardtanh", "Hardtanh")
      and any(isinstance(v, float) and v != v
-             for v in (_kw(c, "min_val", 1), _kw(c, "max_val", 2),
-                       *(c.ctor if c.kind == "module" else ()))),
+             for v in (_kw(c, "min_val", 1), _kw(c, "max_val", 2), _kw(c, "min_value"),
+                       _kw(c, "max_value"), *(c.ctor if c.kind == "module" else ()))),
      "torch 2.13's hardtanh backward at a NaN min_val/max_val zeroes the gradient in its SIMD "
      "body and passes it in its scalar tail (checked: a 19-element float64 input gets 0 at "
      "the first 16 elements, 1 at the last 3); gradkit zeroes it everywhere, as the SIMD body"),
