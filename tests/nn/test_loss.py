@@ -1,6 +1,7 @@
 """Losses (module and functional) against PyTorch, finite differences, and error messages."""
 
 import math
+import warnings
 
 import numpy as np
 import pytest
@@ -818,3 +819,19 @@ def test_ignored_targets_take_no_gradient_even_from_a_nan_upstream_as_torch(
         res.append((g1.detach().numpy(), g2.numpy()))
     for a, b in zip(res[1], res[0]):
         np.testing.assert_allclose(a, b, rtol=1e-10, atol=1e-12)
+
+
+@pytest.mark.parametrize("name", ["mse_loss", "l1_loss", "huber_loss", "smooth_l1_loss",
+                                  "soft_margin_loss"])
+def test_pointwise_loss_mean_of_empty_batch_is_quiet_nan_as_torch(torch, name):
+    """The mean of a loss over no elements is NaN without a warning, as PyTorch's (NumPy's
+    mean warned 'Mean of empty slice')."""
+    outs = []
+    for lib in (gk, torch):
+        x = lib.zeros(0, 3, dtype=lib.float64, requires_grad=True)
+        with warnings.catch_warnings():
+            warnings.simplefilter("error")
+            out = getattr(lib.nn.functional, name)(x, lib.zeros(0, 3, dtype=lib.float64))
+            out.backward()
+        outs.append((out.item(), tuple(x.grad.shape)))
+    assert np.isnan(outs[0][0]) and np.isnan(outs[1][0]) and outs[0][1] == outs[1][1]
