@@ -427,9 +427,13 @@ def multi_head_attention_forward(
             key_padding_mask = F.unsqueeze(key_padding_mask, 0)
     L, N, E = query.shape
     S = key.shape[0]
+    # (PyTorch's order: the masks' dtypes are reconciled, with its warning, before the checks
+    # of the widths and the projections)
+    key_padding_mask, attn_mask = reconcile_masks(key_padding_mask, attn_mask,
+                                                  "key_padding_mask", "attn_mask", query.dtype)
     if E != embed_dim_to_check:
-        raise RuntimeError(f"{who}: was expecting embedding dimension of {embed_dim_to_check}, "
-                           f"but got query of shape {_shape(query)}")
+        raise AssertionError(f"{who}: was expecting embedding dimension of "
+                             f"{embed_dim_to_check}, but got query of shape {_shape(query)}")
     if key.shape[:2] != value.shape[:2] or key.shape[1] != N:
         raise RuntimeError(f"{who}: key shape {_shape(key)} does not match value shape "
                            f"{_shape(value)} (or the query's batch size {N})")
@@ -464,8 +468,6 @@ def multi_head_attention_forward(
         k = _in_projection(key, wk, bk)
         v = _in_projection(value, wv, bv)
     dtype = q.dtype
-    key_padding_mask, attn_mask = reconcile_masks(key_padding_mask, attn_mask,
-                                                  "key_padding_mask", "attn_mask", dtype)
     attn_mask = _as_float_mask(attn_mask, dtype, "attn_mask", who, q)
     key_padding_mask = _as_float_mask(key_padding_mask, dtype, "key_padding_mask", who, q)
     if attn_mask is not None:
