@@ -37,6 +37,7 @@ import numpy as np
 
 from .. import _memory_format as _mf
 from .._backend import channel_sums, namespace_of
+from .._runtime import get_num_threads
 from ..autograd.graph import SAVES_INPUTS, Op
 from .conv_winograd import WinogradConv, winograd_ok
 
@@ -497,12 +498,18 @@ def _input_grad_as_conv(g, w, x_shape, stride, padding, dilation, groups):
 
 
 # ----------------------------------------------------------------------------- CONV
-def _channels_last_of(x, w):
+def _channels_last_of(x, w, onednn=None):
     """The channels-last format the output of a convolution of ``x`` by ``w`` takes, as
     PyTorch's CPU kernels: when either operand is laid out channels-last (and not also
-    row-major, as a one-channel tensor can be). None: row-major."""
+    row-major, as a one-channel tensor can be). None: row-major. A 3-d convolution (or
+    transposed one) that PyTorch does not hand to oneDNN (``onednn`` False, see
+    ``onednn_3d``; None: unless float64) writes a row-major output whatever the layout
+    (slow_conv3d, slow_conv_dilated3d, slow_conv_transpose3d), where its 2-d fallbacks keep
+    channels-last."""
     fmt = _mf.channels_last if x.ndim == 4 else _mf.channels_last_3d if x.ndim == 5 else None
     if fmt is None:
+        return None
+    if fmt is _mf.channels_last_3d and not (x.dtype != np.float64 if onednn is None else onednn):
         return None
     for a in (x, w):
         if not a.flags.c_contiguous and _mf.is_in(a, fmt):
@@ -510,11 +517,32 @@ def _channels_last_of(x, w):
     return None
 
 
-def _conv_f(xp, x, w, b, stride, padding, dilation, groups):
+def onednn_3d(dtype, x_shape, w_shape, stride, dilation, groups, opad=None):
+    """Whether PyTorch's CPU convolution runs a 3-d convolution of an input of ``x_shape`` by
+    a weight of ``w_shape`` through oneDNN (ConvParams::use_mkldnn): never for float64; half
+    precision always (gradkit follows PyTorch's oneDNN half kernels, see README); float32
+    when strided, dilated, of a batch of 16 or more, of a kernel other than 1 in its last
+    two dims or with more than one thread, and also grouped, of a kernel above 3 in its last
+    two dims, of a batch above one or of N * C * D * H above 20480 (elsewhere its own
+    kernels are faster); a transposed one (``opad``: its output_padding) of any dtype never
+    with an output_padding of at least its stride (which a larger dilation admits)."""
+    name = str(dtype)
+    if name == "float64" or opad is not None and any(o >= s for o, s in zip(opad, stride)):
+        return False
+    if name != "float32":
+        return True
+    k = tuple(w_shape[-2:])
+    first = (any(s != 1 for s in stride) or any(d != 1 for d in dilation)
+             or x_shape[0] >= 16 or k != (1, 1) or get_num_threads() > 1)
+    return first and (groups > 1 or min(k) > 3 or x_shape[0] > 1
+                      or prod(x_shape[:4]) > 20480)
+
+
+def _conv_f(xp, x, w, b, stride, padding, dilation, groups, onednn=None):
     if x.dtype is _HALF and type(w) is np.ndarray and any(np.ravel(padding)) \
             and not np.isfinite(w).all():
         return _conv_half_unpadded_taps(xp, x, w, b, stride, padding, dilation, groups)
-    return _conv_f_body(xp, x, w, b, stride, padding, dilation, groups)
+    return _conv_f_body(xp, x, w, b, stride, padding, dilation, groups, onednn)
 
 
 def _conv_half_unpadded_taps(xp, x, w, b, stride, padding, dilation, groups):
@@ -537,7 +565,7 @@ def _conv_half_unpadded_taps(xp, x, w, b, stride, padding, dilation, groups):
     return np.where(inside == 0, kept, y), aux
 
 
-def _conv_f_body(xp, x, w, b, stride, padding, dilation, groups):
+def _conv_f_body(xp, x, w, b, stride, padding, dilation, groups, onednn=None):
     if b is not None and x.dtype is _HALF:
         # PyTorch's half kernel adds the bias to the float32 sums and rounds once (rounding the
         # convolution first gives another last bit in about a quarter of the entries)
@@ -548,7 +576,7 @@ def _conv_f_body(xp, x, w, b, stride, padding, dilation, groups):
             box[0] = box[0].astype(_HALF)
         return y.astype(_HALF), aux
     out = _out_size(x.shape, w.shape[2:], stride, padding, dilation)
-    fmt = _channels_last_of(x, w)
+    fmt = _channels_last_of(x, w, onednn)
     if fmt is not None:  # one more copy of the output, in the layout the user asked for
         y, aux = _conv_rowmajor(xp, x, w, b, out, stride, padding, dilation, groups)
         return _mf.copy_as(namespace_of(y), y, fmt), aux
@@ -605,7 +633,7 @@ def _conv_b(xp, g, ins, out, aux, needs):
 
 
 # ----------------------------------------------------------------------------- CONV_T
-def _conv_t_f(xp, y, w, b, stride, padding, dilation, groups, x_spatial):
+def _conv_t_f(xp, y, w, b, stride, padding, dilation, groups, x_spatial, onednn=None):
     if str(getattr(y, "dtype", "")) == "float16":  # (PyTorch's float16 kernel sums in float32:
         # col2im's overlapping taps summed in float16 drift by several ulps)
         out = _conv_t_f(xp, y.astype("float32"), w.astype("float32"),
@@ -617,13 +645,14 @@ def _conv_t_f(xp, y, w, b, stride, padding, dilation, groups, x_spatial):
     if b is not None:
         out += b.reshape((1, -1) + (1,) * len(x_spatial))
     ns = namespace_of(out)
-    fmt = _channels_last_of(y, w)  # PyTorch's kernel: channels-last kept, else contiguous
+    # PyTorch's kernel: channels-last kept, else contiguous
+    fmt = _channels_last_of(y, w, onednn)
     return ns.ascontiguousarray(out) if fmt is None else _mf.copy_as(ns, out, fmt)
 
 
 def _conv_t_b(xp, g, ins, out, aux, needs):
     y, w, _b = ins
-    stride, padding, dilation, groups, _x_spatial = aux
+    stride, padding, dilation, groups = aux[:4]
     gb = _bias_grad(xp, g) if needs[2] else None
     geo = (stride, padding, dilation, groups)
     if _recorded(xp):

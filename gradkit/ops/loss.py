@@ -355,7 +355,12 @@ def _finish(xp, loss, reduction, weight):
     total = cascade_sum(loss, None, False) if type(loss) is np.ndarray else None
     if total is not None:  # PyTorch's order; its mean is the sum divided by the count
         return np.asarray(total if reduction == "sum" else total / total.dtype.type(loss.size))
-    total = loss.sum() if reduction == "sum" else loss.mean()
+    if reduction == "sum":
+        total = loss.sum()
+    elif loss.size:
+        total = loss.mean()
+    else:  # the mean of no elements: NaN, quietly as PyTorch (NumPy warns 'Mean of empty slice')
+        total = float("nan")
     return xp.asarray(total, dtype=loss.dtype)
 
 

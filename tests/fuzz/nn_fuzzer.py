@@ -184,8 +184,8 @@ ALLOW = [
      "in a 30-element plane); gradkit raises RuntimeError"),
     (lambda c, k, d: k == "grad-wrong" and c.name in ("hardtanh", "Hardtanh")
      and any(isinstance(v, float) and v != v
-             for v in (_kw(c, "min_val", 1), _kw(c, "max_val", 2),
-                       *(c.ctor if c.kind == "module" else ()))),
+             for v in (_kw(c, "min_val", 1), _kw(c, "max_val", 2), _kw(c, "min_value"),
+                       _kw(c, "max_value"), *(c.ctor if c.kind == "module" else ()))),
      "torch 2.13's hardtanh backward at a NaN min_val/max_val zeroes the gradient in its SIMD "
      "body and passes it in its scalar tail (checked: a 19-element float64 input gets 0 at "
      "the first 16 elements, 1 at the last 3); gradkit zeroes it everywhere, as the SIMD body"),
@@ -647,6 +647,38 @@ ALLOW.append((
     "seed 29 case 829, an InstanceNorm1d row of bfloat16 [-2.75, -2.078, -1.336] gives torch "
     "-0.0270 for the middle entry where the float64 result is -0.0406 and gradkit's (float32 "
     "statistics, one rounding) -0.0405"))
+
+
+def _nearest_same_size_scaled(c):
+    """A 'nearest' interpolate/upsample case of a 3-D or 5-D input with a scale_factor other
+    than 1 (not recomputed) whose output has the input's size."""
+    if c.name not in ("interpolate", "upsample", "upsample_nearest", "Upsample") or not c.args:
+        return False
+    x = c.args[0]
+    if not isinstance(x, fz.Arr) or x.a.ndim not in (3, 5):
+        return False
+    f = c.kind == "F"
+    mode = "nearest" if c.name == "upsample_nearest" else _kw(c, "mode", 3 if f else 2)
+    sf = _kw(c, "scale_factor", 2 if f else 1)
+    if (mode or "nearest") != "nearest" or sf is None or _kw(c, "recompute_scale_factor"):
+        return False
+    n = x.a.ndim - 2
+    try:
+        sf = [float(v) for v in sf] if isinstance(sf, (tuple, list)) else [float(sf)] * n
+        out = [int(np.floor(i * s)) for i, s in zip(x.a.shape[2:], sf)]
+    except (TypeError, ValueError, OverflowError):
+        return False
+    return len(sf) == n and out == list(x.a.shape[2:]) and any(s != 1 for s in sf)
+
+
+ALLOW.append((
+    lambda c, k, d: k == "grad-wrong" and _nearest_same_size_scaled(c),
+    "torch 2.13's CPU upsample_nearest1d/3d backward passes the gradient through unchanged "
+    "when the output has the input's size, though its forward with a scale_factor other than "
+    "1 repeats and drops elements (checked: interpolate of a length-3 float64 input, "
+    "scale_factor 1.3 or 1.1: forward [x0, x0, x1], gradient of sum(g y) g itself, not "
+    "[g0 + g1, g2, 0], which the finite differences of its own forward give; 2-d is right); "
+    "gradkit's gradient is the adjoint of the forward"))
 
 
 def torch_crashes(case):

@@ -21,6 +21,11 @@ returns what is compared:
   dimension 0), in training or evaluation mode;
 - ``usage:mixed_dtype``: a module of one float dtype called with an input of another (PyTorch
   raises for most), and modules converted with ``.double()``/``.half()``/``.bfloat16()``.
+- ``usage:train_eval``: a norm, linear, convolution or embedding module switched between
+  training and evaluation mode (three calls, the evaluation ones with gradients, under
+  ``no_grad`` or ``inference_mode``; BatchNorm with ``momentum=None`` too): the outputs, the
+  ``training`` flags and the state (running statistics, ``num_batches_tracked``);
+- ``usage:conv_tbc``: ``F.conv_tbc`` (time, batch, channel), padded or cropped.
 
 Key lists are compared as tuples of character codes (strings are not compared by
 ``fuzzer.compare``). Drawn from case index ``USAGE_FROM`` on, for a share ``USAGE_SHARE`` of
@@ -390,6 +395,50 @@ def _mixed_dtype(g):
     return args, kwargs, fn
 
 
+# ------------------------------------------------------------------ train / eval switches
+TRAIN_EVAL = ("BatchNorm1d", "BatchNorm2d", "BatchNorm3d", "InstanceNorm1d", "InstanceNorm2d",
+              "LayerNorm", "GroupNorm", "Linear", "Conv2d", "Embedding")
+
+
+def _train_eval(g):
+    name = g.pick(TRAIN_EVAL)
+    g.fd = g.pick(("float64", "float64", "float32"))
+    ctor, ckw, args, kwargs = mc.MODULES[name](g)
+    if name.startswith("InstanceNorm"):
+        ckw = dict(ckw, track_running_stats=bool(g.r() < 0.7))
+    if name.startswith("BatchNorm") and g.r() < 0.3:
+        ckw = dict(ckw, momentum=None)  # (a cumulative moving average)
+    dt = g.fd
+    order = g.pick(("train-eval-train", "eval-train-eval", "train-train-eval"))
+    quiet = g.pick(("grad", "no_grad", "inference_mode"))
+
+    def fn(L, F, *a, **k):
+        m = _fill_params(L, getattr(L.nn, name)(*ctor, **ckw), 53).to(getattr(L, dt))
+        outs, flags = [], []
+        for step in order.split("-"):
+            m.train(step == "train")
+            flags.append(int(m.training))
+            if quiet == "grad" or step == "train":
+                outs += _outputs(L, m(*a, **k))
+            else:
+                with getattr(L, quiet)():
+                    outs += _outputs(L, m(*a, **k))
+        return tuple(outs), tuple(flags), _state(m)
+    return args, kwargs, fn
+
+
+# ------------------------------------------------------------------ F.conv_tbc
+def _conv_tbc(g):
+    g.fd = g.pick(("float64", "float64", "float32"))
+    t, b, ci, co, k = g.i(1, 6), g.i(1, 3), g.i(1, 3), g.i(1, 3), g.i(1, 3)
+    pad = g.i(0, 3) if g.r() < 0.9 else -1
+    x, w, bias = g.x(t, b, ci), g.x(k, ci, co), g.x(co)
+
+    def fn(L, F, x, w, bias):
+        return F.conv_tbc(x, w, bias, pad)
+    return [x, w, bias], {}, fn
+
+
 USAGE = {
     "usage:state_dict": _state_dict,
     "usage:hooks": _hooks,
@@ -398,6 +447,8 @@ USAGE = {
     "usage:containers": _containers,
     "usage:zero_batch": _zero_batch,
     "usage:mixed_dtype": _mixed_dtype,
+    "usage:train_eval": _train_eval,
+    "usage:conv_tbc": _conv_tbc,
 }
 _NAMES = list(USAGE)  # (append new scenarios at the end: the draws go by position)
 

@@ -248,7 +248,7 @@ def test_mha_errors(torch):
                                        gk.randn(10, 10), None)
     m = nn.MultiheadAttention(8, 2)
     x = gk.randn(4, 2, 8)
-    with pytest.raises(RuntimeError, match="embed_dim=8.*\\(4, 2, 6\\)"):
+    with pytest.raises(AssertionError, match="embed_dim=8.*\\(4, 2, 6\\)"):  # (as PyTorch)
         m(gk.randn(4, 2, 6), x, x)
     with pytest.raises(RuntimeError, match=r"2D attn_mask is \(3, 3\).*\(4, 4\)"):
         m(x, x, x, attn_mask=gk.zeros(3, 3))
@@ -656,4 +656,70 @@ def test_sdpa_empty_value_before_sequence_check(torch, gqa, ks, vs):
         except RuntimeError:
             return "RuntimeError"
         return tuple(out.shape), out.abs().sum().item()
+    assert run(gk) == run(torch)
+
+
+@pytest.mark.parametrize("qs,ks,vs", [
+    ((1, 3, 1, 4), (0, 1, 3, 4), (1, 1, 3, 4)),  # an empty key's batch broadcasts
+    ((0, 4, 2, 3), (1, 2, 5, 3), (1, 2, 5, 3)),
+    ((4, 2, 3), (0, 2, 5, 3), (2, 5, 3)),  # and dims the query lacks
+    ((1, 4, 2, 3), (0, 2, 5, 3), (2, 1, 2, 5, 3)),
+    ((1, 4, 2, 3), (2, 2, 5, 3), (0, 2, 5, 3)),  # an empty value: the query's dims, unchecked
+    ((2, 4, 2, 3), (0, 2, 0, 3), (2, 2, 0, 3)),
+    ((0, 4, 2, 3), (1, 3, 5, 3), (1, 3, 5, 3)),  # heads that do not group: RuntimeError
+    ((2, 4, 2, 3), (3, 2, 5, 3), (0, 2, 5, 3)),
+])
+def test_sdpa_grouped_heads_empty_operand_shape_as_torch(torch, qs, ks, vs):
+    """With enable_gqa, an empty query or key (value not empty) takes PyTorch's math path:
+    the dims before the heads broadcast into the output (gradkit kept the query's, a batch of
+    1 where PyTorch gives 0) and ungroupable heads raise; an empty value's shortcut gives
+    zeros of the query's dims without checking the others."""
+    def run(lib):
+        try:
+            out = lib.nn.functional.scaled_dot_product_attention(
+                lib.ones(qs), lib.ones(ks), lib.ones(vs), enable_gqa=True)
+        except RuntimeError:
+            return "RuntimeError"
+        return tuple(out.shape), out.abs().sum().item()
+    assert run(gk) == run(torch)
+
+
+@pytest.mark.parametrize("embed", [6, 4])
+def test_mha_mismatched_masks_warn_before_width_and_projection_errors(torch, embed):
+    """PyTorch reconciles a bool key_padding_mask with a float attn_mask (its deprecation
+    warning) before checking the embedding width and projecting: a call that then fails (a
+    float32 key against float64 weights, a wrong embed_dim_to_check) still warns first."""
+    import warnings as _w
+
+    def run(lib):
+        gen = np.random.default_rng(0)
+        f64 = lambda *s: lib.tensor(gen.standard_normal(s))  # noqa: E731
+        args = (f64(4, 2, 6), f64(1, 2, 6).float(), f64(1, 2, 6).float(), embed, 3,
+                f64(18, 6), f64(18), None, None, False, 0.0, f64(6, 6), f64(6))
+        with _w.catch_warnings(record=True) as got:
+            _w.simplefilter("always")
+            with pytest.raises((RuntimeError, AssertionError)) as info:
+                lib.nn.functional.multi_head_attention_forward(
+                    *args, training=False, need_weights=False,
+                    key_padding_mask=lib.tensor([[False], [True]]), attn_mask=f64(4, 1))
+        return type(info.value), [str(w.message)[:40] for w in got]
+    assert run(gk) == run(torch)
+
+
+@pytest.mark.parametrize("batch_first", [False, True])
+@pytest.mark.parametrize("train", [False, True])
+@pytest.mark.parametrize("grad", [False, True])
+def test_mha_query_width_mismatch_error_type_as_torch(torch, batch_first, train, grad):
+    """A query of the wrong width fails PyTorch's assert (AssertionError) in
+    multi_head_attention_forward, or a RuntimeError in its fused kernel (batch-first
+    self-attention in eval without gradients); gradkit raised RuntimeError everywhere."""
+    def run(lib):
+        q = lib.randn(4, 2, 6)
+        m = lib.nn.MultiheadAttention(4, 2, batch_first=batch_first).train(train)
+        got = []
+        for k in (q, q.clone()):
+            with lib.set_grad_enabled(grad), pytest.raises(Exception) as info:  # noqa: PT011
+                m(q, k, k)
+            got.append(type(info.value))
+        return got
     assert run(gk) == run(torch)

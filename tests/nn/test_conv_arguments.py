@@ -265,3 +265,19 @@ def test_zero_dilation_is_refused_only_where_a_kernel_runs_as_torch(call, dilati
         return
     got = call(gk, dilation)
     assert tuple(got.shape) == tuple(want.shape) and got.dtype == gk.float32
+
+
+@pytest.mark.parametrize("pad", [0, 2, -1])
+def test_functional_conv_tbc_as_torch(torch, pad):
+    """``torch.nn.functional.conv_tbc`` is ``torch.conv_tbc``: gradkit's functional namespace
+    has it too (a program calling F.conv_tbc failed with an AttributeError)."""
+    gen = np.random.default_rng(pad + 3)
+    arrays = [gen.standard_normal(s) for s in ((5, 2, 3), (3, 3, 4), (4,))]
+    out = []
+    for lib in (gk, torch):
+        x, w, b = (lib.tensor(a, requires_grad=True) for a in arrays)
+        y = lib.nn.functional.conv_tbc(x, w, b, pad)
+        grads = lib.autograd.grad((y * y).sum(), (x, w, b))
+        out.append([y.detach().numpy()] + [g.numpy() for g in grads])
+    for a, b in zip(*out):
+        np.testing.assert_allclose(a, b, rtol=1e-10, atol=1e-12)

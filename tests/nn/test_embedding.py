@@ -139,3 +139,22 @@ def test_embedding_max_norm_renorms_rows_as_torch(torch, dtype, norm_type):
         return y, w
 
     same_as_torch(torch, run)
+
+
+@pytest.mark.parametrize("indices", [[[1, 3], [0, 2]], "tensor"])
+@pytest.mark.parametrize("padding_idx", [-1, 2, 0, None])
+def test_embedding_zero_dim_weight_errors_as_torch(torch, indices, padding_idx):
+    """A 0-d weight with a nonzero padding_idx fails at weight.size(0) in PyTorch's Python
+    code (IndexError, before the indices' type check); otherwise its binding's checks
+    (TypeError for a list, RuntimeError for a weight that is not 2-D). gradkit raised a raw
+    'tuple index out of range'."""
+    def run(lib):
+        idx = lib.tensor([[1, 3], [0, 2]]) if indices == "tensor" else indices
+        try:
+            lib.nn.functional.embedding(idx, lib.tensor(-0.024), padding_idx=padding_idx)
+        except Exception as e:  # noqa: BLE001 - the type is the comparison
+            return type(e), str(e)
+        return None, ""
+    (ours, msg), (theirs, _) = run(gk), run(torch)
+    assert ours is theirs
+    assert theirs is None or "embedding" in msg  # a message of gradkit's, naming the op

@@ -101,8 +101,26 @@ def test_embedding_bag_from_pretrained_and_errors():
     with pytest.raises(NotImplementedError, match="per_sample_weights are only supported for "
                                                   "mode='sum'"):
         F.embedding_bag(gk.tensor(np.array([[0, 1]])), w, per_sample_weights=gk.ones(1, 2))
+    bad = nn.EmbeddingBag(5, 2, mode="min")  # built, as PyTorch's; its forward refuses it
     with pytest.raises(ValueError, match="mode has to be one of"):
-        nn.EmbeddingBag(5, 2, mode="min")
+        bad(gk.tensor(np.array([[0, 1]])))
+
+
+def test_embedding_bag_module_mode_checked_at_forward_as_torch(torch):
+    """PyTorch's EmbeddingBag takes any mode and F.embedding_bag refuses a bad one after the
+    input's checks: a list input fails reading input.dim() (AttributeError) first; gradkit's
+    constructor raised ValueError."""
+    outcomes = []
+    for lib in (gk, torch):
+        m = lib.nn.EmbeddingBag(5, 3, mode="MEAN")
+        got = []
+        for inp in ([1, 3, 3, 3], lib.tensor([[1, 3], [3, 3]])):
+            with pytest.raises(Exception) as info:  # noqa: PT011 - the type is the comparison
+                m(inp, lib.tensor([0, 3])) if isinstance(inp, list) else m(inp)
+            got.append(AttributeError if isinstance(info.value, AttributeError)
+                       else type(info.value))
+        outcomes.append(got)
+    assert outcomes[0] == outcomes[1] == [AttributeError, ValueError]
 
 
 @pytest.mark.parametrize("mode", ["sum", "mean"])

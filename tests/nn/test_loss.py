@@ -1,6 +1,7 @@
 """Losses (module and functional) against PyTorch, finite differences, and error messages."""
 
 import math
+import warnings
 
 import numpy as np
 import pytest
@@ -588,6 +589,21 @@ def test_gaussian_nll_loss(torch, reduction, var_shape, full):
                [xx, yy, vv])
 
 
+@pytest.mark.parametrize("dtype", ["float16", "float32", "float64"])
+def test_gaussian_nll_loss_nan_eps_as_torch(torch, dtype):
+    """A NaN eps: PyTorch clamps var in place with min=NaN, which makes every variance, loss
+    and gradient NaN (gradkit's comparison var < NaN clamped nothing: finite losses)."""
+    def run(lib):
+        x = lib.tensor([[0.5, 1.0], [-0.3, 2.0]], dtype=getattr(lib, dtype), requires_grad=True)
+        v = lib.tensor([[0.9, 1.5], [1e-9, 3.0]], dtype=getattr(lib, dtype), requires_grad=True)
+        loss = lib.nn.functional.gaussian_nll_loss(x, lib.zeros(2, 2, dtype=x.dtype), v,
+                                                   eps=float("nan"), reduction="none")
+        gx, gv = lib.autograd.grad(loss.sum(), (x, v))
+        return [a.detach().float().numpy() for a in (loss, gx, gv)]
+    for a, b in zip(run(gk), run(torch)):
+        np.testing.assert_array_equal(a, b)
+
+
 @pytest.mark.parametrize("reduction", _RED)
 @pytest.mark.parametrize("p,weighted,shapes", [
     (1, False, ((6, 4), (6,))), (2, True, ((6, 4), (6,))), (1, True, ((4,), ())),
@@ -803,3 +819,19 @@ def test_ignored_targets_take_no_gradient_even_from_a_nan_upstream_as_torch(
         res.append((g1.detach().numpy(), g2.numpy()))
     for a, b in zip(res[1], res[0]):
         np.testing.assert_allclose(a, b, rtol=1e-10, atol=1e-12)
+
+
+@pytest.mark.parametrize("name", ["mse_loss", "l1_loss", "huber_loss", "smooth_l1_loss",
+                                  "soft_margin_loss"])
+def test_pointwise_loss_mean_of_empty_batch_is_quiet_nan_as_torch(torch, name):
+    """The mean of a loss over no elements is NaN without a warning, as PyTorch's (NumPy's
+    mean warned 'Mean of empty slice')."""
+    outs = []
+    for lib in (gk, torch):
+        x = lib.zeros(0, 3, dtype=lib.float64, requires_grad=True)
+        with warnings.catch_warnings():
+            warnings.simplefilter("error")
+            out = getattr(lib.nn.functional, name)(x, lib.zeros(0, 3, dtype=lib.float64))
+            out.backward()
+        outs.append((out.item(), tuple(x.grad.shape)))
+    assert np.isnan(outs[0][0]) and np.isnan(outs[1][0]) and outs[0][1] == outs[1][1]

@@ -213,6 +213,33 @@ def test_cosine_similarity_along_a_dim_of_one_as_torch(torch):
         np.testing.assert_allclose(u, v, rtol=1e-12, atol=1e-12)
 
 
+@pytest.mark.parametrize("dim", [0, 1])
+def test_cosine_similarity_gradient_below_eps_flows_to_the_norm_as_torch(torch, dim):
+    """PyTorch clamps the norms to eps in place without recording it: below eps the value is
+    eps but the gradient still goes through the norm (a clamp would stop it there). First
+    and second order as PyTorch's, rows of one element and of three, some below eps."""
+    gen = np.random.default_rng(4)
+    a = gen.standard_normal((3, 3)) * np.array([[0.1], [1.0], [0.05]])
+    b = gen.standard_normal((3, 3)) * np.array([[1.0], [0.1], [0.05]])
+    a[0, :] = a[0, :] if dim else 0.0  # a zero vector along dim 0 (its norm's gradient is 0)
+    out = []
+    for lib in (gk, torch):
+        F_ = lib.nn.functional
+        res = []
+        for x_, y_ in ((a, b), (a[:, :1], b[:, :1])):
+            x, y = (lib.tensor(v, requires_grad=True) for v in (x_, y_))
+            z = F_.cosine_similarity(x, y, dim=dim, eps=0.5)
+            gx, gy = lib.autograd.grad((z * lib.arange(1.0, z.numel() + 1.0,
+                                                       dtype=lib.float64)).sum(), (x, y),
+                                       create_graph=True)
+            gg = lib.autograd.grad((gx * gx).sum() + (gy * y).sum(), (x, y))
+            res += [z.detach().numpy(), gx.detach().numpy(), gy.detach().numpy()]
+            res += [v.numpy() for v in gg]
+        out.append(res)
+    for u, v in zip(*out):
+        np.testing.assert_allclose(u, v, rtol=1e-10, atol=1e-12)
+
+
 @pytest.mark.parametrize("dim", [1, 2, -2])
 def test_cosine_similarity_dim_out_of_range_is_torchs_index_error(torch, dim):
     """A dim past a 1-D input's: PyTorch's IndexError, never a raw tuple index error."""

@@ -172,3 +172,40 @@ def test_index_and_bool_outputs_lay_out_as_pytorch(name, layout):
     theirs = _INDEX_OPS[name](_inputs(torch, np.random.default_rng(0))[layout]())
     assert ours.stride() == theirs.stride()
     np.testing.assert_array_equal(ours.numpy(), theirs.numpy())
+
+
+_CONV_LAYOUT_CASES = [
+    (op, dtype, batch, kw)
+    for op in ("conv2d", "conv3d", "conv_transpose2d", "conv_transpose3d")
+    for dtype in ("float32", "float64", "bfloat16")
+    for batch, kw in ((2, {}), (1, {}), (1, {"stride": 2}), (1, {"groups": 3}))
+] + [(op, dtype, 2, {"stride": 1, "dilation": 2, "output_padding": 1})
+     for op in ("conv_transpose2d", "conv_transpose3d") for dtype in ("float32", "bfloat16")]
+
+
+@pytest.mark.parametrize("op,dtype,batch,kw", _CONV_LAYOUT_CASES)
+def test_channels_last_convolution_output_layout_as_pytorch(op, dtype, batch, kw):
+    """PyTorch's 3-d convolutions that it does not hand to oneDNN (float64; float32 of a
+    batch of one, small and ungrouped; a transposed one whose output_padding reaches its
+    stride) run slow_conv3d and its transposed and dilated kin, which write a contiguous
+    output from a channels-last input; its 2-d fallbacks and oneDNN keep channels-last."""
+    nd = 3 if op.endswith("3d") else 2
+
+    def run(L):
+        gen = np.random.default_rng(1)
+        fmt = L.channels_last_3d if nd == 3 else L.channels_last
+        x = L.tensor(gen.standard_normal((batch, 3) + (4,) * nd)).to(getattr(L, dtype))
+        x = x.contiguous(memory_format=fmt).requires_grad_(True)
+        g = kw.get("groups", 1)
+        shape = (3, 3 // g) if "transpose" in op else (3, 3 // g)
+        w = L.tensor(gen.standard_normal(shape + (2,) * nd)).to(getattr(L, dtype))
+        y = getattr(L.nn.functional, op)(x, w, **kw)
+        y.float().sum().backward()
+        return (y.stride(), x.grad.stride(), y.detach().float().numpy(),
+                x.grad.float().numpy())
+
+    g, t = run(gk), run(torch)
+    assert g[:2] == t[:2], "output and input gradient strides"
+    tol = 2e-2 if dtype == "bfloat16" else 1e-5
+    np.testing.assert_allclose(g[2], t[2], rtol=tol, atol=tol)
+    np.testing.assert_allclose(g[3], t[3], rtol=tol, atol=tol)

@@ -15,6 +15,7 @@ from .recurrent import *  # noqa: F401,F403
 from .resample import *  # noqa: F401,F403
 
 from . import _toplevel  # noqa: E402,F401  (declares torch's top-level nn functions)
+from ._toplevel import conv_tbc  # noqa: E402,F401  (torch.nn.functional.conv_tbc is torch's)
 
 
 def _guard_tensor_arguments():

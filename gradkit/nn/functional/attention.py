@@ -119,6 +119,16 @@ def _batch_dims(query, key, value, inner):
                            f"broadcast (each equal or 1)") from None
 
 
+def _gqa_heads(query, key):
+    """The query's and the key's head counts, or PyTorch's RuntimeError where grouping
+    cannot share the key's heads among the query's."""
+    hq, hk = query.shape[-3], key.shape[-3]
+    if hk != hq and (not hk or hq % hk):
+        raise RuntimeError(f"scaled_dot_product_attention: with enable_gqa the query heads "
+                           f"({hq}) must be a multiple of the key/value heads ({hk})")
+    return hq, hk
+
+
 def _fused_candidate(query, key, value, attn_mask, dropout_p, enable_gqa) -> bool:
     """Whether PyTorch's CPU backend choice reads ``attn_mask.size(-2)`` (its fused kernel's
     mask-shape check, an IndexError for a 0-d or 1-d mask, before any other shape check): the
@@ -223,8 +233,11 @@ def scaled_dot_product_attention(query: Tensor, key: Tensor, value: Tensor,
             # an empty query or key (not value) takes PyTorch's math path: the batch dims
             # broadcast there (or raise its RuntimeError), and so does the output
             shape = _batch_dims(query, key, value, 2) + shape[-2:]
-        elif enable_gqa:  # (the dims before the heads, which grouping repeats, broadcast)
-            _batch_dims(query, key, value, 3)
+        elif enable_gqa and value.numel() and min(query.ndim, key.ndim, value.ndim) >= 3:
+            # an empty query or key with grouped heads: the math path, where the dims before
+            # the heads (which grouping repeats) broadcast, and so does the output
+            _gqa_heads(query, key)
+            shape = _batch_dims(query, key, value, 3) + shape[-3:]
         out = F.sum(F.narrow(query, -1, 0, 0), -1, keepdim=True).expand(tuple(shape))
         return out + F.sum(F.narrow(key, -1, 0, 0)) + F.sum(F.narrow(value, -1, 0, 0))
     if enable_gqa and min(query.ndim, key.ndim, value.ndim) < 3:
@@ -232,10 +245,7 @@ def scaled_dot_product_attention(query: Tensor, key: Tensor, value: Tensor,
                          f"reads the heads (dimension -3) of query {_shape(query)}, key "
                          f"{_shape(key)} and value {_shape(value)}; pass (..., heads, L, E)")
     if enable_gqa and key.shape[-3] != query.shape[-3]:
-        hq, hk = query.shape[-3], key.shape[-3]
-        if hq % hk:
-            raise RuntimeError(f"scaled_dot_product_attention: with enable_gqa the query heads "
-                               f"({hq}) must be a multiple of the key/value heads ({hk})")
+        hq, hk = _gqa_heads(query, key)
         idx = _const(np.repeat(np.arange(hk), hq // hk))
         key = F.index_select(key, key.ndim - 3, idx)
         value = F.index_select(value, value.ndim - 3, idx)
@@ -417,9 +427,13 @@ def multi_head_attention_forward(
             key_padding_mask = F.unsqueeze(key_padding_mask, 0)
     L, N, E = query.shape
     S = key.shape[0]
+    # (PyTorch's order: the masks' dtypes are reconciled, with its warning, before the checks
+    # of the widths and the projections)
+    key_padding_mask, attn_mask = reconcile_masks(key_padding_mask, attn_mask,
+                                                  "key_padding_mask", "attn_mask", query.dtype)
     if E != embed_dim_to_check:
-        raise RuntimeError(f"{who}: was expecting embedding dimension of {embed_dim_to_check}, "
-                           f"but got query of shape {_shape(query)}")
+        raise AssertionError(f"{who}: was expecting embedding dimension of "
+                             f"{embed_dim_to_check}, but got query of shape {_shape(query)}")
     if key.shape[:2] != value.shape[:2] or key.shape[1] != N:
         raise RuntimeError(f"{who}: key shape {_shape(key)} does not match value shape "
                            f"{_shape(value)} (or the query's batch size {N})")
@@ -454,8 +468,6 @@ def multi_head_attention_forward(
         k = _in_projection(key, wk, bk)
         v = _in_projection(value, wv, bv)
     dtype = q.dtype
-    key_padding_mask, attn_mask = reconcile_masks(key_padding_mask, attn_mask,
-                                                  "key_padding_mask", "attn_mask", dtype)
     attn_mask = _as_float_mask(attn_mask, dtype, "attn_mask", who, q)
     key_padding_mask = _as_float_mask(key_padding_mask, dtype, "key_padding_mask", who, q)
     if attn_mask is not None:

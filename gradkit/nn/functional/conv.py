@@ -265,7 +265,9 @@ def _conv_nd(input, weight, bias, stride, padding, dilation, groups, n, who, bat
         y = present(y if b is None else y + b.sum() * 0, "ConvolutionBackward0", (x, w, b))
         return y.squeeze(0) if unbatched else y
     if n == 3:
-        y = apply(C.CONV3, (x, w, b), (stride, pads[0] + pads[1] + pads[2], dilation, groups))
+        onednn = C.onednn_3d(x._data.dtype, x.shape, w.shape, stride, dilation, groups)
+        y = apply(C.CONV3, (x, w, b), (stride, pads[0] + pads[1] + pads[2], dilation, groups,
+                                       onednn))
         return y.squeeze(0) if unbatched else y
     x1, w1 = x, w
     if n == 1:
@@ -355,7 +357,9 @@ def _conv_transpose_nd(input, weight, bias, stride, padding, output_padding, gro
     out = tuple((s - 1) * st - 2 * p + d * (k - 1) + o + 1
                 for s, st, p, d, k, o in zip(spatial, stride, pad, dilation, kernel, opad))
     if n == 3:
-        geo = (stride, (pad[0], pad[0], pad[1], pad[1], pad[2], pad[2]), dilation, groups, out)
+        onednn = C.onednn_3d(x._data.dtype, x.shape, w.shape, stride, dilation, groups, opad)
+        geo = (stride, (pad[0], pad[0], pad[1], pad[1], pad[2], pad[2]), dilation, groups, out,
+               onednn)
         y = apply(C.CONV3_T, (x, w, b), geo)
         return y.squeeze(0) if unbatched else y
     x1, w1 = x, w

@@ -66,6 +66,10 @@ def embedding(input: Tensor, weight: Tensor, padding_idx: int | None = None,
         if not isinstance(weight, Tensor):
             raise NotATensorError(f"embedding(): weight must be a Tensor (its number of rows "
                                   f"bounds padding_idx), got {type(weight).__name__}")
+        if weight.ndim == 0:  # (weight.size(0) of a 0-d tensor)
+            raise IndexError("embedding(): Dimension specified as 0 but tensor has no "
+                             "dimensions: the weight must be 2-D (num_embeddings, "
+                             "embedding_dim) to bound padding_idx, got a 0-d tensor")
         if not -weight.shape[0] <= padding_idx < weight.shape[0]:
             raise AssertionError(f"embedding(): Padding_idx must be within num_embeddings: got "
                                  f"padding_idx={padding_idx} for a weight of "

@@ -811,7 +811,9 @@ def gaussian_nll_loss(input: Tensor, target: Tensor, var: Tensor | float, full: 
     else:
         x, y = _promoted(x, target, "gaussian_nll_loss")
     vd = v.detach()  # the floor, a constant: the gradient passes (inf - inf would be NaN)
-    v = v + _F.where(vd < eps, eps - vd, vd.new_zeros(()))
+    # (a NaN eps: PyTorch's clamp_(min=nan) makes every variance NaN)
+    low = vd < eps if eps == eps else vd.new_ones(vd.shape).bool()
+    v = v + _F.where(low, eps - vd, vd.new_zeros(()))
     loss = 0.5 * (_F.log(v) + (x - y) ** 2 / v)
     if full:
         loss = loss + 0.5 * math.log(2 * math.pi)

@@ -599,9 +599,17 @@ def cosine_similarity(x1: Tensor, x2: Tensor, dim: int = 1, eps: float = 1e-8) -
             raise RuntimeError(f"cosine_similarity: the shapes {tuple(x1.shape)} and "
                                f"{tuple(x2.shape)} do not broadcast") from None
         x1, x2 = x1.expand(shape), x2.expand(shape)
-    n1 = _F.clamp(_norm_opmath(x1, dim), min=eps)
-    n2 = _F.clamp(_norm_opmath(x2, dim), min=eps)
+    n1 = _clamped_norm(_norm_opmath(x1, dim), eps)
+    n2 = _clamped_norm(_norm_opmath(x2, dim), eps)
     return _F.sum((x1 / n1) * (x2 / n2), dim)
+
+
+def _clamped_norm(n, eps):
+    """``max(n, eps)`` whose gradient is the norm's own, as PyTorch's cosine_similarity (it
+    clamps the norms in place under no_grad): below eps the value is eps and the gradient
+    still flows to the norm, where a clamp would stop it. (``n - n.detach()`` is an exact
+    zero there, with the norm's gradient; a NaN norm stays NaN, as clamp leaves it.)"""
+    return _F.where(n.detach() < eps, n - n.detach() + eps, n)
 
 
 def _norm_opmath(x, dim):

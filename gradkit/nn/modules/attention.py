@@ -185,9 +185,17 @@ class MultiheadAttention(Module):
                                f"or batched 3D tensors, got {query.ndim}-D query, {key.ndim}-D "
                                f"key and {value.ndim}-D value")
         if query.shape[-1] != self.embed_dim:
-            raise RuntimeError(f"MultiheadAttention: expected query with embed_dim="
-                               f"{self.embed_dim} features (last dimension), got query of shape "
-                               f"{tuple(query.shape)}")
+            # PyTorch's assert in multi_head_attention_forward, or (batched self-attention in
+            # eval without gradients: its fused kernel) a RuntimeError
+            from ...autograd.grad_mode import is_grad_enabled
+
+            fused = (self.batch_first and not self.training and query.ndim == 3
+                     and query is key and key is value
+                     and not (is_grad_enabled() and any(p.requires_grad
+                                                        for p in self.parameters())))
+            raise (RuntimeError if fused else AssertionError)(
+                f"MultiheadAttention: expected query with embed_dim={self.embed_dim} features "
+                f"(last dimension), got query of shape {tuple(query.shape)}")
         if key.shape[-1] != self.kdim or value.shape[-1] != self.vdim:
             raise RuntimeError(f"MultiheadAttention: expected key with kdim={self.kdim} and value "
                                f"with vdim={self.vdim} features, got key {tuple(key.shape)} and "

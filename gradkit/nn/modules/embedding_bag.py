@@ -50,9 +50,7 @@ class EmbeddingBag(Module):
 
         self.num_embeddings = _check_size(num_embeddings, "num_embeddings", "EmbeddingBag")
         self.embedding_dim = _check_size(embedding_dim, "embedding_dim", "EmbeddingBag")
-        if mode not in ("sum", "mean", "max"):
-            raise ValueError(f"EmbeddingBag: mode has to be one of 'sum', 'mean' or 'max', got "
-                             f"{mode!r}")
+        # (a mode other than sum/mean/max is refused by forward, as PyTorch's module)
         self.max_norm = max_norm
         self.norm_type = norm_type
         self.scale_grad_by_freq = scale_grad_by_freq
