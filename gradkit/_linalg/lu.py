@@ -112,8 +112,8 @@ def _lu_solve_b(xp, g, ins, out, aux, needs):
     return xp.where(lower, gR, 0.0) + xp.where(upper, gU, 0.0), gB
 
 
-LU_SOLVE = Op("LinalgLuSolve", _lu_solve_f, _lu_solve_b, saves=SAVES_INPUTS | SAVES_OUTPUT,
-              broadcasts=True)
+LU_SOLVE = Op("LinalgLuSolve", L._column_major_out(_lu_solve_f), _lu_solve_b,
+              saves=SAVES_INPUTS | SAVES_OUTPUT, broadcasts=True, own_layout=True)
 as_written(LU_SOLVE)
 
 

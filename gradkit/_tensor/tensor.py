@@ -791,8 +791,7 @@ class Tensor:
         ref = weakref.ref(self)
 
         def retain(g):
-            t = ref()
-            if t is not None:  # (under create_graph, a clone in the graph, as PyTorch's)
+            if (t := ref()) is not None:  # (under create_graph: a clone in the graph, as PyTorch's)
                 g = g.clone() if g.requires_grad else g.detach()
                 t.grad = g if t.grad is None else t.grad + g
 

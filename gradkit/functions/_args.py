@@ -74,8 +74,7 @@ NO_KEEPDIM = _Unset(False)
 
 def _dim_keepdim(fn, dim, keepdim, none_dim=True):
     """``(dim, keepdim)`` with the defaults filled in; TypeError, as PyTorch's argument parser,
-    for a ``keepdim`` passed without ``dim``, and for ``dim=None`` where its signatures take an
-    int dim only (``none_dim=False``: prod, median)."""
+    for a ``keepdim`` without ``dim``, and ``dim=None`` where it takes an int (``none_dim``)."""
     if dim is None and not none_dim:
         raise TypeError(
             f"{fn}() received an invalid combination of arguments - got dim=None: argument "
