@@ -161,7 +161,29 @@ def _optimizer(lib):
     return [[round(x, 5) for x in _v(w)], _v(v), _v(v.grad)]
 
 
+def _func_transforms(lib):
+    """torch.func materializes a missing gradient: zeros there, not None."""
+    class Drop(lib.autograd.Function):
+        @staticmethod
+        def forward(a, b):
+            return a * 2
+
+        @staticmethod
+        def setup_context(ctx, inputs, output):
+            pass
+
+        @staticmethod
+        def backward(ctx, g):
+            return g * 2, None
+
+    ones = lib.ones(3), lib.ones(3)
+    grads = lib.func.grad(lambda a, b: Drop.apply(a, b).sum(), argnums=(0, 1))(*ones)
+    _, fn = lib.func.vjp(Drop.apply, *ones)
+    jac = lib.func.jacrev(Drop.apply, argnums=(0, 1))(*ones)
+    return [[_v(g) for g in grads], [_v(g) for g in fn(lib.ones(3))], [_v(j) for j in jac]]
+
+
 @pytest.mark.parametrize("scenario", [_backward_and_grad, _through_builtin_nodes, _hooks,
-                                      _double_backward, _optimizer])
+                                      _double_backward, _optimizer, _func_transforms])
 def test_no_gradient_flows_as_pytorch(scenario):
     assert scenario(gk) == scenario(torch)
