@@ -710,11 +710,12 @@ def _pass_nothing(v, create_graph, leads, grads, deps, push_ready, wrap, retain_
         else:
             deps[n] = d - 1
             grads[n] = gi
-    if not retain_graph:
+    if not retain_graph:  # (what the loop releases after running a node)
         v.saved = None
-        v.out = None
-        v.released = True
-        v.inputs = None
+        if v.op.saves or type(v) in MULTI_TYPES:
+            v.out = None
+            v.released = True
+            v.inputs = None
         if v.op.release is not None:
             v.op.release(v)
 

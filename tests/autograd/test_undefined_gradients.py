@@ -161,6 +161,23 @@ def _optimizer(lib):
     return [[round(x, 5) for x in _v(w)], _v(v), _v(v.grad)]
 
 
+def _graph_freed(lib):
+    """A node no gradient reached is freed as one that ran: a second backward through a node
+    that saved its output fails, through one that saved nothing works."""
+    Drop = _fns(lib)[0]
+    a, b = _leaves(lib)
+    log = []
+    for make, again in ((lambda: b.view(3), lambda c: c * 3), (lambda: b.exp(), lambda c: c)):
+        c = make()
+        Drop.apply(a, c).sum().backward()
+        try:
+            again(c).sum().backward()
+            log.append(_v(b.grad))
+        except RuntimeError as e:
+            log.append("second time" in str(e))
+    return log
+
+
 def _func_transforms(lib):
     """torch.func materializes a missing gradient: zeros there, not None."""
     class Drop(lib.autograd.Function):
@@ -184,6 +201,7 @@ def _func_transforms(lib):
 
 
 @pytest.mark.parametrize("scenario", [_backward_and_grad, _through_builtin_nodes, _hooks,
-                                      _double_backward, _optimizer, _func_transforms])
+                                      _double_backward, _optimizer, _graph_freed,
+                                      _func_transforms])
 def test_no_gradient_flows_as_pytorch(scenario):
     assert scenario(gk) == scenario(torch)
