@@ -78,12 +78,12 @@ class Device:
             return False
         if not isinstance(other, Device):
             return NotImplemented
-        if self.type != other.type:
-            return False
-        return self.type == "cpu" or (self.index or 0) == (other.index or 0)
+        # as PyTorch's: the same type and index, so device("cuda") != device("cuda:0")
+        # (whether two devices name the same one: ``same_device``)
+        return self.type == other.type and self.index == other.index
 
     def __hash__(self):
-        return hash((self.type, self.index or 0))
+        return hash((self.type, self.index))
 
     def __enter__(self):
         """``with gradkit.device("cpu"):`` makes it the default device inside, as PyTorch's
@@ -110,6 +110,15 @@ class Device:
 
 
 device = Device
+
+
+def same_device(a, b) -> bool:
+    """Whether devices ``a`` and ``b`` (Devices or what ``Device`` reads) are one device: a
+    device type without an index names its device 0 (where gradkit moves it: ``'cuda'`` is
+    ``'cuda:0'``), which ``==`` does not count as equal, as PyTorch's."""
+    a = a if type(a) is Device else Device(a)
+    b = b if type(b) is Device else Device(b)
+    return a.type == b.type and (a.index or 0) == (b.index or 0)
 _CPU = Device("cpu")
 _META = Device("meta")
 

@@ -279,8 +279,9 @@ def _ormqr_b(xp, g, ins, out, aux, needs):
     return ga, gt, gc
 
 
-_HP = Op("LinalgHouseholderProduct", _hp_f, _hp_b, saves=SAVES_INPUTS | SAVES_OUTPUT)
-_ORMQR = Op("Ormqr", _ormqr_f, _ormqr_b, saves=SAVES_INPUTS | SAVES_OUTPUT)
+_HP = Op("LinalgHouseholderProduct", L._column_major_out(_hp_f), _hp_b,
+         saves=SAVES_INPUTS | SAVES_OUTPUT)
+_ORMQR = Op("Ormqr", L._column_major_out(_ormqr_f), _ormqr_b, saves=SAVES_INPUTS | SAVES_OUTPUT)
 
 # ---------------------------------------------------------------------------- tensor inverse
 def tensorinv(A, ind: int = 2) -> Tensor:

@@ -20,7 +20,7 @@ from .._backend import to_host
 from .._tensor import apply1, apply2, wrap
 from ..autograd.graph import Op
 from ..functions._args import _const_like
-from ..ops.linalg import _const
+from ..ops.linalg import _column_major_out, _const
 from .checks import _dtype_name, _floating, _matrices, _t
 
 __all__ = ["ldl_factor", "ldl_factor_ex", "ldl_solve"]
@@ -194,7 +194,8 @@ def _solve_f(xp, ld, b, piv):
 
 
 LDL_FACTOR = Op("LinalgLdlFactorEx", _factor_f, _no_derivative("linalg_ldl_factor_ex"), saves=0)
-LDL_SOLVE = Op("LinalgLdlSolve", _solve_f, _no_derivative("linalg_ldl_solve"), saves=0)
+LDL_SOLVE = Op("LinalgLdlSolve", _column_major_out(_solve_f), _no_derivative("linalg_ldl_solve"),
+               saves=0)
 
 
 def _flags(name, **flags):

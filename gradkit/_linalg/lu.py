@@ -112,8 +112,17 @@ def _lu_solve_b(xp, g, ins, out, aux, needs):
     return xp.where(lower, gR, 0.0) + xp.where(upper, gU, 0.0), gB
 
 
-LU_SOLVE = Op("LinalgLuSolve", _lu_solve_f, _lu_solve_b, saves=SAVES_INPUTS | SAVES_OUTPUT,
-              broadcasts=True)
+def _lu_solve_laid_out(xp, LU, B, perm, P, left, adjoint):
+    """``_lu_solve_f`` laid out as PyTorch's: getrs writes ``X`` column-major; ``left=False``
+    solves the transposed system, and its ``X`` is the transpose of that (row-major)."""
+    X = _lu_solve_f(xp, LU, B, perm, P, left, adjoint)
+    if left:
+        return L._column_major(xp, X)
+    return L._mT(xp, L._column_major(xp, L._mT(xp, X)))
+
+
+LU_SOLVE = Op("LinalgLuSolve", _lu_solve_laid_out, _lu_solve_b,
+              saves=SAVES_INPUTS | SAVES_OUTPUT, broadcasts=True, own_layout=True)
 as_written(LU_SOLVE)
 
 

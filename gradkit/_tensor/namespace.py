@@ -110,7 +110,11 @@ class TensorNamespace:
         return self.F.mean(_t(x), dim=_axis(axis), keepdim=keepdims)
 
     def prod(self, x, axis=None, keepdims=False):
-        return self.F.prod(_t(x), dim=_axis(axis), keepdim=keepdims)
+        x, dim = _t(x), _axis(axis)
+        if dim is None:  # (prod's dim is an int: all elements without it)
+            p = self.F.prod(x)
+            return p.reshape((1,) * x.ndim) if keepdims else p
+        return self.F.prod(x, dim=dim, keepdim=keepdims)
 
     def amax(self, x, axis=None, keepdims=False):
         return self.F.amax(_t(x), dim=_axis(axis) or (), keepdim=keepdims)

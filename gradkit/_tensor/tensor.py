@@ -791,9 +791,9 @@ class Tensor:
         ref = weakref.ref(self)
 
         def retain(g):
-            t = ref()
-            if t is not None:
-                t.grad = g.detach() if t.grad is None else t.grad + g.detach()
+            if (t := ref()) is not None:  # (under create_graph: a clone in the graph, as PyTorch's)
+                g = g.clone() if g.requires_grad else g.detach()
+                t.grad = g if t.grad is None else t.grad + g
 
         retain._retain = True
         self._grad_fn.add_tensor_hook(retain)

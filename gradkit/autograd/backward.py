@@ -122,7 +122,6 @@ def backward(tensors, grad_tensors=None, retain_graph=None, create_graph=False,
     roots = [t._grad_fn if t._grad_fn is not None else t for t in outputs]
     grads = _root_grads(outputs, grad_tensors, create_graph, "backward()")
     capture = None
-    nonleaf = []
     if inputs is not None:
         ins = _as_list(inputs, "inputs")
         if not ins:
@@ -135,19 +134,11 @@ def backward(tensors, grad_tensors=None, retain_graph=None, create_graph=False,
                 capture.append(t)
             else:
                 capture.append(t._grad_fn)
-                nonleaf.append(t)
-    captured = run_backward(roots, grads, retain_graph=retain_graph, create_graph=create_graph,
-                            capture=capture, accumulate=True)
-    if nonleaf:
-        from .._tensor.tensor import wrap  # (imported on use: that module imports this one)
-
-        for t in nonleaf:
-            g = captured.get(t._grad_fn)
-            if g is not None:  # a copy: the same array may also have become a leaf's .grad
-                if not create_graph:  # np.array would refuse a GPU array
-                    g = wrap(g.copy() if hasattr(g, "__cuda_array_interface__")
-                             else np.array(g, copy=True))
-                t.grad = g if t._grad is None else t._grad + g
+                # as PyTorch: a non-leaf input retains its gradient (now and in later backward
+                # calls), which its retain_grad hook accumulates into .grad when it is reached
+                t.retain_grad()
+    run_backward(roots, grads, retain_graph=retain_graph, create_graph=create_graph,
+                 capture=capture, accumulate=True)
 
 
 def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph=False,

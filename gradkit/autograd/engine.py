@@ -330,10 +330,10 @@ def _propagate(ready, grads, deps, walk, leads, capture, leaf_filter, accumulate
             else:
                 if isinstance(g, _np_generic):
                     g = _np.asarray(g)  # NumPy turns 0-d results into scalars
-                xp = namespace_of(g)
+                xp = namespace_of(g) if g is not None else _numpy_ns
             if v.pre_hooks is not None:  # the tensor's hooks: they also shape a captured grad
                 g = _run_prehooks(v, g, False, wrap, handed)
-                xp = _numpy_ns if type(g) is ndarray else namespace_of(g)
+                xp = _numpy_ns if type(g) is ndarray or g is None else namespace_of(g)
             if capture is not None:
                 if v in capture:
                     captured[v] = g
@@ -352,6 +352,9 @@ def _propagate(ready, grads, deps, walk, leads, capture, leaf_filter, accumulate
         else:  # a leaf Tensor
             _reach_leaf(v, g, capture, captured, accumulate, leaf_filter, create_graph, wrap,
                         handed)
+            continue
+        if g is None and not v.op.undefined_grads:  # no gradient reached it: it passes none on
+            _pass_nothing(v, create_graph, leads, grads, deps, push_ready, wrap, retain_graph)
             continue
         if v.released:
             raise _released_error(v)
@@ -401,7 +404,7 @@ def _propagate(ready, grads, deps, walk, leads, capture, leaf_filter, accumulate
             # (record.scalar_result), or a one-input op (record.apply1)
             n = v.next[0]
             gi = in_grads[0]
-            if gi is None:
+            if gi is None:  # (never a custom Function's node: its ``needs`` is its own tuple)
                 gi = _zero_grad_for(v, 0, xp, create_graph)
             d = deps[n]
             tn = type(n)
@@ -437,6 +440,9 @@ def _propagate(ready, grads, deps, walk, leads, capture, leaf_filter, accumulate
                 gi = in_grads[i]
                 if gi is None:
                     gi = _zero_grad_for(v, i, xp, create_graph)
+                    if gi is None:  # no gradient (a custom Function's None)
+                        _send_nothing(n, grads, deps, push_ready)
+                        continue
                 elif broadcasts:
                     shape = v.inputs[i]._data.shape
                     if gi.shape != shape:
@@ -486,6 +492,8 @@ def _prepare_general(v, g, multi, capture, captured, walk, create_graph, wrap, h
         if v not in walk:
             return None
     op = v.op
+    if multi and not op.undefined_grads and all(x is None for x in g):
+        return None, None, None, None  # no output received a gradient: it passes none on
     if multi and (create_graph or not op.none_grads):
         g = [x if x is not None else _zeros_for(v, i, create_graph, wrap)
              for i, x in enumerate(g)]
@@ -501,8 +509,9 @@ def _prepare_general(v, g, multi, capture, captured, walk, create_graph, wrap, h
         return g, _hooks["tensor_ns"], v.inputs, out
     g0 = g
     if multi:  # an op taking None grads (Op.none_grads): any output's grad
-        g0 = next(x for x in g if x is not None)
-    return g, (_numpy_ns if type(g0) is _ndarray else namespace_of(g0)), v.saved, v.out
+        g0 = next((x for x in g if x is not None), None)
+    return g, (_numpy_ns if type(g0) is _ndarray or g0 is None else namespace_of(g0)), v.saved, \
+        v.out
 
 
 def _reach_leaf(v, g, capture, captured, accumulate, leaf_filter, create_graph, wrap, handed):
@@ -518,6 +527,11 @@ def _reach_leaf(v, g, capture, captured, accumulate, leaf_filter, create_graph, 
     if cap:
         captured[v] = g
     if acc:
+        if g is None:  # no gradient reached it (a custom Function's None): .grad stays as it
+            for hook in v._hooks or ():  # is; the post-accumulate hooks still run, as PyTorch's
+                if type(hook) is PostAccumulateHook:
+                    hook.fn(v)
+            return
         _accumulate_leaf(v, g, create_graph, wrap, handed)
 
 
@@ -664,8 +678,60 @@ def _add_to_multi(n, d, gi, k, grads, deps, push_ready):
 
 
 def _zero_grad_for(node, i, xp, create_graph):
+    """What the engine sends input ``i`` for the rule's None: zeros of its shape, or None (no
+    gradient) for an op whose None means that (``Op.undefined_grads``)."""
+    if node.op.undefined_grads:
+        return None
     t = node.inputs[i]
     return xp.zeros(t.shape, dtype=t.dtype)
+
+
+def _send_nothing(n, grads, deps, push_ready):
+    """One consumer of vertex ``n`` sent it no gradient: one consumer fewer to wait for; when
+    it was the last one, ``n`` is ready with what the others sent (None if none did)."""
+    d = deps[n]
+    if d != 1:
+        deps[n] = d - 1
+        return
+    prev = grads.pop(n, None)
+    if prev is None and type(n) is not Node and type(n) in MULTI_TYPES:
+        prev = [None] * n.n_out
+    push_ready((n, prev))
+
+
+def _pass_nothing(v, create_graph, leads, grads, deps, push_ready, wrap, retain_graph):
+    """Node ``v`` received no gradient (PyTorch's undefined gradient): its rule does not run and
+    its inputs receive none, unless its hooks (``Node.register_hook``) return some."""
+    in_grads = (None,) * len(v.next)
+    if v.meta is not None and "hooks" in v.meta:
+        in_grads = _run_node_hooks(v, in_grads, [None] * v.n_out if type(v) in MULTI_TYPES
+                                   else None, create_graph, wrap)
+    for i, n in enumerate(v.next):
+        if n is None or (leads is not None and n not in leads):
+            continue
+        gi = in_grads[i]
+        if gi is None:
+            _send_nothing(n, grads, deps, push_ready)
+            continue
+        d = deps[n]
+        if type(n) is not Node and type(n) in MULTI_TYPES:
+            _add_to_multi(n, d, gi, v.aux, grads, deps, push_ready)
+            continue
+        prev = grads.pop(n, None)
+        gi = gi if prev is None else prev + gi
+        if d == 1:
+            push_ready((n, gi))
+        else:
+            deps[n] = d - 1
+            grads[n] = gi
+    if not retain_graph:  # (what the loop releases after running a node)
+        v.saved = None
+        if v.op.saves or type(v) in MULTI_TYPES:
+            v.out = None
+            v.released = True
+            v.inputs = None
+        if v.op.release is not None:
+            v.op.release(v)
 
 
 def _zeros_for(node, i, create_graph, wrap):
@@ -684,7 +750,7 @@ def _run_prehooks(node, g, create_graph, wrap, handed):
         return _run_multi_prehooks(node, g, create_graph, wrap, handed)
     if not create_graph and id(g) in handed:  # a leaf already reached may own it as its .grad
         g = g.copy()
-    gt = g if create_graph else wrap(g)
+    gt = g if create_graph or g is None else wrap(g)
     retain = None
     for hook in node.pre_hooks:
         if getattr(hook, "_retain", False):
@@ -697,15 +763,25 @@ def _run_prehooks(node, g, create_graph, wrap, handed):
             continue
         r = hook(gt)
         if r is not None:
+            if gt is None:
+                raise _replaced_none_error(hook)
             gt = r
-    if retain is not None:
+    if retain is not None and gt is not None:
         retain(gt)
-    if create_graph:
+    if create_graph or gt is None:
         return gt
     if type(g) is not list:
         handed.add(id(g))
         handed.add(id(gt._data))
     return gt._data
+
+
+def _replaced_none_error(hook):
+    name = getattr(hook, "__name__", type(hook).__name__)
+    return RuntimeError(
+        f"can't replace a None gradient with a non-None value: the tensor hook '{name}' "
+        f"returned a tensor for a gradient that is None (no gradient reached the tensor, e.g. "
+        f"a custom Function's backward returned None for it); return None from the hook there")
 
 
 def _run_multi_prehooks(node, g, create_graph, wrap, handed):
@@ -751,7 +827,7 @@ def _run_leaf_hooks(t, g, create_graph, wrap, handed):
     if not create_graph and id(g) in handed and any(
             type(h) is not PostAccumulateHook for h in t._hooks):
         g = g.copy()  # another leaf, already reached, may own it as its .grad
-    gt = g if create_graph else wrap(g)
+    gt = g if create_graph or g is None else wrap(g)
     ran = False
     for hook in t._hooks:
         if type(hook) is PostAccumulateHook:
@@ -759,8 +835,10 @@ def _run_leaf_hooks(t, g, create_graph, wrap, handed):
         ran = True
         r = hook(gt)
         if r is not None:
+            if gt is None:
+                raise _replaced_none_error(hook)
             gt = r
-    if create_graph:
+    if create_graph or gt is None:
         return gt
     if ran:
         handed.add(id(g))

@@ -40,6 +40,7 @@ class FunctionCtx:
         self.materialize_grads = True
         self._saved_forward = None
         self._in_jvp = False
+        self._out_meta = None  # (shape, dtype, namespace) of a single differentiable output
 
     def save_for_backward(self, *tensors):
         self._saved = tensors
@@ -90,6 +91,13 @@ def _function_backward(xp, g, ins, out, aux, needs):
 
     cls, ctx, tensor_pos, n_args, in_shapes, in_dtypes = aux
     grads_in = g if isinstance(g, list) else [g]
+    given = next((x for x in grads_in if x is not None), None)
+    # (under create_graph the engine hands Tensors, and records: grad mode is on)
+    create_graph = grad_mode.STATE[0] if given is None else isinstance(given, Tensor)
+    if g is None and ctx.materialize_grads and ctx._out_meta is not None:
+        # no gradient reached the output: zeros, as PyTorch materializes them for backward
+        shape, dtype, ns = ctx._out_meta
+        grads_in = [ns.zeros(shape, dtype=dtype)]
     as_tensors = [x if isinstance(x, Tensor) else (wrap(x) if x is not None else None)
                   for x in grads_in]
     result = cls.backward(ctx, *as_tensors)
@@ -104,7 +112,6 @@ def _function_backward(xp, g, ins, out, aux, needs):
                 f"took {n_args} arguments"
             )
         result = result[:n_args]
-    create_graph = isinstance(grads_in[0], Tensor)
     outs = []
     for k, pos in enumerate(tensor_pos):
         r = result[pos]
@@ -167,7 +174,7 @@ def _op_for(cls):
     op = _FUNCTION_OP_CACHE.get(cls)
     if op is None:
         op = Op(cls.__name__, None, _function_backward, saves=0, release=_release,
-                grad_name=cls.__name__ + "Backward")
+                grad_name=cls.__name__ + "Backward", undefined_grads=True)
         # its node reads as the Function's ctx (grad_fn.saved_tensors), as PyTorch's
         op.default_cls = op.node_cls = _graph.node_class(op.default_cls.__name__, ctx=True)
         _FUNCTION_OP_CACHE[cls] = op
@@ -245,6 +252,7 @@ def _apply(cls, ctx, args, kwargs):
         o = outs[0]
         if not diff[0]:
             return o
+        ctx._out_meta = (o._data.shape, o._data.dtype, namespace_of(o._data))
         result = _output(o, node, dirty)
         _saved_outputs_rebased(ctx, {id(o): result}, inputs)
         return result

@@ -158,6 +158,11 @@ class Op:
             that number (``x * 2``, ``x / 2``), so the tensor is neither kept nor version-checked
             (as PyTorch, which saves only the scalar there).
         broadcasts: the engine sums each gradient back to its input's shape.
+        undefined_grads: a None the rule returns for an input is no gradient at all (PyTorch's
+            undefined gradient, as a custom Function's backward returns it): nothing reaches
+            that input, whose ``.grad`` stays None when no other path leads to it; and the rule
+            runs on a node that received no gradient (otherwise None stands for zeros, and a
+            node that received no gradient passes none on without running its rule).
         own_layout: the forward returns PyTorch's memory layout itself (matmul: row-major
             whatever its operands'), so the elementwise layout rule of a broadcasting op is
             not applied to it (square operands look elementwise by shape).
@@ -200,14 +205,15 @@ class Op:
     __slots__ = ("aux_namer", "backward", "broadcasts", "complex", "default_cls", "forward", "name",
                  "namer", "node_cls", "none_grads", "passes_first", "release", "returns_aux",
                  "saves", "scales_first", "connected", "scalar_first_cls", "scalar_second_cls",
-                 "shown", "own_layout")
+                 "shown", "own_layout", "undefined_grads")
 
     def __init__(self, name, forward, backward, *, saves=SAVES_INPUTS, broadcasts=False,
                  returns_aux=False, release=None, none_grads=False, grad_name=None, namer=None,
                  shown=None, scalar_entry=False, scalar_first=None, scalar_second=None,
                  aux_namer=None, passes_first=False, scales_first=False, connected=False,
-                 own_layout=False):
+                 own_layout=False, undefined_grads=False):
         self.name = name
+        self.undefined_grads = undefined_grads
         self.own_layout = own_layout
         self.connected = connected
         grad_name = grad_name or name + "Backward0"

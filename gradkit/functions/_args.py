@@ -72,9 +72,14 @@ NO_DIM = _Unset(None)
 NO_KEEPDIM = _Unset(False)
 
 
-def _dim_keepdim(fn, dim, keepdim):
+def _dim_keepdim(fn, dim, keepdim, none_dim=True):
     """``(dim, keepdim)`` with the defaults filled in; TypeError, as PyTorch's argument parser,
-    for a ``keepdim`` passed without ``dim``."""
+    for a ``keepdim`` without ``dim``, and ``dim=None`` where it takes an int (``none_dim``)."""
+    if dim is None and not none_dim:
+        raise TypeError(
+            f"{fn}() received an invalid combination of arguments - got dim=None: argument "
+            f"'dim' must be int, not NoneType; leave dim out to reduce over all elements "
+            f"(e.g. {fn}(x))")
     if dim is NO_DIM and keepdim is not NO_KEEPDIM:
         raise TypeError(
             f"{fn}() received an invalid combination of arguments - got keepdim={keepdim!r} "

@@ -17,7 +17,7 @@ from .._tensor.record import (
 from .._tensor.tensor import Size, Tensor, _shape_arg, as_tensor_arg, wrap
 from ..autograd import grad_mode
 from ..autograd.graph import FORWARD, rename
-from ..device import Device, _parse_device_dtype, _to_namespace_of
+from ..device import Device, _parse_device_dtype, _to_namespace_of, same_device
 from ..ops import elementwise as E
 from ..ops import memory as M
 from ._args import (
@@ -80,7 +80,7 @@ def to(self, *args, **kwargs):
         args, copy = _to_flags(args, kwargs)
     device, dtype = _parse_device_dtype(args, kwargs)
     t = self
-    if device is not None and Device(device) != self.device:
+    if device is not None and not same_device(device, self.device):
         t = apply1(M.TO_DEVICE, t, (Device(device), t.device))
     if dtype is not None:
         dtype = _dtype.to_dtype(dtype)

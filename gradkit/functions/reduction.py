@@ -145,7 +145,7 @@ def _int64_accumulator(x):
 
 @declare(out=("dtype", out_needs("dim")))
 def prod(input, dim=NO_DIM, keepdim=NO_KEEPDIM, *, dtype=None):
-    dim, keepdim = _dim_keepdim("prod", dim, keepdim)
+    dim, keepdim = _dim_keepdim("prod", dim, keepdim, none_dim=False)
     x = _t(input)
     if _AUTOCAST[0]:  # on PyTorch's CPU autocast float32 list
         (x,) = _ac_fp32(x)
@@ -344,6 +344,8 @@ def _with_mean(stat, name, input, dim, unbiased, keepdim, correction):
     """``(stat(input), mean(input))`` for var_mean/std_mean: ``stat``'s degrees-of-freedom
     warning names ``name`` (``_DOF_NAME``)."""
     x = _floating_only(_t(input), name)
+    if isinstance(dim, bool):  # var_mean(x, unbiased)
+        dim, unbiased = None, dim
     _DOF_NAME[0] = name
     try:
         s = stat(x, dim, unbiased, keepdim, correction=correction)

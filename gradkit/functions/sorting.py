@@ -378,7 +378,7 @@ def median(input, dim=NO_DIM, keepdim=NO_KEEPDIM):
     may differ from PyTorch's (implementation-defined) choice. NaN propagates: a slice with
     NaN has median NaN (at its first NaN).
     """
-    dim, keepdim = _dim_keepdim("median", dim, keepdim)
+    dim, keepdim = _dim_keepdim("median", dim, keepdim, none_dim=False)
     x = _t(input)
     if dim is None:
         flat = flatten(x)
@@ -719,7 +719,7 @@ def msort(input):
 def nanmedian(input, dim=NO_DIM, keepdim=NO_KEEPDIM):
     """:func:`median` ignoring NaN: the lower median of each slice's other values (NaN for an
     all-NaN slice)."""
-    dim, keepdim = _dim_keepdim("nanmedian", dim, keepdim)
+    dim, keepdim = _dim_keepdim("nanmedian", dim, keepdim, none_dim=False)
     x = _t(input)
     if dim is None:
         flat = flatten(x)

@@ -88,6 +88,25 @@ MATMUL = Op("Mm", _row_major_out(_matmul_f), _matmul_b, broadcasts=True, own_lay
 
 
 # =============================================================================== gradkit.linalg
+def _column_major(xp, a):
+    """``a`` laid out as LAPACK writes, and PyTorch's linalg results are: each matrix
+    column-major (its last two dims' strides ``(1, rows)``), the batch row-major over them."""
+    if a.ndim < 2 or not (isinstance(a, _np.ndarray) or hasattr(a, "__cuda_array_interface__")):
+        return a  # (a vector; a Tensor under create_graph, other data: as they are)
+    t = xp.swapaxes(a, -1, -2)
+    return a if t.flags.c_contiguous else xp.swapaxes(xp.ascontiguousarray(t), -1, -2)
+
+
+def _column_major_out(forward):
+    """``forward`` whose result is column-major per matrix (``_column_major``), as PyTorch's:
+    ``linalg.solve(A, B).stride()`` is ``(1, 3)`` for a 3x2 result, so ``.view`` of it fails
+    there as in PyTorch, and its ``.mT`` is contiguous."""
+    def column_major_forward(xp, *args):
+        return _column_major(xp, forward(xp, *args))
+    column_major_forward.__name__ = forward.__name__
+    return column_major_forward
+
+
 # Primitives of ``gradkit.linalg`` (the public functions, their checks and the composites such as
 # norms, cross, matrix_power and lstsq live in gradkit/linalg.py).
 #
@@ -251,7 +270,7 @@ def _inv_b(xp, g, ins, out, aux, needs):
     return (-xp.matmul(t, xp.matmul(g, t)),)
 
 
-INV = Op("LinalgInv", _inv_f, _inv_b, saves=SAVES_OUTPUT)
+INV = Op("LinalgInv", _column_major_out(_inv_f), _inv_b, saves=SAVES_OUTPUT)
 
 
 def _det_f(xp, a):
@@ -356,7 +375,8 @@ def _solve_b(xp, g, ins, out, aux, needs):
     return ga, (gb if needs[1] else None)
 
 
-SOLVE = Op("LinalgSolve", _solve_f, _solve_b, saves=SAVES_INPUTS | SAVES_OUTPUT, broadcasts=True)
+SOLVE = Op("LinalgSolve", _column_major_out(_solve_f), _solve_b, saves=SAVES_INPUTS | SAVES_OUTPUT,
+           broadcasts=True, own_layout=True)
 
 
 # --------------------------------------------------------------------------- triangular solve
@@ -381,8 +401,8 @@ def _tri_solve_b(xp, g, ins, out, aux, needs):
     return ga, (gb if needs[1] else None)
 
 
-TRI_SOLVE = Op("LinalgSolveTriangular", _tri_solve_f, _tri_solve_b,
-               saves=SAVES_INPUTS | SAVES_OUTPUT, broadcasts=True)
+TRI_SOLVE = Op("LinalgSolveTriangular", _column_major_out(_tri_solve_f), _tri_solve_b,
+               saves=SAVES_INPUTS | SAVES_OUTPUT, broadcasts=True, own_layout=True)
 
 
 def _cholesky_solve_f(xp, b, factor, upper):
@@ -407,8 +427,8 @@ def _cholesky_solve_b(xp, g, ins, out, aux, needs):
     return (gb if needs[0] else None), gf
 
 
-CHOLESKY_SOLVE = Op("CholeskySolve", _cholesky_solve_f, _cholesky_solve_b,
-                    saves=SAVES_INPUTS | SAVES_OUTPUT, broadcasts=True)
+CHOLESKY_SOLVE = Op("CholeskySolve", _column_major_out(_cholesky_solve_f), _cholesky_solve_b,
+                    saves=SAVES_INPUTS | SAVES_OUTPUT, broadcasts=True, own_layout=True)
 
 
 def _cholesky_inverse_f(xp, factor, upper):
@@ -443,7 +463,8 @@ def _cholesky_inverse_b(xp, g, ins, out, aux, needs):
     return (-xp.matmul(factor, common) if upper else -xp.matmul(common, factor),)
 
 
-CHOLESKY_INVERSE = Op("CholeskyInverse", _cholesky_inverse_f, _cholesky_inverse_b,
+CHOLESKY_INVERSE = Op("CholeskyInverse", _column_major_out(_cholesky_inverse_f),
+                      _cholesky_inverse_b,
                       saves=SAVES_INPUTS | SAVES_OUTPUT)
 
 
@@ -505,7 +526,7 @@ def _cholesky_b(xp, g, ins, out, aux, needs):
     return (xp.matmul(_mH(xp, linv), xp.matmul(p, linv)),)
 
 
-CHOLESKY = Op("LinalgCholesky", _cholesky_f, _cholesky_b, saves=SAVES_OUTPUT)
+CHOLESKY = Op("LinalgCholesky", _column_major_out(_cholesky_f), _cholesky_b, saves=SAVES_OUTPUT)
 
 
 # -------------------------------------------------------------------------------- vector norm

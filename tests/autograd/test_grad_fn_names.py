@@ -402,10 +402,6 @@ KNOWN = {
     "pixel_shuffle": "nn.functional's face is a view and a permute under the named node",
     "prelu": "the weight's broadcast is a where and a multiply here",
     "soft_margin_loss": "the loss is composed (log1p of exp) under its PyTorch name",
-    "margin_ranking_loss": "the margin is added as a 0-d tensor (AddBackward0 with a None "
-                           "entry) where PyTorch adds a Scalar (AddBackward1)",
-    "pairwise_distance": "as margin_ranking_loss: eps added as a tensor",
-    "triplet_margin_loss": "as margin_ranking_loss: the margin added as a tensor",
     "gaussian_nll_loss": "the clamped variance: PyTorch clones it before clamping in place",
     "cosine_embedding_loss": "the norms' eps: PyTorch's composite differs below the top nodes",
     "iadd_int": "PyTorch regenerates the view after the in-place op as AsStridedBackward0; "

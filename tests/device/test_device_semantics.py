@@ -19,11 +19,33 @@ def test_cpu_is_default_and_cuda_unavailable_error_is_clear(monkeypatch):
 
 def test_device_parsing():
     assert gk.device("cuda:1").index == 1
-    assert gk.device("cuda") == gk.device("cuda:0")
     with pytest.raises(RuntimeError, match="Expected one of cpu, cuda"):
         gk.device("tpu")
     with pytest.raises(RuntimeError, match="Invalid device string"):  # PyTorch: RuntimeError
         gk.device("cuda:x")
+
+
+@pytest.mark.parametrize("a", ["cpu", "cuda", "cuda:0", "cuda:1", "meta"])
+@pytest.mark.parametrize("b", ["cpu", "cuda", "cuda:0", "cuda:1", "meta"])
+def test_device_equality_and_hash_as_torch(a, b):
+    """PyTorch compares type and index: ``device("cuda") != device("cuda:0")``."""
+    torch = pytest.importorskip("torch")
+    ta, tb = torch.device(a), torch.device(b)
+    ga, gb = gk.device(a), gk.device(b)
+    assert (ga == gb, ga != gb) == (ta == tb, ta != tb)
+    assert (hash(ga) == hash(gb)) is (hash(ta) == hash(tb))
+    assert len({ga, gb}) == len({ta, tb})
+
+
+def test_moving_to_the_device_a_tensor_is_on_keeps_it(cuda):
+    """``'cuda'`` names device 0 where gradkit puts it: ``.to("cuda")`` of a tensor on cuda:0
+    and ``module.to("cuda")``/``.cuda()`` leave it where it is (no copy), though the devices
+    differ by ``==``."""
+    x = gk.ones(2).to("cuda:0")
+    assert x.to("cuda") is x and x.to(gk.device("cuda")) is x
+    m = gk.nn.Linear(2, 2).to("cuda:0")
+    w = m.weight
+    assert m.to("cuda").weight is w and m.cuda().weight is w
 
 
 def test_to_a_string_is_always_a_device():

@@ -645,3 +645,24 @@ def test_std_gradient_is_zero_where_the_deviation_is_zero_to_second_order():
     check_grad(lambda t: t.std(dim=1), [y.requires_grad_()])
     z = gk.tensor([[0.5, -1.0, 2.0], [1.5, 3.0, -2.0], [0.0, 1.0, 1.0]], dtype=gk.float64)
     check_second_order(lambda t: t.std(dim=0), [z.requires_grad_()])
+
+
+# a None dim where PyTorch's signatures take an int only (sum and mean take None: all
+# elements); a bool in var/std/var_mean/std_mean's second place is ``unbiased``
+DIM_FORMS = {
+    "prod_none": lambda m: m.prod(m.tensor(A), dim=None),
+    "prod_none_method": lambda m: m.tensor(A).prod(None),
+    "median_none": lambda m: m.median(m.tensor(A), dim=None),
+    "nanmedian_none_method": lambda m: m.tensor(A).nanmedian(None),
+    "sum_none": lambda m: m.sum(m.tensor(A), dim=None),
+    "mean_none_method": lambda m: m.tensor(A).mean(None),
+    "var_unbiased_positional": lambda m: m.var(m.tensor(A), False),
+    "var_mean_unbiased_positional": lambda m: m.var_mean(m.tensor(A), False),
+    "std_mean_unbiased_positional": lambda m: m.std_mean(m.tensor(A), True),
+}
+
+
+@pytest.mark.parametrize("case", list(DIM_FORMS), ids=list(DIM_FORMS))
+def test_none_and_bool_dims_as_torch(case):
+    torch = pytest.importorskip("torch")
+    same_as_torch(torch, DIM_FORMS[case])

@@ -30,6 +30,7 @@ from ...amp._state import fp32 as _ac_fp32
 from ...autograd import no_grad
 from ...factories import full_like, zeros_like
 from ...ops import loss as LO
+from ._node_names import add_number
 from .activation import logsigmoid
 
 __all__ = [
@@ -276,7 +277,7 @@ def margin_ranking_loss(input1: Tensor, input2: Tensor, target: Tensor, margin: 
     """``max(0, -target * (input1 - input2) + margin)``, all three broadcast together."""
     margin = float_param(margin)  # (a float parameter: any int)
     _broadcast("margin_ranking_loss", input1.shape, input2.shape, target.shape)
-    loss = -target * (input1 - input2) + margin
+    loss = add_number(-target * (input1 - input2), margin)
     return reduce(_F.clamp_min(loss, 0), reduction)
 
 
@@ -345,7 +346,7 @@ def triplet_margin_loss(anchor: Tensor, positive: Tensor, negative: Tensor, marg
     d_neg = pairwise_distance(a, neg, p, eps)
     if swap:
         d_neg = _F.minimum(d_neg, pairwise_distance(pos, neg, p, eps))
-    return reduce(_F.clamp_min(margin + d_pos - d_neg, 0), reduction)
+    return reduce(_F.clamp_min(add_number(d_pos, margin) - d_neg, 0), reduction)
 
 
 def poisson_nll_loss(input: Tensor, target: Tensor, log_input: bool = True, full: bool = False,

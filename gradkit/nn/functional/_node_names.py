@@ -14,9 +14,18 @@ import functools
 import inspect
 import numbers
 
+from ...autograd.graph import present
 from ...functions._grad_names import _named, _plain
 
-__all__ = ["named"]
+__all__ = ["add_number", "named"]
+
+
+def add_number(t, number):
+    """``t + number`` as PyTorch's C++ composites add a Scalar (``at::add(t, margin)``): one
+    ``AddBackward1`` node over ``t``, where Python's ``t + number`` wraps the number in a
+    tensor (``AddBackward0`` with a None entry)."""
+    out = t + number
+    return out if hasattr(number, "_data") else present(out, "AddBackward1", (t,))
 
 
 def named(rule):

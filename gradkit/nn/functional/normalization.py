@@ -630,7 +630,7 @@ def pairwise_distance(x1: Tensor, x2: Tensor, p: float = 2.0, eps: float = 1e-6,
     if x1.__class__ is not Tensor or x2.__class__ is not Tensor:  # (None is no tensor here)
         _tensor_operands("pairwise_distance", (1, "x1", x1), (2, "x2", x2))
     # (p and eps are PyTorch ``float`` parameters: any int, as a float past the Scalar range)
-    return _F.norm(x1 - x2 + float_param(eps), float_param(p), -1, keepdim=keepdim)
+    return _F.norm(_NN.add_number(x1 - x2, float_param(eps)), float_param(p), -1, keepdim=keepdim)
 
 
 def _check_channel_params(fn, x, c, **params):

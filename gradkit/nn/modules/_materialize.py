@@ -44,7 +44,7 @@ def cast_floating(module, dtype):
 
 def move(module, device):
     """``module.cpu()``/``cuda()``: every parameter and buffer onto ``device``."""
-    from ...device import Device
+    from ...device import Device, same_device
 
     dev = Device(device)
-    return module._apply(lambda t: t if t.device == dev else t.to(dev))
+    return module._apply(lambda t: t if same_device(t.device, dev) else t.to(dev))

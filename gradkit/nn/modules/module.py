@@ -673,7 +673,7 @@ class Module:
         """Move and/or cast parameters and buffers in place: ``to(dtype)``, ``to(device)``,
         ``to(device, dtype)``, ``to(tensor)``. Only floating-point tensors change dtype.
         Parameters stay the same objects (their ``data`` is replaced)."""
-        from ...device import Device, _parse_device_dtype
+        from ...device import Device, _parse_device_dtype, same_device
 
         device, dtype = _parse_device_dtype(args, kwargs)
         if dtype is not None:
@@ -694,7 +694,7 @@ class Module:
 
         def convert(t):
             out = t
-            if dev is not None and t.device != dev:
+            if dev is not None and not same_device(t.device, dev):
                 out = out.to(dev)
             if dtype is not None and out.dtype.kind in "fc" and out.dtype != dtype:
                 out = out.to(dtype=dtype)
