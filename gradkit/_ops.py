@@ -6,9 +6,9 @@ of their ``__torch_dispatch__`` subclasses) and call them as functions. gradkit 
 registry: an ``aten`` operator calls gradkit's function of its name (``gradkit.X``,
 in-place ``Tensor.X_``, ``nn.functional.X``) or one of the few ATen-only names below
 (``_to_copy``, ``slice``, ``index``, ...), and any other ATen name is an operator whose call
-raises NotImplementedError naming it (so tables keyed by it can be built); every overload name (``.default``, ``.Tensor``,
-``.int``, ...) calls that function, which tells its argument forms apart itself. Other namespaces
-hold the operators defined with ``torch.library.custom_op("ns::name", ...)``.
+raises NotImplementedError naming it (so tables keyed by it can be built); every overload name
+(``.default``, ``.Tensor``, ``.int``, ...) calls that function, which tells its argument forms
+apart itself. Other namespaces hold the operators defined with ``torch.library.custom_op("ns::name", ...)``.
 """
 
 from __future__ import annotations
@@ -180,7 +180,7 @@ def namespace(name: str) -> OpNamespace:
 
 
 class _Ops:
-    """``torch.ops`` where gradkit's own ``ops`` package is not the one asked (``gradkit._ops.ops``)."""
+    """``torch._ops.ops``: the namespaces by attribute (``torch.ops`` itself is gradkit.ops)."""
 
     def __getattr__(self, name: str) -> OpNamespace:
         if name.startswith("__"):
