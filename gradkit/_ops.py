@@ -8,7 +8,8 @@ in-place ``Tensor.X_``, ``nn.functional.X``) or one of the few ATen-only names b
 (``_to_copy``, ``slice``, ``index``, ...), and any other ATen name is an operator whose call
 raises NotImplementedError naming it (so tables keyed by it can be built); every overload name
 (``.default``, ``.Tensor``, ``.int``, ...) calls that function, which tells its argument forms
-apart itself. Other namespaces hold the operators defined with ``torch.library.custom_op("ns::name", ...)``.
+apart itself. Other namespaces hold the operators defined with
+``torch.library.custom_op("ns::name", ...)``.
 """
 
 from __future__ import annotations
