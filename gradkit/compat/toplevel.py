@@ -17,7 +17,8 @@ __all__ = ["default_generator", "set_default_tensor_type", "get_device_module",
            "_sample_dirichlet", "TypedStorage", "UntypedStorage", "FloatStorage", "DoubleStorage",
            "HalfStorage", "BFloat16Storage", "LongStorage", "IntStorage", "ShortStorage",
            "CharStorage", "ByteStorage", "BoolStorage", "ComplexFloatStorage",
-           "ComplexDoubleStorage"]
+           "ComplexDoubleStorage", "_convert_indices_from_coo_to_csr",
+           "_convert_indices_from_csr_to_coo"]
 
 from .._storage import (  # noqa: E402
     BFloat16Storage,
@@ -158,3 +159,28 @@ def _sample_dirichlet(alpha, generator=None):
     from ..random import _gen
 
     return wrap(sample_dirichlet(_gen(generator), alpha.detach().numpy()))
+
+
+def _convert_indices_from_coo_to_csr(input, size, *, out_int32=False):
+    """``torch._convert_indices_from_coo_to_csr``: the ``size + 1`` row pointers of sorted row
+    indices (entry ``i`` counts the indices below ``i``), int64 (int32 with ``out_int32``)."""
+    from .. import arange, searchsorted
+
+    if input.dim() > 1 or input.is_floating_point() or input.is_complex():
+        raise RuntimeError(f"_convert_indices_from_coo_to_csr(): input is supposed to be a "
+                           f"vector of integers, got a {input.dim()}-D tensor of {input.dtype}")
+    bounds = arange(int(size) + 1, dtype=input.dtype, device=input.device)
+    return searchsorted(input.reshape(-1), bounds, out_int32=out_int32)
+
+
+def _convert_indices_from_csr_to_coo(crow_indices, col_indices, *, out_int32=False,
+                                     transpose=False):
+    """``torch._convert_indices_from_csr_to_coo``: the ``(2, nnz)`` row and column indices of
+    CSR row pointers and columns (column first with ``transpose``)."""
+    from .. import arange, int32, int64, stack
+
+    dtype = int32 if out_int32 else int64
+    counts = crow_indices.diff()
+    rows = arange(counts.numel(), dtype=dtype).repeat_interleave(counts)
+    cols = col_indices.to(dtype)
+    return stack([cols, rows] if transpose else [rows, cols])

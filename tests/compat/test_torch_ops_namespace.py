@@ -152,3 +152,23 @@ def test_library_importing_these_names_runs_under_gradkit_run(tmp_path):
     out = subprocess.run([sys.executable, "-m", "gradkit", "run", str(prog)], capture_output=True,
                          text=True, check=True).stdout
     assert out.splitlines() == ["True add False", "[0, 1, 2] 3", "[1, 3, 5]"]
+
+
+@pytest.mark.parametrize("rows,size", [([0, 0, 1, 3, 3], 5), ([], 3), ([2, 2, 2], 3), ([0], 1)])
+def test_convert_indices_between_coo_and_csr_as_torch(rows, size):
+    """``torch._convert_indices_from_coo_to_csr`` (PyTorch Geometric's ``index2ptr``) and its
+    inverse, in both index dtypes."""
+    for out_int32 in (False, True):
+        ptr_t = torch._convert_indices_from_coo_to_csr(torch.tensor(rows, dtype=torch.long), size,
+                                                      out_int32=out_int32)
+        ptr_g = gk._convert_indices_from_coo_to_csr(gk.tensor(rows, dtype=gk.long), size,
+                                                   out_int32=out_int32)
+        assert ptr_g.tolist() == ptr_t.tolist() and str(ptr_g.dtype)[-5:] == str(ptr_t.dtype)[-5:]
+        cols = list(range(len(rows)))
+        for transpose in (False, True):
+            coo_t = torch._convert_indices_from_csr_to_coo(ptr_t, torch.tensor(cols),
+                                                           out_int32=out_int32,
+                                                           transpose=transpose)
+            coo_g = gk._convert_indices_from_csr_to_coo(ptr_g, gk.tensor(cols),
+                                                        out_int32=out_int32, transpose=transpose)
+            assert coo_g.tolist() == coo_t.tolist() and coo_g.dtype.itemsize == coo_t.dtype.itemsize
