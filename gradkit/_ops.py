@@ -83,10 +83,13 @@ class OpOverload:
         self._overloadname = overload
         self._op = fn
         self.__name__ = f"{packet._name}.{overload}"
-        self.__qualname__ = self.__name__
-        self.__module__ = f"torch.ops.{packet._namespace}"
+        self.__qualname__ = packet._qualified_op_name
+        self.__module__ = f"torch._ops.{packet._namespace}"
 
     def name(self) -> str:
+        """``aten::add.Tensor``; the default overload is the operator's plain name."""
+        if self._overloadname == "default":
+            return self.overloadpacket._qualified_op_name
         return f"{self.overloadpacket._qualified_op_name}.{self._overloadname}"
 
     @property
@@ -115,7 +118,7 @@ class OpOverloadPacket:
         self._overloads: dict[str, OpOverload] = {}
         self.__name__ = name
         self.__qualname__ = name
-        self.__module__ = f"torch.ops.{namespace}"
+        self.__module__ = f"torch._ops.{namespace}"
 
     def __getattr__(self, overload: str) -> OpOverload:
         if overload.startswith("__"):

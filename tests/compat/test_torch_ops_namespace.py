@@ -67,6 +67,12 @@ def test_aten_operator_objects_keep_identity_and_names():
     assert repr(aten.add) == repr(torch.ops.aten.add)
     assert aten.add.Tensor.overloadpacket is aten.add
     assert aten.add.Tensor._overloadname == torch.ops.aten.add.Tensor._overloadname
+    for name in ("clone", "add"):  # the default overload's name is the operator's
+        for attr in ("__name__", "__qualname__", "__module__"):
+            assert getattr(getattr(aten, name).default, attr) == \
+                getattr(getattr(torch.ops.aten, name).default, attr)
+        assert getattr(aten, name).default.name() == getattr(torch.ops.aten, name).default.name()
+    assert aten.add.__name__ == "add" and aten.add.__module__ == torch.ops.aten.add.__module__
 
 
 def test_aten_names_gradkit_lacks_exist_but_refuse_when_called():
