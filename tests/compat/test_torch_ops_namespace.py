@@ -1,6 +1,7 @@
 """``torch.ops`` (ATen operators by name), ``torch.__config__``, ``torch._tensor_str``,
 ``torch.jit._overload`` and ``torch.distributed.rpc``: the module-level names libraries such as
-PyTorch Geometric touch at import time, checked against PyTorch."""
+PyTorch Geometric touch at import time; and the private ``torch.*`` functions they call
+(``_convert_indices_from_coo_to_csr``, ``_segment_reduce``), checked against PyTorch."""
 
 import subprocess
 import sys
@@ -178,3 +179,33 @@ def test_convert_indices_between_coo_and_csr_as_torch(rows, size):
             coo_g = gk._convert_indices_from_csr_to_coo(ptr_g, gk.tensor(cols),
                                                         out_int32=out_int32, transpose=transpose)
             assert coo_g.tolist() == coo_t.tolist() and coo_g.dtype.itemsize == coo_t.dtype.itemsize
+
+
+@pytest.mark.parametrize("reduce", ["sum", "mean", "max", "min", "amax", "amin", "prod"])
+@pytest.mark.parametrize("initial", [None, 0.5])
+def test_segment_reduce_and_its_gradient_as_torch(reduce, initial):
+    """``torch._segment_reduce`` (PyTorch Geometric's ``segment``): an empty segment, ties in a
+    max, lengths and offsets, values and gradients as PyTorch's."""
+    data = np.array([[1, 2], [3, 2], [5, 6], [7, -8], [0, 1]], np.float32)
+    lengths = [2, 0, 2, 1]
+    outs = []
+    for lib in (gk, torch):
+        x = lib.tensor(data, requires_grad=True)
+        out = lib._segment_reduce(x, reduce, lengths=lib.tensor(lengths), initial=initial)
+        by_offsets = lib._segment_reduce(x.detach(), reduce, offsets=lib.tensor([0, 2, 2, 4, 5]),
+                                         initial=initial)
+        finite = lib.where(out.isfinite(), out, lib.zeros_like(out))
+        (finite * lib.arange(1.0, 9.0).view(4, 2)).sum().backward()
+        outs.append((out.detach().numpy(), by_offsets.numpy(), x.grad.numpy()))
+    for got, want in zip(*outs):
+        np.testing.assert_allclose(got, want, rtol=1e-6)
+
+
+def test_segment_reduce_refusals():
+    x = gk.ones(4, 2)
+    with pytest.raises(RuntimeError, match="reduce must be one of"):
+        gk._segment_reduce(x, "median", lengths=gk.tensor([4]))
+    with pytest.raises(RuntimeError, match="sum up"):
+        gk._segment_reduce(x, "sum", lengths=gk.tensor([1, 1]))
+    with pytest.raises(RuntimeError, match="indices based reduction is not supported"):
+        gk._segment_reduce(x, "sum", indices=gk.tensor([0, 0, 1, 1]))
