@@ -106,6 +106,17 @@ def test_is_coalesced_flag_and_trivial_cases(torch):
     assert g.is_coalesced() and t.is_coalesced()
 
 
+def test_coalesced_underscore_sets_the_flag_in_place(torch):
+    """``_coalesced_(True)`` (PyTorch Geometric's ``to_edge_index``) marks sorted unique entries
+    coalesced without a copy, so ``indices()`` may be read; ``False`` unmarks."""
+    g, t = pair(torch, [[0, 1, 1], [1, 0, 2]], [1.0, 2.0, 3.0], (2, 3))
+    for x in (g, t):
+        assert not x.is_coalesced()
+        assert x._coalesced_(True) is x and x.is_coalesced()
+    assert g.indices().tolist() == t.indices().tolist()
+    assert not g._coalesced_(False).is_coalesced() and not t._coalesced_(False).is_coalesced()
+
+
 def test_coalesce_sums_duplicates_sorts_and_keeps_zeros(torch):
     idx = [[2, 0, 1, 0, 2, 1], [1, 2, 0, 2, 1, 0]]
     val = [1.0, 3.0, 4.0, 1.0, -1.0, 0.0]
