@@ -667,3 +667,19 @@ def test_sparse_mm_reduce_refusals_as_torch(torch):
             lib.sparse.mm(csr, b, "median")
         with pytest.raises(NotImplementedError, match="_sparse_mm_reduce_impl"):
             lib.sparse.mm(lib.tensor(a).to_sparse(), b, "mean")
+
+
+@pytest.mark.parametrize("layout", ["sparse_csr", "sparse_csc"])
+def test_hybrid_coo_converts_to_compressed_with_its_dense_dims(torch, layout):
+    """A COO tensor with a dense dim (PyTorch Geometric's edge features ``(E, F)`` as values)
+    converts to CSR/CSC keeping that dim dense, its gradient on the entries as PyTorch's."""
+    idx, v = [[0, 1, 1], [1, 0, 2]], np.arange(1.0, 7.0, dtype=np.float32).reshape(3, 2)
+    got = []
+    for lib in (gk, torch):
+        vals = lib.tensor(v, requires_grad=True)
+        coo = lib.sparse_coo_tensor(lib.tensor(idx), vals, (2, 3, 2))
+        c = getattr(coo, "to_" + layout)()
+        (c.to_dense() * lib.arange(12.0).view(2, 3, 2)).sum().backward()
+        got.append((c.dense_dim(), c.values().tolist(), c.to_dense().tolist(),
+                    vals.grad.tolist()))
+    assert got[0] == got[1]
