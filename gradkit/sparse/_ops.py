@@ -654,3 +654,30 @@ IntTensor = _legacy_type("IntTensor", np.int32)
 ShortTensor = _legacy_type("ShortTensor", np.int16)
 CharTensor = _legacy_type("CharTensor", np.int8)
 ByteTensor = _legacy_type("ByteTensor", np.uint8)
+
+
+def index_select(x, dim, idx):
+    """``index_select`` of a sparse COO tensor along ``dim`` by the integer array ``idx``: a
+    sparse COO tensor (coalesced only with under two entries, as PyTorch's) whose entries are,
+    for each position ``j`` of ``idx`` in turn, the stored entries at ``idx[j]`` in their stored
+    order; differentiable in the values (where PyTorch's backward fails)."""
+    from .. import tensor as _tensor
+
+    s = x._data
+    idx = np.asarray(idx, dtype=np.int64).reshape(-1)
+    shape = list(s.shape)
+    shape[dim] = idx.size
+    if dim >= s.sparse_dim:  # a dense dim: the values select, the pattern stays
+        values = x._values().index_select(dim - s.sparse_dim + 1, _tensor(idx))
+        return sparse_coo_tensor(s.indices.copy(), values, tuple(shape))
+    keys = s.indices[dim]
+    order = np.argsort(keys, kind="stable")
+    lo = np.searchsorted(keys[order], idx, side="left")
+    counts = np.searchsorted(keys[order], idx, side="right") - lo
+    total = int(counts.sum())
+    starts = np.repeat(lo - (np.cumsum(counts) - counts), counts)
+    entries = order[starts + np.arange(total)]
+    indices = s.indices[:, entries].copy()
+    indices[dim] = np.repeat(np.arange(idx.size), counts)
+    values = x._values()[_tensor(entries)]
+    return sparse_coo_tensor(indices, values, tuple(shape))
