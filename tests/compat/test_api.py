@@ -529,3 +529,10 @@ def test_assert_async_as_torch(value, msg):
         assert str(ours.value) == str(err)
     else:
         assert gk._assert_async(gk.tensor(value), *args[1:]) is expected is None
+
+
+def test_cuda_out_of_memory_error_is_the_top_level_one():
+    """``torch.cuda.OutOfMemoryError`` (torch_max_mem checks it) is ``torch.OutOfMemoryError``."""
+    assert gk.cuda.OutOfMemoryError is gk.OutOfMemoryError
+    assert torch.cuda.OutOfMemoryError is torch.OutOfMemoryError
+    assert issubclass(gk.cuda.OutOfMemoryError, RuntimeError)
