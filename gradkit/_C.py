@@ -8,8 +8,8 @@ from .ops.linalg import LinAlgError as _LinAlgError
 from .random import Generator
 
 __all__ = ["DisableTorchFunction", "DisableTorchFunctionSubclass", "Generator",
-           "_LinAlgError", "_disabled_torch_function_impl", "_get_tracing_state",
-           "_log_api_usage_once", "_nn"]
+           "ScriptObject", "_LinAlgError", "_disabled_torch_function_impl",
+           "_get_tracing_state", "_log_api_usage_once", "_nn"]
 
 _TO_KEYWORDS = ("device", "dtype", "non_blocking", "copy", "memory_format", "tensor")
 
@@ -39,6 +39,16 @@ def _parse_to(*args, **kwargs):
     dtype = _dtype.to_dtype(dtype) if dtype is not None else None
     non_blocking = bool(kwargs.get("non_blocking", flags[0] if flags else False))
     return device, dtype, non_blocking, kwargs.get("memory_format")
+
+
+class ScriptObject:
+    """``torch._C.ScriptObject``: the class of TorchScript's custom-class instances. gradkit
+    compiles no TorchScript, so nothing is one; libraries name it in ``isinstance`` checks
+    (PyTorch Geometric's FX transformer: ``isinstance(v, (Tensor, ScriptObject))``)."""
+
+    def __init__(self, *args, **kwargs):
+        raise RuntimeError("torch._C.ScriptObject: gradkit has no TorchScript custom classes; "
+                           "TorchScript objects cannot be created")
 
 
 class _NN:

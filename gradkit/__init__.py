@@ -115,7 +115,7 @@ __version__ = _TorchVersion("0.1.0")  # (a str comparing as a version, as torch.
 _LAZY_MODULES = frozenset(("_C", "cpu", "multiprocessing", "profiler", "signal", "functional",
                            "quasirandom",
                            "types", "mps", "xpu", "__future__", "serialization", "hub", "export",
-                           "fx", "library", "futures"))
+                           "fx", "library", "futures", "__config__"))
 
 
 def __getattr__(name):

@@ -111,6 +111,8 @@ class finfo:
 
     def __init__(self, type=None):  # noqa: A002 - PyTorch's argument name
         d = _dtype.get_default_dtype() if type is None else _dtype.to_dtype(type)
+        if np.dtype(d).kind == "c":  # a complex dtype: its real part's limits, as PyTorch's
+            d = _dtype.to_dtype(np.finfo(np.dtype(d)).dtype)
         if d.kind != "f":  # bfloat16 and the 8-bit floats (ml_dtypes', NumPy kind "V") included
             raise TypeError(f"finfo() requires a floating point input type, got {d!r}; use "
                             f"gradkit.iinfo for integer types")

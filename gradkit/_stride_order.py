@@ -182,3 +182,66 @@ def _dense_first(out, operands):
             expected *= n
         return a
     return None
+
+
+def lay_out_index(a, index, out):
+    """``out = a[index]`` (NumPy arrays; ``index`` a tuple holding at least one integer array)
+    laid out as PyTorch's advanced indexing lays it out, a copy where NumPy's layout differs.
+
+    PyTorch's ``index`` is a TensorIterator over the input restrided to the result's shape
+    (stride 0 in the indexed dims) and the index tensors (stride 0 in the others): the result
+    is dense in the order ``elementwise_strides`` reads from those strides -- row-major for a
+    row-major input, the input's order otherwise (``x.permute(2, 0, 1)[:, idx]``). NumPy makes
+    the indexed dims outermost in memory (``x[:, idx]`` comes back transposed), so a ``view``
+    that PyTorch allows would fail on it."""
+    if a.flags.c_contiguous:  # one row-major index array into a row-major input: row-major
+        arrays = [p for p in index if type(p) is np.ndarray]
+        if len(arrays) == 1 and arrays[0].flags.c_contiguous and arrays[0].dtype.kind != "b":
+            return out if out.flags.c_contiguous else np.ascontiguousarray(out)
+    parts = []
+    for p in index:
+        if p is Ellipsis:
+            used = sum(1 for q in index if q is not None and q is not Ellipsis)
+            parts.extend([slice(None)] * (a.ndim - used))
+        else:
+            parts.append(p)
+    basic, adv_at, arrays = [], [], []
+    for p in parts:
+        if type(p) is np.ndarray:
+            if p.dtype.kind == "b" or p.ndim == 0:
+                return out  # (a 0-d mask: a dim of its own; NumPy's placement is kept)
+            adv_at.append(len(basic) - sum(1 for q in basic if type(q) is int))
+            arrays.append(p)
+            basic.append(slice(None))
+        else:
+            basic.append(p)
+    if not arrays or out.ndim < 2 or out.size == 0:
+        return out
+    base = a[tuple(basic)]
+    item = a.itemsize
+    if any(s < 0 for s in base.strides):
+        return out
+    bshape = out.shape
+    together = adv_at == list(range(adv_at[0], adv_at[0] + len(adv_at)))
+    k = len(np.broadcast_shapes(*(p.shape for p in arrays)))
+    rest = [d for d in range(base.ndim) if d not in adv_at]
+    first = adv_at[0] if together else 0  # separated indexed dims go first, in both libraries
+    strides = [x // item for x in base.strides]
+    for d in range(base.ndim - 1, -1, -1):  # a None's dim: PyTorch's unsqueeze stride, not 0
+        if base.shape[d] == 1 and strides[d] == 0:
+            strides[d] = strides[d + 1] * base.shape[d + 1] if d + 1 < base.ndim else 1
+    src = [x for i, x in enumerate(strides) if i in rest]
+    src = src[:first] + [0] * k + src[first:]
+    operands = [(bshape, tuple(src))]
+    for p in arrays:
+        view = np.broadcast_to(p, bshape[first:first + k])
+        st = [x // p.itemsize for x in view.strides]
+        operands.append((bshape, tuple([0] * first + st + [0] * (out.ndim - first - k))))
+    want = elementwise_strides(bshape, operands)
+    if tuple(x // out.itemsize for x in out.strides) == want:
+        return out
+    laid = np.ndarray(bshape, out.dtype, np.empty(out.size, out.dtype),
+                      strides=tuple(x * out.itemsize for x in want))
+    np.copyto(laid, out)
+    return laid
+

@@ -234,6 +234,10 @@ def __getattr__(name):
         import importlib
 
         return importlib.import_module("gradkit.amp.cuda")
+    if name == "OutOfMemoryError":  # torch.cuda.OutOfMemoryError is torch.OutOfMemoryError
+        from .compat.toplevel import OutOfMemoryError
+
+        return OutOfMemoryError
     if name.endswith("Tensor"):  # the legacy types: torch.cuda.FloatTensor, ...
         from .compat._api import CUDA_TENSOR_TYPES
 

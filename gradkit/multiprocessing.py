@@ -10,7 +10,8 @@ with ``spawn``/``forkserver`` (in ``Process(args=...)``) travels as that file's 
 the child maps the same memory. Under ``gradkit run`` such a child re-runs the program with the
 import hook installed (``import torch`` gives gradkit there too). A shared tensor sent through a
 ``Queue`` is copied. GPU (CuPy) tensors are left as they are. ``spawn(fn, args, nprocs)`` runs
-``fn(i, *args)`` in ``nprocs`` processes, with ``fork`` where the platform has it.
+``fn(i, *args)`` in ``nprocs`` processes, with ``fork`` where the platform has it; the tensors
+in ``args`` are moved into shared memory first, as PyTorch's spawn does by sending them.
 """
 
 from __future__ import annotations
@@ -67,6 +68,8 @@ def spawn(fn, args=(), nprocs=1, join=True, daemon=False, start_method="spawn"):
     """Run ``fn(i, *args)`` for ``i`` in ``range(nprocs)`` in new processes (``fork`` where
     available, see the module docstring); with ``join`` wait and raise if one failed."""
     method = "fork" if "fork" in _mp.get_all_start_methods() else start_method
+    if method == "fork":
+        _share_tensors_in(args)  # (what sending them to spawned children would have done)
     ctx = _mp.get_context(method)
     queue = ctx.SimpleQueue()
     procs = [ctx.Process(target=_spawn_entry, args=(fn, i, args, queue), daemon=daemon)
@@ -86,6 +89,31 @@ def spawn(fn, args=(), nprocs=1, join=True, daemon=False, start_method="spawn"):
             raise ProcessExitedException(f"process {i} terminated with exit code {p.exitcode}",
                                          error_index=i, exit_code=p.exitcode)
     return None
+
+
+def _share_tensors_in(args) -> None:
+    """Move every CPU tensor reachable from ``args`` (inside lists, dicts, objects, as pickling
+    reaches them) into shared memory, as PyTorch's ``spawn`` does by pickling the arguments to
+    its children: their in-place writes are then seen by the parent (PyTorch Geometric's
+    ``Data`` objects filled in by workers). Forked children would otherwise write to private
+    copies."""
+    import io
+    import pickle
+
+    from ._tensor.tensor import Tensor
+
+    class _Sharer(pickle.Pickler):
+        def persistent_id(self, obj):
+            if isinstance(obj, Tensor):
+                if obj.device.type == "cpu" and not obj.is_shared():
+                    obj.share_memory_()
+                return id(obj)  # (written as a reference: its values are not pickled)
+            return None
+
+    try:
+        _Sharer(io.BytesIO(), protocol=pickle.HIGHEST_PROTOCOL).dump(args)
+    except Exception:  # noqa: BLE001 - an unpicklable argument: forked children still get it
+        pass
 
 
 def share_module_memory(module):

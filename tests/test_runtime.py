@@ -14,8 +14,9 @@ FLOATS = ["float16", "bfloat16", "float32", "float64"]
 INTS = ["uint8", "int8", "int16", "int32", "int64", "bool"]
 
 
-@pytest.mark.parametrize("name", FLOATS)
+@pytest.mark.parametrize("name", FLOATS + ["complex64", "complex128"])
 def test_finfo_as_pytorch(name):
+    """A complex dtype gives its real part's limits (pykeen reads ``finfo(complex64).dtype``)."""
     if name == "bfloat16":
         pytest.importorskip("ml_dtypes")
     ours, theirs = gk.finfo(getattr(gk, name)), torch.finfo(getattr(torch, name))

@@ -25,6 +25,7 @@ from ..autograd.graph import (
     FORWARD,
     NEEDS_ONE,
     NEEDS_SCALAR_SECOND,
+    SAVED_FOR_THE_OTHER,
     SAVES_INPUTS,
     SAVES_OUTPUT,
     SCALAR_KEEPS_NUMBER_ONLY,
@@ -335,6 +336,11 @@ def apply2(op, a, b, params=()):
             if tb:
                 vl = b._vcl
                 vb = 0 if vl is None else vl[0]
+            if saves & SAVED_FOR_THE_OTHER and not (ra and rb):  # (a * b: b read for a's grad)
+                if not rb:
+                    va = None
+                if not ra:
+                    vb = None
             if va == 0 and vb == 0:
                 vs = VERSIONS_00
             elif va == 0 and vb is None:
@@ -415,6 +421,9 @@ def apply(op, inputs, params=()):
         versions = None
         if saves & SAVES_INPUTS:
             versions = tuple(t._vc[0] if isinstance(t, Tensor) else None for t in inputs)
+            if saves & SAVED_FOR_THE_OTHER and len(nxt) == 2:
+                versions = (versions[0] if nxt[1] is not None else None,
+                            versions[1] if nxt[0] is not None else None)
         node = make_node(op, tuple(inputs), nxt, tuple(datas) if saves & SAVES_INPUTS else None,
                          out if saves & SAVES_OUTPUT else None, aux, versions,
                          tuple(n is not None for n in nxt))

@@ -64,6 +64,9 @@ _PACKAGE_DIR = os.path.dirname(os.path.dirname(os.path.abspath(__file__))) + os.
 SAVES_INPUTS = 1
 SAVES_OUTPUT = 2
 SCALAR_KEEPS_NUMBER_ONLY = 4
+# (with SAVES_INPUTS, two inputs) each input is read only for the other's gradient (``a * b``):
+# an input is version-checked only where the other needs a gradient, as PyTorch saves it then
+SAVED_FOR_THE_OTHER = 8
 # Ops whose rule reads the output where PyTorch's reads other saved values (max pooling reads
 # its output where PyTorch keeps the indices): writing the output in place is allowed, and the
 # node keeps a copy of it, taken just before the first in-place write (``output_written``).

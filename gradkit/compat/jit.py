@@ -93,6 +93,16 @@ def _copy_to_script_wrapper(fn):
     return fn
 
 
+def _overload(fn):
+    """``torch.jit._overload`` (and ``_overload_method``): declares one typed signature of a
+    function for TorchScript, whose implementation is the last ``def`` of that name; the
+    declaration itself is returned, as PyTorch's, and the later ``def`` replaces it."""
+    return fn
+
+
+_overload_method = _overload
+
+
 def annotate(the_type, the_value):
     """``torch.jit.annotate``: a type hint for the compiler; the value itself when eager."""
     return the_value

@@ -17,7 +17,8 @@ __all__ = ["default_generator", "set_default_tensor_type", "get_device_module",
            "_sample_dirichlet", "TypedStorage", "UntypedStorage", "FloatStorage", "DoubleStorage",
            "HalfStorage", "BFloat16Storage", "LongStorage", "IntStorage", "ShortStorage",
            "CharStorage", "ByteStorage", "BoolStorage", "ComplexFloatStorage",
-           "ComplexDoubleStorage"]
+           "ComplexDoubleStorage", "_convert_indices_from_coo_to_csr",
+           "_convert_indices_from_csr_to_coo", "_segment_reduce"]
 
 from .._storage import (  # noqa: E402
     BFloat16Storage,
@@ -158,3 +159,72 @@ def _sample_dirichlet(alpha, generator=None):
     from ..random import _gen
 
     return wrap(sample_dirichlet(_gen(generator), alpha.detach().numpy()))
+
+
+def _convert_indices_from_coo_to_csr(input, size, *, out_int32=False):
+    """``torch._convert_indices_from_coo_to_csr``: the ``size + 1`` row pointers of sorted row
+    indices (entry ``i`` counts the indices below ``i``), int64 (int32 with ``out_int32``)."""
+    from .. import arange, searchsorted
+
+    if input.dim() > 1 or input.is_floating_point() or input.is_complex():
+        raise RuntimeError(f"_convert_indices_from_coo_to_csr(): input is supposed to be a "
+                           f"vector of integers, got a {input.dim()}-D tensor of {input.dtype}")
+    bounds = arange(int(size) + 1, dtype=input.dtype, device=input.device)
+    return searchsorted(input.reshape(-1), bounds, out_int32=out_int32)
+
+
+def _convert_indices_from_csr_to_coo(crow_indices, col_indices, *, out_int32=False,
+                                     transpose=False):
+    """``torch._convert_indices_from_csr_to_coo``: the ``(2, nnz)`` row and column indices of
+    CSR row pointers and columns (column first with ``transpose``)."""
+    from .. import arange, int32, int64, stack
+
+    dtype = int32 if out_int32 else int64
+    counts = crow_indices.diff()
+    rows = arange(counts.numel(), dtype=dtype).repeat_interleave(counts)
+    cols = col_indices.to(dtype)
+    return stack([cols, rows] if transpose else [rows, cols])
+
+
+def _segment_reduce(data, reduce, *, lengths=None, indices=None, offsets=None, axis=0,
+                    unsafe=False, initial=None):
+    """``torch._segment_reduce``: ``data`` reduced over consecutive segments of dim 0 (given by
+    1-D ``lengths`` or ``offsets``) by ``"sum"``, ``"mean"``, ``"max"``/``"amax"``,
+    ``"min"``/``"amin"`` or ``"prod"``; an empty segment gives ``initial`` when given, else 0, NaN,
+    -inf, inf or 1 as PyTorch's kernel (``initial`` also joins each reduction; the mean divides
+    by the count only). Differentiable in ``data`` (through ``scatter_reduce``)."""
+    from .. import arange, finfo, full, iinfo
+
+    kinds = {"sum": "sum", "mean": "mean", "max": "amax", "amax": "amax", "min": "amin",
+             "amin": "amin", "prod": "prod"}
+    if reduce not in kinds:
+        raise RuntimeError(f"segment_reduce(): reduce must be one of sum, mean, max, min, prod "
+                           f"(or amax, amin), got {reduce!r}")
+    if indices is not None:
+        raise RuntimeError("segment_reduce(): indices based reduction is not supported yet.")
+    if (lengths is None) == (offsets is None):
+        raise RuntimeError("segment_reduce(): give exactly one of lengths or offsets")
+    if offsets is not None:
+        lengths = offsets.diff()
+    if lengths.dim() != 1 or axis not in (0, -data.dim()):
+        raise RuntimeError(f"segment_reduce(): gradkit reduces 1-D lengths or offsets over dim "
+                           f"0 only, got axis={axis} and lengths of shape "
+                           f"{tuple(lengths.shape)}; move the segmented dim first with movedim")
+    if not unsafe and int(lengths.sum()) != data.shape[0]:
+        raise RuntimeError(f"segment_reduce(): Expected all rows of lengths along axis to sum up "
+                           f"to data.size(lengths.dim()-1) ({data.shape[0]}), got "
+                           f"{int(lengths.sum())}")
+    kind = kinds[reduce]
+    info = finfo(data.dtype) if data.is_floating_point() else iinfo(data.dtype)
+    empty = {"sum": 0, "mean": 0, "prod": 1,
+             "amax": -float("inf") if data.is_floating_point() else info.min,
+             "amin": float("inf") if data.is_floating_point() else info.max}[kind]
+    start = empty if initial is None else initial
+    segments = arange(lengths.numel()).repeat_interleave(lengths.long())
+    index = segments.view(-1, *[1] * (data.dim() - 1)).expand_as(data)
+    out = full((lengths.numel(), *data.shape[1:]), start, dtype=data.dtype, device=data.device)
+    if kind != "mean":
+        return out.scatter_reduce(0, index, data, kind, include_self=True)
+    count = lengths.to(data.dtype).view(-1, *[1] * (data.dim() - 1))
+    total = out.scatter_reduce(0, index, data, "sum", include_self=True)
+    return total / (count if initial is None else count.clamp(min=1))

@@ -30,6 +30,8 @@ from ..autograd.graph import FORWARD, output_written, present, rename
 from ..device import _to_namespace_of
 from ..ops import elementwise as E
 from ..ops import shape as S
+from ..sparse._coo import SparseCOO
+from ..sparse._ops import index_select as sparse_index_select
 from ._args import (
     _check_fill_value,
     _const_like,
@@ -163,6 +165,8 @@ def index_select(input, dim, index):
             f"index_select(): index {int(idx.max() if idx.max() >= n else idx.min())} is out of "
             f"range for dimension {d} with size {n}"
         )
+    if type(x._data) is SparseCOO:
+        return sparse_index_select(x, d, idx)
     if x.ndim == 0:  # the one element of a 0-d input (index 0), 0-d as PyTorch's
         return rename(x.reshape(1)[(idx.reshape(-1),)].reshape(()), "IndexSelectBackward0", x)
     return rename(x[(slice(None),) * d + (idx.reshape(-1),)].contiguous(),  # PyTorch's layout

@@ -137,3 +137,12 @@ def ccol_indices(self):
 def row_indices(self):
     """The row index of each entry ``(*batch, nnz)`` of a CSC/BSC tensor."""
     return _compressed().row_indices(self)
+
+
+@tensor_method("_coalesced_")
+def _coalesced_(self, coalesced):
+    """Marks a sparse COO tensor coalesced (or not) without checking its entries, in place
+    (PyTorch's ``_coalesced_``, which libraries call on indices they know to be sorted and
+    unique); returns it."""
+    S._need_sparse(self, "_coalesced_").coalesced = bool(coalesced)
+    return self

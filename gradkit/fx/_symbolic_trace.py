@@ -22,7 +22,9 @@ import math
 import operator
 import types
 
+from .._C import ScriptObject  # noqa: F401 (torch.fx._symbolic_trace.ScriptObject)
 from .._typenames import is_own
+from ._compatibility import compatibility  # noqa: F401 (torch.fx._symbolic_trace.compatibility)
 from .graph import Graph
 from .node import Node
 from .proxy import Proxy, TraceError

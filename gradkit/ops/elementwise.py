@@ -15,7 +15,13 @@ from .. import _activation_float32 as _A32
 from .. import _noblas, _wasm_simd
 from .._backend import to_host
 from .._exact_float32 import sigmoid as _exact_sigmoid
-from ..autograd.graph import SAVES_INPUTS, SAVES_OUTPUT, SCALAR_KEEPS_NUMBER_ONLY, Op
+from ..autograd.graph import (
+    SAVED_FOR_THE_OTHER,
+    SAVES_INPUTS,
+    SAVES_OUTPUT,
+    SCALAR_KEEPS_NUMBER_ONLY,
+    Op,
+)
 from .special import erf_array
 
 __all__ = [
@@ -565,7 +571,8 @@ def _remainder_b(xp, g, ins, out, aux, needs):
 ADD = Op("Add", _add_f, _add_b, saves=0, broadcasts=True, scalar_entry=True, passes_first=True)
 SUB = Op("Sub", _sub_f, _sub_b, saves=0, broadcasts=True, scalar_entry=True,
          scalar_first=("RsubBackward1", "drop1"), passes_first=True)
-MUL = Op("Mul", _mul_f, _mul_b, saves=SAVES_INPUTS | SCALAR_KEEPS_NUMBER_ONLY, broadcasts=True,
+MUL = Op("Mul", _mul_f, _mul_b,
+         saves=SAVES_INPUTS | SCALAR_KEEPS_NUMBER_ONLY | SAVED_FOR_THE_OTHER, broadcasts=True,
          scalar_entry=True, scales_first=True)
 DIV = Op("Div", _div_f, _div_b, saves=SAVES_INPUTS | SCALAR_KEEPS_NUMBER_ONLY, broadcasts=True,
          scalar_entry=True, scalar_first=("MulBackward0", "reciprocal"))

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from .._stride_order import lay_out_index
 from ..autograd.graph import Op, Shown, node_class
 
 __all__ = ["RESHAPE", "PERMUTE", "EXPAND", "CAT", "STACK", "FLIP", "REPEAT", "GETITEM", "SETITEM",
@@ -125,12 +126,24 @@ def _repeat_b(xp, g, ins, out, aux, needs):
     return (xp.reshape(g, in_shape),)
 
 
+_ndarray = np.ndarray
+
+
+def _is_view_of(out, a):
+    """Whether ``out`` is a view of ``a`` (basic indexing), not a copy (advanced indexing)."""
+    owner = out.base
+    return owner is not None and (owner is a or owner is a.base)
+
+
 def _getitem_f(xp, a, index, in_shape):
     out = a[index]
     if type(out) is not type(a):
         # NumPy gives a scalar (a copy) for a full integer index; PyTorch a 0-d view, so that
         # x[0, 1].zero_() writes into x
         out = a[index + (Ellipsis,)]
+    elif out.ndim > 1 and type(out) is _ndarray and type(a) is _ndarray \
+            and type(index) is tuple and not _is_view_of(out, a):
+        out = lay_out_index(a, index, out)  # PyTorch's layout, not NumPy's (x[:, idx])
     return out
 
 

@@ -516,13 +516,11 @@ def to_compressed(t, lay, blocksize=None, dense_dim=None, name=None):
                                f"{LAYOUT_NAMES[lay]} is not supported; convert per batch")
         return apply1(_TO[lay], t, (lay, blocksize, 0, None, name))
     if type(d) is SparseCOO:
-        if d.dense_dim:
-            raise RuntimeError(f"{name}: a sparse COO tensor with dense dims cannot be "
-                               f"converted; use .to_dense() first")
-        if d.ndim < 2:
-            raise RuntimeError(f"{name}: expected a sparse COO tensor of at least 2 dims, got "
-                               f"shape {d.shape}")
-        return apply1(_TO[lay], t, (lay, blocksize, 0, np.int64, name))
+        if d.ndim - d.dense_dim < 2:
+            raise RuntimeError(f"{name}: expected a sparse COO tensor of at least 2 sparse dims, "
+                               f"got shape {d.shape} with {d.dense_dim} dense dims")
+        # (a hybrid COO tensor's dense dims stay dense dims, as in PyTorch's conversion)
+        return apply1(_TO[lay], t, (lay, blocksize, d.dense_dim, np.int64, name))
     if type(d) is not np.ndarray:
         raise RuntimeError(f"{name}: gradkit makes sparse tensors from CPU tensors only, got a "
                            f"tensor on {t.device}")

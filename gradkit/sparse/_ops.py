@@ -460,12 +460,16 @@ def _dense_operand(x, name):
     return x
 
 
-def mm(mat1, mat2):
+def mm(mat1, mat2, reduce="sum"):
     """``mat1 @ mat2`` for a sparse COO ``mat1`` ``(n, k)`` (no dense dims) and a dense
     ``mat2`` ``(k, m)``: a dense ``(n, m)``. Gradients: for ``mat2`` dense, for ``mat1`` sparse on
-    its coalesced pattern (PyTorch's ``torch.sparse.mm``)."""
+    its coalesced pattern (PyTorch's ``torch.sparse.mm``). ``reduce`` (``"mean"``, ``"amax"``,
+    ``"amin"``; a CSR ``mat1`` only, as PyTorch's CPU kernel) combines each row's products
+    ``mat1[i, k] * mat2[k, j]`` by that reduction instead of their sum (0 for an empty row)."""
     a = _dense_operand(mat1, "sparse.mm(): mat1")
     b = _dense_operand(mat2, "sparse.mm(): mat2")
+    if reduce != "sum":
+        return _mm_reduce(a, b, reduce)
     if _is_compressed(a) and type(b._data) is _ndarray:  # (PyTorch's node: a sparse addmm)
         from ..autograd.graph import rename
         from ..functions import mm as _mm
@@ -487,6 +491,33 @@ def mm(mat1, mat2):
         raise RuntimeError(f"sparse.mm(): expected both operands to have the same dtype, got "
                            f"{a.dtype} and {b.dtype}; convert one with .to()")
     return apply2(SPARSE_MM, a, b)
+
+
+def _mm_reduce(a, b, reduce):
+    """``sparse.mm(a, b, reduce)``: the products of each stored entry of the CSR ``a`` with its
+    row of ``b``, reduced per row of ``a`` by ``scatter_reduce`` (differentiable in ``b``)."""
+    names = {"max": "amax", "min": "amin"}  # (PyTorch's kernel reads these as amax/amin)
+    if reduce not in ("mean", "amax", "amin", "max", "min", "prod"):
+        raise RuntimeError(f"reduce argument must be either sum, prod, mean, amax or amin, got "
+                           f"{reduce}")
+    if reduce == "prod":
+        raise RuntimeError("sparse_mm_reduce: reduce type of prod has not been enabled.")
+    from .. import arange, sparse_csr, zeros
+
+    if a.layout is not sparse_csr:
+        raise NotImplementedError(
+            f"sparse.mm(mat1, mat2, reduce={reduce!r}): PyTorch's reduction kernel "
+            f"(aten::_sparse_mm_reduce_impl) takes a sparse CSR mat1 only, got {a.layout}; convert "
+            f"it with mat1.to_sparse_csr()")
+    if b.ndim != 2 or a.shape[1] != b.shape[0]:
+        raise RuntimeError(f"sparse.mm(): expected a dense (k, m) mat2 with k = {a.shape[1]}, got "
+                           f"shape {tuple(b.shape)}")
+    crow, col, values = a.crow_indices(), a.col_indices(), a.values()
+    rows = arange(a.shape[0]).repeat_interleave(crow.diff())
+    products = values.unsqueeze(-1) * b[col]
+    out = zeros(a.shape[0], b.shape[1], dtype=products.dtype)
+    index = rows.unsqueeze(-1).expand_as(products)
+    return out.scatter_reduce(0, index, products, names.get(reduce, reduce), include_self=False)
 
 
 def spmm(input, mat2):
@@ -623,3 +654,30 @@ IntTensor = _legacy_type("IntTensor", np.int32)
 ShortTensor = _legacy_type("ShortTensor", np.int16)
 CharTensor = _legacy_type("CharTensor", np.int8)
 ByteTensor = _legacy_type("ByteTensor", np.uint8)
+
+
+def index_select(x, dim, idx):
+    """``index_select`` of a sparse COO tensor along ``dim`` by the integer array ``idx``: a
+    sparse COO tensor (coalesced only with under two entries, as PyTorch's) whose entries are,
+    for each position ``j`` of ``idx`` in turn, the stored entries at ``idx[j]`` in their stored
+    order; differentiable in the values (where PyTorch's backward fails)."""
+    from .. import tensor as _tensor
+
+    s = x._data
+    idx = np.asarray(idx, dtype=np.int64).reshape(-1)
+    shape = list(s.shape)
+    shape[dim] = idx.size
+    if dim >= s.sparse_dim:  # a dense dim: the values select, the pattern stays
+        values = x._values().index_select(dim - s.sparse_dim + 1, _tensor(idx))
+        return sparse_coo_tensor(s.indices.copy(), values, tuple(shape))
+    keys = s.indices[dim]
+    order = np.argsort(keys, kind="stable")
+    lo = np.searchsorted(keys[order], idx, side="left")
+    counts = np.searchsorted(keys[order], idx, side="right") - lo
+    total = int(counts.sum())
+    starts = np.repeat(lo - (np.cumsum(counts) - counts), counts)
+    entries = order[starts + np.arange(total)]
+    indices = s.indices[:, entries].copy()
+    indices[dim] = np.repeat(np.arange(idx.size), counts)
+    values = x._values()[_tensor(entries)]
+    return sparse_coo_tensor(indices, values, tuple(shape))

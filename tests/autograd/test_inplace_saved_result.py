@@ -93,3 +93,25 @@ def test_in_place_activation_nodes_are_named_as_torch(name):
         return type(CASES[name](lib, x * 1).grad_fn).__name__
 
     assert node(gk) == node(torch)
+
+
+def test_mul_checks_only_the_operand_its_gradient_reads():
+    """``a * b`` saves ``b`` for ``a``'s gradient and ``a`` for ``b``'s (PyTorch's
+    MulBackward0 saves each only when the other requires grad): modifying in place an operand
+    whose partner needs no gradient is allowed (pykeen's training loop), the other is refused."""
+    for lib in (gk, torch):
+        x = lib.ones(2, requires_grad=True) * 2
+        y = x * lib.ones(2)            # y's gradient reads only ones(2): x may change
+        x.add_(1)
+        y.sum().backward()
+        w = lib.ones(2, requires_grad=True)
+        c = lib.zeros(2)
+        z = c * w                      # w's gradient reads c: c may not change
+        c.add_(1)
+        with pytest.raises(RuntimeError, match="modified by an inplace operation"):
+            z.sum().backward()
+        a, b = lib.ones(2, requires_grad=True) * 1, lib.ones(2, requires_grad=True) * 1
+        p = a * b
+        a.mul_(3)                      # both need gradients: both operands are read
+        with pytest.raises(RuntimeError, match="modified by an inplace operation"):
+            p.sum().backward()

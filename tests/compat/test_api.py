@@ -162,6 +162,31 @@ def test_share_memory_is_seen_by_a_spawned_process():
     assert np.array_equal(model.weight.detach().numpy(), expect)
 
 
+class _Holder:
+    """An object holding a tensor, as PyTorch Geometric's ``Data`` (spawn's workers fill it)."""
+
+    def __init__(self, n):
+        self.x = gk.zeros(n)
+
+
+def _fill(rank, holders, plain):
+    holders[rank].x.add_(rank + 1)
+    plain[rank] += 10
+
+
+def test_spawn_shares_the_tensors_in_its_args_as_torch():
+    """``mp.spawn(fn, args)``: PyTorch pickles ``args`` to its children, which moves each tensor
+    in them (inside lists and objects too) into shared memory, so the workers' in-place writes
+    reach the parent; gradkit's forked workers must see the same memory."""
+    import gradkit.multiprocessing as mp
+
+    holders, plain = [_Holder(3) for _ in range(2)], gk.zeros(2)
+    assert not plain.is_shared()
+    mp.spawn(_fill, args=(holders, plain), nprocs=2, join=True)
+    assert [h.x.tolist() for h in holders] == [[1.0] * 3, [2.0] * 3]
+    assert plain.tolist() == [10.0, 10.0] and plain.is_shared() and holders[0].x.is_shared()
+
+
 def test_set_printoptions_matches_torch():
     values = [[1e-5, 1.23456789, -100.5], [2.0, 3.0, 4.0]]
     try:
@@ -504,3 +529,10 @@ def test_assert_async_as_torch(value, msg):
         assert str(ours.value) == str(err)
     else:
         assert gk._assert_async(gk.tensor(value), *args[1:]) is expected is None
+
+
+def test_cuda_out_of_memory_error_is_the_top_level_one():
+    """``torch.cuda.OutOfMemoryError`` (torch_max_mem checks it) is ``torch.OutOfMemoryError``."""
+    assert gk.cuda.OutOfMemoryError is gk.OutOfMemoryError
+    assert torch.cuda.OutOfMemoryError is torch.OutOfMemoryError
+    assert issubclass(gk.cuda.OutOfMemoryError, RuntimeError)

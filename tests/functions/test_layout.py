@@ -109,3 +109,41 @@ def test_arange_refuses_bounds_against_the_step_sign_and_infinite_bounds():
             gk.arange(*args)
     for args in ((5, 5, -1), (5, 5, 1), (3, 0, -1), (0, 1, 0.25)):
         assert gk.arange(*args).tolist() == torch.arange(*args).tolist()
+
+
+def _advanced_views(L):
+    """Inputs of several layouts and advanced indexes into them (tensors of indices, masks,
+    ints between them), as in graph code: ``edge_index[:, perm]``, ``x[:, idx]``."""
+    x = L.arange(60).view(3, 4, 5)
+    i, j = L.tensor([1, 0]), L.tensor([[2, 3], [0, 1]])
+    inputs = {"contiguous": x, "transposed": x.transpose(0, 1), "permuted": x.permute(2, 0, 1),
+              "last-two-swapped": x.transpose(1, 2), "strided-slice": x[:, ::2],
+              "offset-slice": x[:, :, 1:]}
+    indexes = {"[:, i]": lambda t: t[:, i], "[i]": lambda t: t[i], "[..., i]": lambda t: t[..., i],
+               "[:, i, i]": lambda t: t[:, i, i], "[i, :, i]": lambda t: t[i, :, i],
+               "[:, j]": lambda t: t[:, j], "[:, j.t()]": lambda t: t[:, j.t()],
+               "[1, :, i]": lambda t: t[1, :, i], "[mask]": lambda t: t[:, t[0] > 10],
+               "[None, :, i]": lambda t: t[None, :, i]}
+    return inputs, indexes
+
+
+@pytest.mark.parametrize("index", list(_advanced_views(gk)[1]))
+@pytest.mark.parametrize("layout", list(_advanced_views(gk)[0]))
+def test_advanced_indexing_result_strides_as_torch(torch, layout, index):
+    """PyTorch lays the result out by its TensorIterator rule (row-major from a row-major
+    input), NumPy with the indexed dims outermost: ``edge_index[:, perm].view(-1)`` must work."""
+    (gin, gix), (tin, tix) = _advanced_views(gk), _advanced_views(torch)
+    try:
+        t = tix[index](tin[layout])
+    except (IndexError, RuntimeError):
+        return  # (an index that does not fit this input)
+    g = gix[index](gin[layout])
+    assert g.tolist() == t.tolist()
+    assert (g.is_contiguous(), g.stride()) == (t.is_contiguous(), t.stride())
+
+
+def test_edge_index_permuted_by_columns_views_flat(torch):
+    for L in (gk, torch):
+        edge_index = L.tensor([[0, 1, 2, 3], [1, 2, 3, 0]])
+        perm = L.tensor([3, 1, 0, 2])
+        assert edge_index[:, perm].view(-1).tolist() == [3, 1, 0, 2, 0, 2, 1, 3]

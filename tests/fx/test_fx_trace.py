@@ -252,6 +252,29 @@ def test_tracer_subclass_with_is_leaf_module(lib):
     assert lib.allclose(gm(x), model(x))
 
 
+@pytest.mark.parametrize("lib", LIBS, ids=["gradkit", "torch"])
+def test_tracer_override_marked_with_compatibility(lib):
+    """A ``Tracer`` whose ``trace`` override carries ``@compatibility(...)`` from
+    ``torch.fx._symbolic_trace`` (PyTorch Geometric's transformer of GNN modules) traces."""
+    import importlib
+
+    st = importlib.import_module(lib.fx.__name__ + "._symbolic_trace")
+    model, _ = _make_nested(lib)
+
+    class Recording(lib.fx.Tracer):
+        @st.compatibility(is_backward_compatible=True)
+        def trace(self, root, concrete_args=None):
+            self.traced_root = root
+            return super().trace(root, concrete_args)
+
+    tracer = Recording()
+    graph = tracer.trace(model)
+    assert tracer.traced_root is model
+    # (its attribute scan asks isinstance(v, (Tensor, ScriptObject)) of every attribute)
+    assert not isinstance(lib.ones(1), st.ScriptObject) and st.ScriptObject is lib._C.ScriptObject
+    assert [n.target for n in graph.nodes if n.op == "call_module"] == ["inner.conv", "pool"]
+
+
 def test_trace_does_not_change_untraced_calls():
     model = _make_mlp(gk)
     before = model(gk.ones(2, 4))

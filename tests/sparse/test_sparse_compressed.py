@@ -638,3 +638,48 @@ def test_pickle_and_deepcopy(kind):
     for y in (pickle.loads(pickle.dumps(x)), copy.deepcopy(x)):
         assert y.layout is x.layout and repr(y) == repr(x)
         np.testing.assert_array_equal(y.to_dense().numpy(), x.to_dense().numpy())
+
+
+@pytest.mark.parametrize("reduce", ["mean", "amax", "amin", "max", "min"])
+def test_sparse_mm_reduce_of_csr_and_its_gradient_as_torch(torch, reduce):
+    """``torch.sparse.mm(csr, dense, reduce)`` (PyTorch Geometric's spmm for mean/max/min
+    aggregation): each row's products reduced, 0 for an empty row, the gradient for the dense
+    operand as PyTorch's (ties share it)."""
+    a = np.array([[0, 1.5, 0, -2], [0, 0, 0, 0], [3, 0, 1, 0], [0, 0, 2, 0]], np.float32)
+    b = np.random.default_rng(3).standard_normal((4, 3)).astype(np.float32)
+    outs = []
+    for lib in (gk, torch):
+        bb = lib.tensor(b, requires_grad=True)
+        out = lib.sparse.mm(lib.tensor(a).to_sparse_csr(), bb, reduce)
+        (out * lib.arange(12.0).view(4, 3)).sum().backward()
+        outs.append((out.detach().numpy(), bb.grad.numpy()))
+    np.testing.assert_allclose(outs[0][0], outs[1][0], rtol=1e-6)
+    np.testing.assert_allclose(outs[0][1], outs[1][1], rtol=1e-6)
+
+
+def test_sparse_mm_reduce_refusals_as_torch(torch):
+    a = [[0, 1.0], [2.0, 0]]
+    for lib in (gk, torch):
+        csr, b = lib.tensor(a).to_sparse_csr(), lib.ones(2, 2)
+        with pytest.raises(RuntimeError, match="reduce type of prod has not been enabled"):
+            lib.sparse.mm(csr, b, "prod")
+        with pytest.raises(RuntimeError, match="must be either sum, prod, mean, amax or amin"):
+            lib.sparse.mm(csr, b, "median")
+        with pytest.raises(NotImplementedError, match="_sparse_mm_reduce_impl"):
+            lib.sparse.mm(lib.tensor(a).to_sparse(), b, "mean")
+
+
+@pytest.mark.parametrize("layout", ["sparse_csr", "sparse_csc"])
+def test_hybrid_coo_converts_to_compressed_with_its_dense_dims(torch, layout):
+    """A COO tensor with a dense dim (PyTorch Geometric's edge features ``(E, F)`` as values)
+    converts to CSR/CSC keeping that dim dense, its gradient on the entries as PyTorch's."""
+    idx, v = [[0, 1, 1], [1, 0, 2]], np.arange(1.0, 7.0, dtype=np.float32).reshape(3, 2)
+    got = []
+    for lib in (gk, torch):
+        vals = lib.tensor(v, requires_grad=True)
+        coo = lib.sparse_coo_tensor(lib.tensor(idx), vals, (2, 3, 2))
+        c = getattr(coo, "to_" + layout)()
+        (c.to_dense() * lib.arange(12.0).view(2, 3, 2)).sum().backward()
+        got.append((c.dense_dim(), c.values().tolist(), c.to_dense().tolist(),
+                    vals.grad.tolist()))
+    assert got[0] == got[1]

@@ -106,6 +106,17 @@ def test_is_coalesced_flag_and_trivial_cases(torch):
     assert g.is_coalesced() and t.is_coalesced()
 
 
+def test_coalesced_underscore_sets_the_flag_in_place(torch):
+    """``_coalesced_(True)`` (PyTorch Geometric's ``to_edge_index``) marks sorted unique entries
+    coalesced without a copy, so ``indices()`` may be read; ``False`` unmarks."""
+    g, t = pair(torch, [[0, 1, 1], [1, 0, 2]], [1.0, 2.0, 3.0], (2, 3))
+    for x in (g, t):
+        assert not x.is_coalesced()
+        assert x._coalesced_(True) is x and x.is_coalesced()
+    assert g.indices().tolist() == t.indices().tolist()
+    assert not g._coalesced_(False).is_coalesced() and not t._coalesced_(False).is_coalesced()
+
+
 def test_coalesce_sums_duplicates_sorts_and_keeps_zeros(torch):
     idx = [[2, 0, 1, 0, 2, 1], [1, 2, 0, 2, 1, 0]]
     val = [1.0, 3.0, 4.0, 1.0, -1.0, 0.0]
@@ -654,3 +665,37 @@ def test_dsmm_is_the_dense_product_as_torch():
         outs.append((r.detach().numpy(), v.grad.numpy(), d.grad.numpy(), r.layout == lib.strided))
     for a, b in zip(*outs):
         np.testing.assert_allclose(a, b)
+
+
+@pytest.mark.parametrize("dim,index", [(0, [3, 1, 1]), (1, [1, 0]), (0, []), (1, [1, 1, 1])])
+def test_index_select_of_sparse_coo_as_torch(torch, dim, index):
+    """``index_select`` of a sparse COO tensor (PyTorch Geometric's ``narrow`` when it splits a
+    batch holding sparse features): entries grouped by selected position in stored order,
+    coalesced only with under two entries, as PyTorch's."""
+    dense = [[1.0, 0.0], [2.0, 5.0], [0.0, 3.0], [4.0, 0.0]]
+    out = []
+    for lib in (gk, torch):
+        x = lib.tensor(dense).to_sparse_coo().requires_grad_()
+        y = x.index_select(dim, lib.tensor(index, dtype=lib.long))
+        out.append((y.is_sparse, y.is_coalesced(), y._indices().tolist(),
+                    y._values().detach().tolist(), tuple(y.shape)))
+    assert out[0] == out[1]
+    # PyTorch's backward here fails (index_add_ on a sparse tensor); gradkit's is the dense one's
+    x = gk.tensor(dense).to_sparse_coo().requires_grad_()
+    xd = gk.tensor(dense, requires_grad=True)
+    shape = (4, len(index)) if dim == 1 else (len(index), 2)
+    weights = gk.arange(1.0, 1.0 + shape[0] * shape[1]).view(shape)
+    for inp, ys in ((x, lambda v: v.to_dense()), (xd, lambda v: v)):
+        (ys(inp.index_select(dim, gk.tensor(index, dtype=gk.long))) * weights).sum().backward()
+    mask = np.array(dense) != 0
+    assert np.array_equal(dense_of(x.grad), np.where(mask, xd.grad.numpy(), 0.0))
+
+
+def test_index_select_of_hybrid_sparse_coo_as_torch(torch):
+    for dim, index in ((0, [2, 0]), (1, [1])):
+        got = []
+        for lib in (gk, torch):
+            h = lib.sparse_coo_tensor(lib.tensor([[0, 2, 1]]), lib.arange(6.0).view(3, 2), (3, 2))
+            y = h.index_select(dim, lib.tensor(index))
+            got.append((y._indices().tolist(), y._values().tolist(), y.to_dense().tolist()))
+        assert got[0] == got[1]
