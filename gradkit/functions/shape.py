@@ -10,6 +10,7 @@ from .. import _dtype, _options
 from .._backend import to_host
 from .._complex import HOST_KINDS as _HOST
 from .._complex import is_host as _host
+from .._memory_format import contiguous_format
 from .._options import element_count
 from .._tensor.record import apply, apply1
 from .._tensor.tensor import Tensor, wrap
@@ -442,7 +443,7 @@ def flip(input, *args, dims=None):
     if len(set(axes)) != len(axes):  # (a 0-d tensor's 0 and -1 are one dim, as PyTorch's)
         raise RuntimeError(f"flip(): dim {_repeated(axes)} appears multiple times in the list of "
                            f"dims {tuple(dims)}; give each dim once")
-    if x.ndim == 0:  # (dim 0 or -1 of a 0-d tensor: nothing to reverse, as PyTorch)
+    if x.ndim == 0 or not axes:  # (nothing to reverse: still a copy, as PyTorch's)
         return present(x.clone(), "FlipBackward0", (x,))
     return apply1(S.FLIP, x, (axes,))
 
@@ -592,7 +593,10 @@ def _repeat_interleave(x, repeats, dim):
             raise RuntimeError(f"repeat_interleave(): repeats can not be negative, got {r}")
         shape = tuple(x.shape)
         y = unsqueeze(x, d + 1).expand(*shape[:d + 1], r, *shape[d + 1:])
-        return y.reshape(shape[:d] + (n * r,) + shape[d + 1:])
+        # always a copy, as PyTorch's clone-then-view (a reshape stays a view of x where r is 1
+        # or x has one row: writes into the result reached x)
+        return y.clone(memory_format=contiguous_format).view(
+            shape[:d] + (n * r,) + shape[d + 1:])
     rt = _t(repeats, "repeats")
     if rt.dtype.kind not in "iu" or rt.ndim != 1:
         raise TypeError(f"repeat_interleave(): repeats must be an int or a 1-d integer tensor, "
