@@ -493,7 +493,11 @@ def _times_value(p, x, value):
     if value == 1:
         return p
     if isinstance(value, float) and not np.isfinite(value) and tuple(p.shape) != tuple(x.shape):
-        p = p.expand(np.broadcast_shapes(tuple(p.shape), tuple(x.shape)))
+        try:
+            shape = np.broadcast_shapes(tuple(p.shape), tuple(x.shape))
+        except ValueError:  # (then x + p raises PyTorch's size mismatch)
+            return p * value
+        p = p.expand(shape)
     return p * value
 
 

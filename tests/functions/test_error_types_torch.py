@@ -189,6 +189,12 @@ ACCEPTED_INVALID = {
         L.ones(3, 4, dtype=L.int32), L.ones(4, dtype=L.int64), value=2.0),
     "addcdiv_inplace_bool_int": lambda L: _f64(L, 3, 4).addcdiv_(
         L.ones(3, 4, dtype=L.bool), L.ones(4, dtype=L.int64)),
+    # a non-finite value with operands that do not broadcast against the input: PyTorch's
+    # size mismatch (was NumPy's raw ValueError; op fuzzer seed 46)
+    "addcdiv_nan_value_mismatched_shapes": lambda L: L.addcdiv(
+        _f64(L, 3, 4), L.ones(4, 0).T, L.ones(4, dtype=L.float64), value=float("nan")),
+    "addcmul_inf_value_mismatched_shapes": lambda L: _f64(L, 3, 4).addcmul(
+        L.ones(2, 4), L.ones(4), value=float("inf")),
     # the argument fuzzer's accepted-invalid and raw cases: arange's bounds are numbers (a 0-d
     # tensor too, not one with dims); max/min take no dim=None; cumsum_/cumprod_ keep the
     # dtype; tensordot's count is a Python int (or a one-element tensor), not a NumPy one;
