@@ -817,11 +817,14 @@ def _check_number(x, name, arg):
 
 def _tensor_operands(fn, *named):
     """PyTorch's TypeError for a number, list, None, ... where a function takes a Tensor (a
-    NumPy array is taken as one): ``named`` are ``(position, name, value)``."""
+    NumPy array is taken as one): ``named`` are ``(position, name, value)``. Returns the values
+    as Tensors (an array made one), in order."""
     for pos, name, v in named:
         if not isinstance(v, (Tensor, np.ndarray)):
             raise TypeError(f"{fn}(): argument '{name}' (position {pos}) must be Tensor, not "
                             f"{type(v).__name__}")
+    return tuple(v if isinstance(v, Tensor) else as_tensor_arg(v, name=name)
+                 for _, name, v in named)
 
 
 def _promoted3(input, tensor1, tensor2, value, name):
