@@ -251,6 +251,11 @@ NORMS = [
     # a 1-D v and dim 0: each element's own norm (gradkit gave the whole vector's norm)
     ("norm_except_dim", (XL[0, 0], 2, 0)), ("norm_except_dim", (XL[0, 0], 3, -1)),
     ("norm_except_dim", (XL[0, 0], 1, 0)),
+    # pow is an int parameter: a float, bool or None is PyTorch's TypeError (gradkit took
+    # them; arg fuzzer seed 34), a NumPy integer an int
+    ("norm_except_dim", (XL, 2.0, 0)), ("norm_except_dim", (XL, np.float64(1.5), 0)),
+    ("norm_except_dim", (XL, np.inf, 0)), ("norm_except_dim", (XL, True, 0)),
+    ("norm_except_dim", (XL, None, 0)), ("norm_except_dim", (XL, np.int64(3), 1)),
 ]
 
 

@@ -227,6 +227,11 @@ def norm_except_dim(v, pow=2, dim=0):
     PyTorch's checks: ``dim`` in range (IndexError), a ``dim`` of size 0 (its reshape's
     RuntimeError), a floating ``v`` (``norm``'s RuntimeError)."""
     v, = _tensor_operands("norm_except_dim", (1, "v", v))
+    pow_ = _int_value(pow)  # (PyTorch's int parameter: a float, bool or None is refused)
+    if pow_ is None:
+        raise TypeError(f"norm_except_dim(): argument 'pow' (position 2) must be int, not "
+                        f"{type(pow).__name__}")
+    pow = pow_
     if dim == -1:
         return _norm_float(v, pow, None)
     if v.ndim == 0:
