@@ -493,11 +493,10 @@ def _times_value(p, x, value):
     if value == 1:
         return p
     if isinstance(value, float) and not np.isfinite(value) and tuple(p.shape) != tuple(x.shape):
-        try:
-            shape = np.broadcast_shapes(tuple(p.shape), tuple(x.shape))
-        except ValueError:  # (then x + p raises PyTorch's size mismatch)
-            return p * value
-        p = p.expand(shape)
+        try:  # (shapes that do not broadcast: x + p raises PyTorch's size mismatch)
+            p = p.expand(np.broadcast_shapes(tuple(p.shape), tuple(x.shape)))
+        except ValueError:
+            pass
     return p * value
 
 
@@ -817,14 +816,12 @@ def _check_number(x, name, arg):
 
 def _tensor_operands(fn, *named):
     """PyTorch's TypeError for a number, list, None, ... where a function takes a Tensor (a
-    NumPy array is taken as one): ``named`` are ``(position, name, value)``. Returns the values
-    as Tensors (an array made one), in order."""
+    NumPy array is taken, made one): ``named`` are ``(position, name, value)``; the values."""
     for pos, name, v in named:
         if not isinstance(v, (Tensor, np.ndarray)):
             raise TypeError(f"{fn}(): argument '{name}' (position {pos}) must be Tensor, not "
                             f"{type(v).__name__}")
-    return tuple(v if isinstance(v, Tensor) else as_tensor_arg(v, name=name)
-                 for _, name, v in named)
+    return tuple(v if isinstance(v, Tensor) else as_tensor_arg(v, name=n) for _, n, v in named)
 
 
 def _promoted3(input, tensor1, tensor2, value, name):
