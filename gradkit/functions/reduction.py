@@ -377,8 +377,10 @@ def norm(input, p="fro", dim=None, keepdim=False, dtype=None):
     if x._data.dtype.kind not in "fc" and not x.dtype.is_floating_point:  # (bfloat16 too)
         raise RuntimeError(f"norm(): expected a floating point or complex tensor as input, got "
                            f"{_type_name(x)}; convert it first, e.g. x.float()")
-    if dtype is not None:
-        x = x.to(dtype=dtype)
+    if dtype is not None:  # (checked as linalg.vector_norm's, where PyTorch hands it)
+        from .._linalg.checks import _norm_dtype  # (the layer above)
+
+        x = x.to(dtype=_norm_dtype(x, dtype, "linalg.vector_norm"))
     if x.is_complex():  # the norm of the moduli (real), its gradient through abs: PyTorch's
         x = abs(x)
     if isinstance(p, str) and p == "fro" and isinstance(dim, Tensor) and dim.ndim == 0:
