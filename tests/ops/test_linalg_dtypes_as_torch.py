@@ -212,4 +212,4 @@ def test_a_norms_dtype_must_widen_the_input_as_torch(fn, src):
     # fuzzer seed 33)
     a = R.standard_normal((2, 3))
     for dst in _NORM_DTYPES:
-        _same(lambda L: fn(L, L.tensor(a, dtype=getattr(L, src)), getattr(L, dst)))
+        _same(lambda L, d=dst: fn(L, L.tensor(a, dtype=getattr(L, src)), getattr(L, d)))
