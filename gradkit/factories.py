@@ -75,11 +75,20 @@ def _to_array(data, dtype=None, device=None, copy=True):
             if dtype is not None:  # (a str or object among the data: the inference's error)
                 _infer_dtype(data)
             raise _ragged_error(nested) from None
+        if dtype is not None and (arr.dtype.kind == "b" or arr.dtype.kind in "fc"
+                                  and np.isnan(arr).any()) \
+                and _holds_none(nested):  # (NumPy reads None as NaN, or False)
+            raise TypeError("tensor(): must be real number, not NoneType (the data holds None; "
+                            "every element must be a number)")
     if device is not None:
         arr = _array_to(arr, Device(device))
     elif _DEFAULT_META[0]:   # inside `with device("meta"):`
         arr = meta_array(arr.shape, arr.dtype)
     return arr
+
+
+def _holds_none(x):
+    return x is None or isinstance(x, (list, tuple)) and any(_holds_none(y) for y in x)
 
 
 def tensor(data, dtype=None, device=None, requires_grad=False, pin_memory=False) -> Tensor:
