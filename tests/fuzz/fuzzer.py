@@ -15,7 +15,12 @@ alone: ``python tests/fuzz/fuzzer.py --seed S --case I``. A case is one of
   ``None``, ``...``, bool masks, integer tensors and lists;
 - (a tenth of the cases, drawn by a stream of their own so the others keep their draws) a
   public function outside the registry: ``torch.linalg``, ``torch.fft``, the windows and the
-  factories, from the samples of ``surface_cases.py``, mutated as a registry op's.
+  factories, from the samples of ``surface_cases.py``, mutated as a registry op's;
+- (a tenth of the rest, by a third stream) a ``variant_case``: a registry op's case with every
+  tensor argument non-contiguous (transposed, strided, or expanded with stride 0), one
+  argument 0-d or empty, ``out=`` one of its own inputs or a non-empty out of another shape
+  (or a transposed one), the in-place function ``torch.f_(x)``, or the in-place method on a
+  non-contiguous or expanded ``self``.
 
 Outcomes (``classify``): ``match``; ``both-raise`` (same exception type as PyTorch);
 ``wrong-error-type``; ``missing`` (gradkit raises a clear error where PyTorch works: a missing
@@ -198,7 +203,8 @@ def _rand_array(rng, shape, dtype):
 
 class Arr:
     """A tensor argument: its values and layout (``c`` contiguous, ``t`` transposed view,
-    ``s`` strided view), and whether it is a leaf of the gradient check."""
+    ``s`` strided view, ``e`` a row expanded along dim 0 (stride 0; ``variant_case``)), and
+    whether it is a leaf of the gradient check."""
 
     __slots__ = ("a", "layout", "grad")
 
@@ -216,11 +222,14 @@ class Arr:
         if self.layout == "s" and a.ndim >= 1:
             t = lib.tensor(np.ascontiguousarray(np.repeat(a, 2, axis=0)), requires_grad=rg)
             return t, t[::2]
+        if self.layout == "e" and a.ndim >= 1 and a.shape[0]:  # (values: a[0] repeated)
+            t = lib.tensor(np.ascontiguousarray(a[:1]), requires_grad=rg)
+            return t, t.expand(a.shape)
         t = lib.tensor(a.copy(), requires_grad=rg)
         return t, t
 
     def __repr__(self):
-        lay = {"c": "", "t": ",T", "s": ",strided"}[self.layout]
+        lay = {"c": "", "t": ",T", "s": ",strided", "e": ",expanded"}[self.layout]
         vals = ""
         if self.a.size <= 6:
             vals = "=" + np.array2string(self.a.reshape(-1), precision=3, separator=",")
@@ -321,6 +330,8 @@ def _op_face(lib, case, args, kwargs):
         if lib is torch and s is not None and s.torch is not None:
             return s.torch(torch)(*args, **kwargs)
         return _surface().resolve(lib, name)(*args, **kwargs)
+    if face in _VARIANT_FACES:
+        return _VARIANT_FACES[face](lib, case, args, kwargs)
     if lib is gk:
         if face == "method":
             return getattr(args[0], name)(*args[1:], **kwargs)
@@ -352,6 +363,29 @@ def _op_face(lib, case, args, kwargs):
     if not d.function:
         return getattr(torch.Tensor, name)(*args, **kwargs)
     return getattr(torch, name)(*args, **kwargs)
+
+
+def _out_alias(lib, case, args, kwargs):
+    """``torch.f(x, ..., out=x)``: the result written over an input of its own."""
+    return getattr(lib, case.name)(*args, out=args[0], **kwargs), args[0]
+
+
+def _out_sized(lib, case, args, kwargs):
+    """``out=`` a tensor of another (non-empty) shape, resized by the call, or a
+    non-contiguous one (a transposed view)."""
+    o = lib.zeros(case.out_shape, dtype=_out_dtype(lib, case))
+    if case.out_transposed:
+        o = o.transpose(0, -1)
+    return getattr(lib, case.name)(*args, out=o, **kwargs), o
+
+
+def _inplace_function(lib, case, args, kwargs):
+    """``torch.f_(x, ...)``: the in-place function (``torch.relu_``, ``torch.selu_``)."""
+    return getattr(lib, case.name + "_")(*args, **kwargs), args[0]
+
+
+_VARIANT_FACES = {"out_alias": _out_alias, "out_sized": _out_sized,
+                  "inplace_fn": _inplace_function}
 
 
 def _out_dtype(lib, case):
@@ -708,12 +742,82 @@ def index_case(rng):
 # the share of cases that call a public function outside the registry; drawn from a stream
 # of its own, so that every other case keeps the draws it had before these were added
 SURFACE_SHARE = 0.1
+# the share of the other cases that are ``variant_case``s (a stream of their own too)
+VARIANT_SHARE = 0.1
+
+
+def _nonempty_first(a):
+    return isinstance(a, Arr) and a.a.ndim >= 1 and a.a.size > 0
+
+
+def variant_case(rng):
+    """A registry op's case (``op_case``) pushed where the other draws rarely go: every tensor
+    argument non-contiguous (transposed, strided, or a row expanded with stride 0); one
+    argument 0-d or empty; ``out=`` one of its own inputs, or a non-empty out of another shape
+    or a transposed one; the in-place function ``torch.f_(x)``; the in-place method on a
+    non-contiguous or expanded ``self``."""
+    c = op_case(rng)
+    d = decl(c.name)
+    arrs = list(_arrays((c.args, c.kwargs)))
+    first = c.args[0] if c.args else None
+    fragile = c.name in TORCH_FRAGILE
+    kind = int(rng.integers(5))
+    if kind == 0 and arrs:
+        for a in arrs:
+            lay = [x for x, ok in (("t", a.a.ndim >= 2), ("s", a.a.ndim >= 1),
+                                   ("e", a.a.ndim >= 1 and a.a.size > 0 and not fragile)) if ok]
+            if lay:
+                a.layout = lay[rng.integers(len(lay))]
+                if a.layout == "e":
+                    a.a = np.ascontiguousarray(np.broadcast_to(a.a[:1], a.a.shape))
+        c.mutations.append("layouts")
+    elif kind == 1 and arrs and not fragile:
+        a = arrs[rng.integers(len(arrs))]
+        if a.a.ndim and a.a.size and rng.random() < 0.5:
+            a.a = a.a.reshape(-1)[:1].reshape(())
+            c.mutations.append("0-d")
+        elif a.a.ndim:
+            a.a = np.take(a.a, np.arange(0), axis=int(rng.integers(a.a.ndim)))
+            c.mutations.append("empty")
+    elif kind == 2 and d.out and d.function and isinstance(first, Arr) \
+            and c.sample.torch is None and c.sample.post is None:
+        if rng.random() < 0.5 and d.kind in ELEMENTWISE_KINDS:
+            # (out= an input of the result's shape, as torch.add(x, y, out=x); an input of
+            # another shape is resized while it is read: undefined in PyTorch)
+            c.face = "out_alias"
+        else:
+            c.face = "out_sized"
+            c.out_dtype = first.a.dtype.name
+            c.out_shape = tuple(int(k) for k in rng.integers(1, 4, size=int(rng.integers(1, 3))))
+            c.out_transposed = len(c.out_shape) == 2 and rng.random() < 0.5
+        for a in arrs:
+            a.grad = False
+    elif kind == 3 and isinstance(first, Arr) and hasattr(torch, c.name + "_") \
+            and hasattr(gk, c.name + "_") and c.sample.torch is None:
+        c.face = "inplace_fn"
+        for a in arrs:
+            a.grad = False
+    elif kind == 4 and _nonempty_first(first) and d.inplace is not None \
+            and hasattr(torch.Tensor, c.name + "_") and hasattr(gk.Tensor, c.name + "_") \
+            and c.sample.torch is None:
+        c.face = "inplace"
+        first.layout = "e" if rng.random() < 0.3 and not fragile else (
+            "t" if first.a.ndim >= 2 else "s")
+        if first.layout == "e":
+            first.a = np.ascontiguousarray(np.broadcast_to(first.a[:1], first.a.shape))
+        for a in arrs:
+            a.grad = False
+    c.mutations.append(f"variant{kind}")
+    return c
 
 
 def make_case(seed, i):
     side = np.random.default_rng([seed, i, 1])
     if side.random() < SURFACE_SHARE:
         return op_case(side, surface=True)
+    var = np.random.default_rng([seed, i, 2])
+    if var.random() < VARIANT_SHARE:
+        return variant_case(var)
     rng = case_rng(seed, i)
     r = rng.random()
     if r < 0.7:
@@ -1713,6 +1817,26 @@ ALLOW.append((
     "column's values, the same values contiguous its last row's); torch.as_strided's "
     "documentation calls in-place writes through such a view undefined. gradkit writes in "
     "src's logical order, as torch for a contiguous src"))
+
+
+ALLOW.append((
+    lambda c, k, d: k == "wrong" and c.kind == "op" and c.name in ("median", "nanmedian")
+    and any(isinstance(a, Arr) and a.layout == "e" for a in c.args[:1]),
+    "torch 2.13's median/nanmedian along a dim of stride 0 (an expanded float64 input) returns "
+    "uninitialised values (checked: tensor([[1., 2., 3.]]).double().expand(4, 3).median(0) "
+    "gives [1.0, 6.9e-310, 6.9e-310]; float32, kthvalue and mode give [1, 2, 3]); gradkit "
+    "gives each column's median"))
+
+
+ALLOW.append((
+    lambda c, k, d: k == "missing" and c.kind == "op" and c.face in ("inplace", "inplace_fn")
+    and "refers to a single memory location" in d
+    and any(isinstance(a, Arr) and a.layout == "e" for a in c.args[:1]),
+    "an in-place write into an expanded (stride-0) tensor: several of its elements share one "
+    "memory location, so what it holds after the write depends on the kernel's order; "
+    "PyTorch's elementwise kernels refuse it and some others (triu_, index_put_, index_fill_) "
+    "write in their own order; gradkit refuses it everywhere with PyTorch's message, asking "
+    "for clone()"))
 
 
 def _lstsq_beyond_gelsy(c):
