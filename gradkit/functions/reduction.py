@@ -307,7 +307,9 @@ def _var(input, dim, unbiased, keepdim, correction, name, op=R.VAR, grad_name="V
     for i, s in enumerate(x.shape):
         if axis is None or i in axis:
             n *= s
-    if n - c <= 0:  # (std_mean/var_mean name themselves: _DOF_NAME)
+    # (PyTorch's reduction factor is numel / output numel: 0 for an empty input, whichever dims
+    # are reduced; std_mean/var_mean name themselves: _DOF_NAME)
+    if (n if x._data.size else 0) - c <= 0:
         warn(f"{_DOF_NAME[0] or name}(): degrees of freedom is <= 0. Correction should be "
              f"strictly less than the reduction factor (input numel divided by output numel).")
     return present(apply1(op, x, (axis, keepdim, x._data.shape, n - c)), grad_name, (x,))

@@ -689,3 +689,22 @@ def test_gradient_of_bool_with_coordinates_as_torch(torch, edge_order, coords):
     same_as_torch(torch, lambda L: L.gradient(
         L.tensor(x), spacing=[L.tensor(coords), L.tensor([0.0, 1.0, 2.0, 5.0, 5.5])],
         edge_order=edge_order))
+
+
+@pytest.mark.parametrize("name", ["std", "var", "std_mean", "var_mean"])
+@pytest.mark.parametrize("shape, dim, kw", [
+    ((3, 0), -2, {}), ((3, 0), 1, {}), ((0, 3), 1, {}), ((3, 0), None, {}),
+    ((3, 0), 0, {"correction": 0}), ((2, 3), 0, {"correction": 0}), ((2, 3), 0, {})])
+def test_degrees_of_freedom_warning_as_torch(torch, name, shape, dim, kw):
+    # PyTorch's reduction factor is numel / output numel: 0 for an empty input even where the
+    # reduced dims are not empty (gradkit counted the reduced dims' sizes and gave no warning;
+    # op fuzzer seed 45 --warnings)
+    import warnings
+
+    got = []
+    for L in (torch, gk):
+        with warnings.catch_warnings(record=True) as w:
+            warnings.simplefilter("always")
+            getattr(L, name)(L.ones(shape, dtype=L.float64), dim, **kw)
+        got.append([str(m.message) for m in w if "degrees of freedom" in str(m.message)])
+    assert got[1] == got[0]
