@@ -386,11 +386,13 @@ def write_out(out, res, name, rule="cast"):
         data = data.astype(out._data.dtype)
     if data.shape != out._data.shape:
         if out._data.size:
-            warnings.warn(
-                f"{name}(): an output with one or more elements was resized since it had shape "
+            warnings.warn(  # (PyTorch's text, word for word: it names no op)
+                f"An output with one or more elements was resized since it had shape "
                 f"{list(out._data.shape)}, which does not match the required output shape "
-                f"{list(data.shape)}. Pass an empty tensor (or one of the right shape) as out",
-                UserWarning, stacklevel=3)
+                f"{list(data.shape)}. This behavior is deprecated, and in a future PyTorch "
+                f"release outputs will not be resized unless they have zero elements. You can "
+                f"explicitly reuse an out tensor t by resizing it, inplace, to zero elements "
+                f"with t.resize_(0).", UserWarning, stacklevel=3)
         if data is res._data:  # (a copy in the result's layout, as PyTorch restrides out)
             data = data.copy(order="K") if type(data) is np.ndarray else data.copy()
         out._data = data
