@@ -16,11 +16,11 @@ alone: ``python tests/fuzz/fuzzer.py --seed S --case I``. A case is one of
 - (a tenth of the cases, drawn by a stream of their own so the others keep their draws) a
   public function outside the registry: ``torch.linalg``, ``torch.fft``, the windows and the
   factories, from the samples of ``surface_cases.py``, mutated as a registry op's;
-- (a tenth of the rest, by a third stream) a ``variant_case``: a registry op's case with every
-  tensor argument non-contiguous (transposed, strided, or expanded with stride 0), one
-  argument 0-d or empty, ``out=`` one of its own inputs or a non-empty out of another shape
-  (or a transposed one), the in-place function ``torch.f_(x)``, or the in-place method on a
-  non-contiguous or expanded ``self``.
+- (with ``--variants``, half the rest, by a third stream; every other case stays the seed's)
+  a ``variant_case``: a registry op's case with every tensor argument non-contiguous
+  (transposed, strided, or expanded with stride 0), one argument 0-d or empty, ``out=`` one of
+  its own inputs or a non-empty out of another shape (or a transposed one), the in-place
+  function ``torch.f_(x)``, or the in-place method on a non-contiguous or expanded ``self``.
 
 Outcomes (``classify``): ``match``; ``both-raise`` (same exception type as PyTorch);
 ``wrong-error-type``; ``missing`` (gradkit raises a clear error where PyTorch works: a missing
@@ -742,8 +742,9 @@ def index_case(rng):
 # the share of cases that call a public function outside the registry; drawn from a stream
 # of its own, so that every other case keeps the draws it had before these were added
 SURFACE_SHARE = 0.1
-# the share of the other cases that are ``variant_case``s (a stream of their own too)
-VARIANT_SHARE = 0.1
+# with ``--variants``, the share of the other cases that are ``variant_case``s (a stream of
+# their own too, so the rest keep their draws; without it every case is as before)
+VARIANT_SHARE = 0.5
 
 
 def _nonempty_first(a):
@@ -811,13 +812,14 @@ def variant_case(rng):
     return c
 
 
-def make_case(seed, i):
+def make_case(seed, i, variants=False):
     side = np.random.default_rng([seed, i, 1])
     if side.random() < SURFACE_SHARE:
         return op_case(side, surface=True)
-    var = np.random.default_rng([seed, i, 2])
-    if var.random() < VARIANT_SHARE:
-        return variant_case(var)
+    if variants:
+        var = np.random.default_rng([seed, i, 2])
+        if var.random() < VARIANT_SHARE:
+            return variant_case(var)
     rng = case_rng(seed, i)
     r = rng.random()
     if r < 0.7:
@@ -1839,6 +1841,16 @@ ALLOW.append((
     "for clone()"))
 
 
+ALLOW.append((
+    lambda c, k, d: k == "wrong" and c.kind == "op" and c.name == "geqrf"
+    and "NaN at" in d and c.args and isinstance(c.args[0], Arr)
+    and c.args[0].a.dtype.kind == "f" and np.isnan(c.args[0].a).any(),
+    "geqrf of a matrix holding NaN: the Householder norm of its column (LAPACK's dnrm2) is "
+    "NaN in gradkit's LAPACK, while torch 2.13's MKL returns a finite R[0, 0] (1.7429 for a "
+    "column [NaN, -0.41, -1.16, 1e-30], checked) beside NaN everywhere else; the factors are "
+    "meaningless either way"))
+
+
 def _lstsq_beyond_gelsy(c):
     """A ``linalg.lstsq`` case whose ``A`` or ``B`` holds inf/NaN, or whose finite ``A`` is
     rank deficient at ``rcond`` (its default ``eps * max(m, n)``)."""
@@ -1877,10 +1889,12 @@ FAILING = ("wrong", "raw", "crash", "accepted-invalid", "wrong-error-type", "gra
            "warning")
 
 
-def run(seed, n, start=0, grads=True, progress=False, warn=False):
+def run(seed, n, start=0, grads=True, progress=False, warn=False, variants=False):
     """Run cases ``start .. start+n`` of ``seed``: ``(Counter of classes, findings)`` where a
-    finding is ``(i, class, case, detail)`` of a failing class not in the allow-list."""
-    return run_cases(make_case, lambda case: classify(case, grads), allowed, seed, n, start,
+    finding is ``(i, class, case, detail)`` of a failing class not in the allow-list
+    (``variants``: with the ``variant_case``s, ``--variants``)."""
+    make = (lambda s, i: make_case(s, i, True)) if variants else make_case
+    return run_cases(make, lambda case: classify(case, grads), allowed, seed, n, start,
                      progress, every=1000, warn=warn)
 
 
@@ -1951,12 +1965,15 @@ def main(argv=None):
                    "grad-wrong,warning,missing", help="classes whose cases are listed")
     p.add_argument("--no-grad", action="store_true")
     p.add_argument("--warnings", action="store_true", help=WARNINGS_HELP)
+    p.add_argument("--variants", action="store_true", help="half the non-surface cases are "
+                   "variant cases (non-contiguous, 0-d/empty, out= aliasing or resized, in-place "
+                   "functions; see variant_case); the other cases are the seed's as without it")
     a = p.parse_args(argv)
     if a.case is not None:
-        return one_case(make_case(a.seed, a.case), lambda c: classify(c, not a.no_grad),
-                        allowed, a.warnings)
+        return one_case(make_case(a.seed, a.case, a.variants),
+                        lambda c: classify(c, not a.no_grad), allowed, a.warnings)
     counts, findings = run(a.seed, a.cases, a.start, not a.no_grad, progress=True,
-                           warn=a.warnings)
+                           warn=a.warnings, variants=a.variants)
     return print_report(counts, findings, a.show, "op")
 
 
