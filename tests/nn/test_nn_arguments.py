@@ -521,3 +521,19 @@ def test_a_numpy_array_operand_is_taken_as_a_tensor(name, args):
                                   for a in args])
     assert isinstance(got, gk.Tensor)
     np.testing.assert_allclose(got.numpy(), want.numpy(), rtol=1e-12)
+
+
+@pytest.mark.parametrize("call", [
+    lambda x, rm, rv: gk.batch_norm(x, None, None, rm, rv, True, 0.1, 1e-5, False),
+    lambda x, rm, rv: gk.nn.functional.batch_norm(x, rm, rv, training=True),
+    lambda x, rm, rv: gk.nn.functional.instance_norm(x, rm, rv, use_input_stats=True),
+])
+def test_running_statistics_of_an_expanded_buffer_are_refused_clearly(call):
+    # the update writes into memory its elements share: gradkit refuses it as it refuses any
+    # in-place write into an expand()ed tensor (NumPy's raw "assignment destination is
+    # read-only" reached the user; op fuzzer seed 46 --variants); PyTorch writes in its order
+    x = gk.tensor(R.standard_normal((4, 3, 5)))
+    rm = gk.tensor([0.5], dtype=gk.float64).expand(3)
+    rv = gk.tensor([1.0], dtype=gk.float64).expand(3)
+    with pytest.raises(RuntimeError, match="refers to a single memory location.*clone"):
+        call(x, rm, rv)
