@@ -1831,12 +1831,12 @@ ALLOW.append((
 
 
 ALLOW.append((
-    lambda c, k, d: k == "missing" and c.kind == "op" and c.face in ("inplace", "inplace_fn")
-    and "refers to a single memory location" in d
-    and any(isinstance(a, Arr) and a.layout == "e" for a in c.args[:1]),
-    "an in-place write into an expanded (stride-0) tensor: several of its elements share one "
-    "memory location, so what it holds after the write depends on the kernel's order; "
-    "PyTorch's elementwise kernels refuse it and some others (triu_, index_put_, index_fill_) "
+    lambda c, k, d: k == "missing" and c.kind == "op" and "refers to a single memory location"
+    in d and any(isinstance(a, Arr) and a.layout == "e" for a in _arrays((c.args, c.kwargs))),
+    "an in-place write into an expanded (stride-0) tensor (the in-place face's self, or "
+    "batch_norm's running statistics): several of its elements share one memory location, so "
+    "what it holds after the write depends on the kernel's order; PyTorch's elementwise "
+    "kernels refuse it and some others (triu_, index_put_, index_fill_, batch_norm's update) "
     "write in their own order; gradkit refuses it everywhere with PyTorch's message, asking "
     "for clone()"))
 
