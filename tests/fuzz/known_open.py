@@ -19,20 +19,24 @@ KNOWN_OPEN = {
         "PyTorch's TypeError (a list where a Tensor goes), gradkit unpacks a lone list (a "
         "leniency) and then finds no matrices (RuntimeError); seed 45 --variants case 3672",
     ("ormqr", "wrong"):
-        "open, not yet analysed: ormqr with a tau entry of 1e30 beside -0.0: NaN where torch "
-        "gives numbers in the first rows (likely the order of overflowing reflector products, "
-        "LAPACK's blocking against NumPy's); seed 46 --variants case 8524",
+        "open, in ops/linalg.py ormqr (not yet analysed): a tau entry of 1e30 beside -0.0 "
+        "gives NaN where torch gives numbers in the first rows (likely the order of "
+        "overflowing reflector products); seed 46 --variants case 8524",
     ("grid_sampler", "grad-wrong"):
-        "open, not yet analysed: grid_sampler (2-D, bicubic, float64) with special values "
-        "in a transposed grid: the grid gradient is NaN where torch's is -inf; seed 45 "
-        "--variants case 503",
+        "open, in ops/resample.py (not yet analysed): grid_sampler (2-D, bicubic, float64) "
+        "with special values in a transposed grid: the grid gradient is NaN where torch's is "
+        "-inf; seed 45 --variants case 503",
     ("batch_norm", "wrong"):
-        "open, not yet analysed: batch_norm in training mode with an infinite/NaN weight and a "
-        "strided running_mean holding -1e30: NaN in the first column where torch gives "
-        "numbers (the existing allowance covers a non-contiguous input only); seed 45 "
-        "--variants case 6900",
+        "open, in nn/functional/normalization.py (not yet analysed): training-mode batch_norm "
+        "with an infinite/NaN weight and a strided running_mean holding -1e30 gives NaN in the "
+        "first column where torch gives numbers (the allowance covers a non-contiguous input "
+        "only); seed 45 --variants case 6900",
+    ("index_fill", "warning"):
+        "open, in functions/indexing.py index_fill_: on an expanded self PyTorch warns that "
+        "index_fill_ on expanded tensors is deprecated (before its dim check raises); gradkit "
+        "refuses the write (or the dim) without that warning; seed 45 --variants case 4813",
     ("var", "warning"):
-        "open, not yet analysed: var(out=) of a transposed (0, 4) input inside the --warnings "
-        "run: PyTorch gives no degrees-of-freedom warning there though the same call alone "
-        "warns (order-dependent in the run); seed 45 case 6592",
+        "open, in functions/reduction.py var (not yet analysed): var(out=) of a transposed "
+        "(0, 4) input in the --warnings run: PyTorch gives no degrees-of-freedom warning there "
+        "though the same call alone warns (order-dependent in the run); seed 45 case 6592",
 }
