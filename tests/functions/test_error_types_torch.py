@@ -303,3 +303,15 @@ def test_out_that_is_an_elementwise_input_is_not_resized(call):
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         _same(lambda L: call(L, L.ones(3)))
+
+
+def test_chain_matmul_of_one_empty_list_is_a_type_error():
+    # PyTorch's parser takes no list (a list where a Tensor goes: TypeError); gradkit unpacks
+    # a lone non-empty list as a leniency, but an empty one raised RuntimeError (op fuzzer
+    # seed 45 --variants)
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        _same(lambda L: L.chain_matmul([]))
+        _same(lambda L: L.chain_matmul())

@@ -14,10 +14,6 @@ KNOWN_OPEN = {
         "dtype against the inputs' (RuntimeError: Expected out of dtype Double but found Bool) "
         "before the dim (gradkit's IndexError for dim 2 of 1-D inputs comes first); seed 44 "
         "case 7462",
-    ("chain_matmul", "wrong-error-type"):
-        "open, in functions/products.py chain_matmul: one empty list (chain_matmul([])) is "
-        "PyTorch's TypeError (a list where a Tensor goes), gradkit unpacks a lone list (a "
-        "leniency) and then finds no matrices (RuntimeError); seed 45 --variants case 3672",
     ("ormqr", "wrong"):
         "open, in ops/linalg.py ormqr (not yet analysed): a tau entry of 1e30 beside -0.0 "
         "gives NaN where torch gives numbers in the first rows (likely the order of "
