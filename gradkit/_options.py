@@ -75,7 +75,8 @@ def element_count(op: str, shape) -> None:
 
 
 # NumPy's refusals of a size before it asks the system for memory (ValueError, not MemoryError)
-_TOO_BIG = ("array is too big", "Maximum allowed size exceeded")
+_TOO_BIG = ("array is too big", "Maximum allowed size exceeded",
+            "Maximum allowed dimension exceeded")
 
 
 class NotEnoughMemory(RuntimeError):

@@ -75,11 +75,20 @@ def _to_array(data, dtype=None, device=None, copy=True):
             if dtype is not None:  # (a str or object among the data: the inference's error)
                 _infer_dtype(data)
             raise _ragged_error(nested) from None
+        if dtype is not None and (arr.dtype.kind == "b" or arr.dtype.kind in "fc"
+                                  and np.isnan(arr).any()) \
+                and _holds_none(nested):  # (NumPy reads None as NaN, or False)
+            raise TypeError("tensor(): must be real number, not NoneType (the data holds None; "
+                            "every element must be a number)")
     if device is not None:
         arr = _array_to(arr, Device(device))
     elif _DEFAULT_META[0]:   # inside `with device("meta"):`
         arr = meta_array(arr.shape, arr.dtype)
     return arr
+
+
+def _holds_none(x):
+    return x is None or isinstance(x, (list, tuple)) and any(_holds_none(y) for y in x)
 
 
 def tensor(data, dtype=None, device=None, requires_grad=False, pin_memory=False) -> Tensor:
@@ -303,7 +312,8 @@ def full(size, fill_value, *, dtype=None, device=None, requires_grad=False) -> T
     if fill_value.__class__ is not float and fill_value.__class__ is not int:
         _check_scalar("full", "fill_value", fill_value)
     if dtype is None:
-        dtype = _infer_dtype(fill_value) if not isinstance(fill_value, Tensor) else fill_value.dtype
+        dtype = _infer_dtype(_as_python_scalar(fill_value)) \
+            if not isinstance(fill_value, Tensor) else fill_value.dtype
     if _on_meta(device):
         return _meta_result(_size((size,), "full"), _dtype.to_dtype(dtype), requires_grad)
     dt = np.dtype(_dtype.to_dtype(dtype))
@@ -315,6 +325,20 @@ def full(size, fill_value, *, dtype=None, device=None, requires_grad=False) -> T
         _check_fill_value(fill_value, dt, "full")
         fill_value = _wrap_int_scalar(fill_value, dt)
     return _finish(np.full(_size((size,), "full"), fill_value, dtype=dt), requires_grad, device)
+
+
+def _as_python_scalar(v):
+    """A NumPy scalar as the Python number PyTorch's Scalar arguments read it (their dtype is
+    the default one's: np.float64(1.5) is a float, np.int32(3) an int, np.bool_ a float), for
+    the inferred dtype of arange and full; anything else as it is."""
+    if isinstance(v, np.generic):
+        if isinstance(v, np.integer):
+            return int(v)
+        if isinstance(v, (np.floating, np.bool_)):
+            return float(v)
+        if isinstance(v, np.complexfloating):
+            return complex(v)
+    return v
 
 
 def arange(start, end=None, step=_STEP_1, *, dtype=None, device=None,
@@ -346,7 +370,7 @@ def arange(start, end=None, step=_STEP_1, *, dtype=None, device=None,
                            f"(start={start}, end={end}, step={step}); use a step of the sign "
                            f"of end - start")
     if dtype is None:
-        dtype = _infer_dtype([start, end, step])
+        dtype = _infer_dtype([_as_python_scalar(v) for v in (start, end, step)])
     if np.dtype(_dtype.to_dtype(dtype)).kind in "iu" and not all(
             -2 ** 63 <= v < 2 ** 63 for v in (start, end, step) if v.__class__ is int):
         raise RuntimeError(f"arange: value cannot be converted to type int64_t without overflow "

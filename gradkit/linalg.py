@@ -43,6 +43,7 @@ from ._linalg.checks import (
     _low_precision,
     _matrices,
     _mT,
+    _norm_dtype,
     _solve_operands,
     _square,
     _square_float,
@@ -440,7 +441,7 @@ def vector_norm(x, ord: float = 2, dim=None, keepdim: bool = False, *, dtype=Non
                         f"(use linalg.matrix_norm for 'fro' and 'nuc')")
     x = _floating(x, name, low=True, cplx=True)
     if dtype is not None:
-        x = x.to(dtype=dtype)
+        x = x.to(dtype=_norm_dtype(x, dtype, name))
     if x.is_complex():  # the norm of the moduli (real), its gradient through abs: PyTorch's
         return vector_norm(F.abs(x), ord, dim, keepdim)
     if _low_precision(x):  # float16/bfloat16: accumulated in float32, as PyTorch's kernel
@@ -507,7 +508,7 @@ def matrix_norm(A, ord: Union[str, float] = "fro", dim=(-2, -1), keepdim: bool =
     A = _floating(A, name, low=ord not in ("nuc", 2, -2),  # (no SVD in float16/bfloat16)
                   cplx=True)
     if dtype is not None:
-        A = A.to(dtype=dtype)
+        A = A.to(dtype=_norm_dtype(A, dtype, name))
     if _low_precision(A) and ord in _MATRIX_ORDS:  # sums accumulated in float32, as PyTorch
         return matrix_norm(A.float(), ord, dim, keepdim).to(A.dtype)
     _matrices(A, name)

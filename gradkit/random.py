@@ -707,7 +707,15 @@ def cauchy(g: Generator, n: int, median: float = 0.0, sigma: float = 1.0) -> np.
 
 def log_normal(g: Generator, n: int, mean: float = 1.0, std: float = 2.0) -> np.ndarray:
     """``log_normal_(mean, std)``: ``exp`` of the scalar normal stream."""
-    return _vmap(math.exp, normal_serial(g, n, mean, std))
+    return _vmap(_exp_or_inf, normal_serial(g, n, mean, std))
+
+
+def _exp_or_inf(x):
+    """``math.exp``, inf past float64's range (as C's ``exp``; Python's raises OverflowError)."""
+    try:
+        return math.exp(x)
+    except OverflowError:
+        return math.inf
 
 
 def dropout_mask(g: Generator, shape, p: float, dt, like=None) -> np.ndarray:

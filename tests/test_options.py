@@ -146,6 +146,8 @@ NO_MEMORY = {
     "zeros_factory": lambda m: m.zeros(BIG, BIG),
     "empty_factory": lambda m: m.empty(BIG * BIG),
     "grad_recorded": lambda m: m.ones(1, 1, requires_grad=True).expand(BIG, BIG).exp(),
+    # NumPy's "Maximum allowed dimension exceeded" (a ValueError; arg fuzzer seed 33)
+    "randperm_past_2_62": lambda m: m.randperm(4611686018427387904),
 }
 
 

@@ -951,3 +951,17 @@ def test_cdata_tells_one_tensor_from_another_as_torch(torch):
         assert t.detach()._cdata != t._cdata and t[1:]._cdata != t._cdata
         p = lib.nn.Parameter(lib.zeros(2))
         assert lib.nn.Linear(2, 2).weight._cdata != p._cdata and p._cdata == p._cdata
+
+
+@pytest.mark.parametrize("data", [None, [None, 1.0], [1, None], [[1.0], [None]]])
+@pytest.mark.parametrize("dtype", ["float64", "float32", "int64", "bool", "complex64"])
+def test_none_in_the_data_with_a_dtype_is_a_type_error_as_torch(data, dtype):
+    # NumPy reads None as NaN (or False) under an explicit dtype: gradkit returned NaN for
+    # x.new_tensor(None) (arg fuzzer seed 33); PyTorch refuses it
+    torch = pytest.importorskip("torch")
+    for L in (torch, gk):
+        with pytest.raises(TypeError):
+            L.tensor(data, dtype=getattr(L, dtype))
+    with pytest.raises(TypeError):
+        gk.ones(2, dtype=gk.float64).new_tensor(data)
+    assert gk.tensor([float("nan"), 1.0], dtype=gk.float64).isnan().tolist() == [True, False]

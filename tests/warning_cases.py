@@ -237,6 +237,12 @@ CASES = {
     "sequential_lr": "a = torch.optim.lr_scheduler.StepLR(o, 1); "
                      "b = torch.optim.lr_scheduler.ExponentialLR(o, 0.9); "
                      "s = torch.optim.lr_scheduler.SequentialLR(o, [a, b], [1]); s.step()",
+    # a non-empty out= of another shape, resized: PyTorch's text word for word (gradkit's own
+    # words failed the op fuzzer's --warnings comparison, seed 45)
+    "out_resized_elementwise": "torch.sqrt(torch.ones(3, 4), out=torch.zeros(1, 2))",
+    "out_resized_matmul": "torch.mm(torch.ones(3, 4), torch.ones(4, 2), out=torch.zeros(1))",
+    "out_resized_reduction": "torch.nansum(torch.ones(3, 4), 1, keepdim=True, "
+                             "out=torch.zeros(1, 2))",
 
 }
 

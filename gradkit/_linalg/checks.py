@@ -119,3 +119,23 @@ def _mT(x):
 def _eye_like(A):
     eye = np.eye(A.shape[-1], dtype=A.dtype)
     return wrap(_const_like(A, eye))
+
+
+def _norm_dtype(x, dtype, name):
+    """PyTorch's checks of a norm's ``dtype=`` against its (floating or complex) input ``x``:
+    a floating or complex dtype, complex exactly for a complex input, and one the input's dtype
+    converts to without narrowing (float64 into float32 is refused). Returns the dtype."""
+    dt = _dtype.to_dtype(dtype)
+    if not (dt.is_floating_point or dt.is_complex):
+        raise RuntimeError(f"{name}: dtype should be floating point or complex, but got "
+                           f"{_dtype_name(dt)}")
+    if bool(x.dtype.is_complex) != bool(dt.is_complex):
+        kind = "complex" if x.dtype.is_complex else "real"
+        raise RuntimeError(f"{name}: dtype should be {kind} for {kind} inputs, but got "
+                           f"{_dtype_name(dt)}")
+    if _dtype.promote_types(x.dtype, dt) is not dt:
+        raise RuntimeError(f"{name}: the dtype of the input ({_dtype_name(x.dtype)}) should be "
+                           f"convertible without narrowing to the specified dtype "
+                           f"({_dtype_name(dt)}); pass dtype={x.dtype} or a wider one, or "
+                           f"convert the input first")
+    return dt

@@ -709,8 +709,7 @@ class Tensor:
                 "Only Tensors created explicitly by the user (graph leaves) support the deepcopy "
                 "protocol at the moment. Use detach().clone() first."
             )
-        new = retyped(_make(_deepcopy_data(self._data, memo), self.requires_grad, None),
-                      type(self))
+        new = retyped(_make(_deepcopy_data(self._data, memo), self.requires_grad, None), type(self))
         if self.grad is not None:
             new.grad = _make(_deepcopy_data(self.grad._data, memo), False, None)
         memo[id(self)] = new
@@ -756,8 +755,9 @@ class Tensor:
         return t
 
     def detach_(self) -> "Tensor":
-        self.grad_fn = None
-        self.requires_grad = False
+        if self._base is not None:  # (PyTorch's refusal, whether or not it requires grad)
+            raise RuntimeError("Can't detach views in-place. Use detach() instead.")
+        self.grad_fn, self.requires_grad = None, False
         return self
 
     def requires_grad_(self, requires_grad: bool = True) -> "Tensor":

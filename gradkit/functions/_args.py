@@ -498,7 +498,10 @@ def _times_value(p, x, value):
     if value == 1:
         return p
     if isinstance(value, float) and not np.isfinite(value) and tuple(p.shape) != tuple(x.shape):
-        p = p.expand(np.broadcast_shapes(tuple(p.shape), tuple(x.shape)))
+        try:  # (shapes that do not broadcast: x + p raises PyTorch's size mismatch)
+            p = p.expand(np.broadcast_shapes(tuple(p.shape), tuple(x.shape)))
+        except ValueError:
+            pass
     return p * value
 
 
@@ -818,11 +821,12 @@ def _check_number(x, name, arg):
 
 def _tensor_operands(fn, *named):
     """PyTorch's TypeError for a number, list, None, ... where a function takes a Tensor (a
-    NumPy array is taken as one): ``named`` are ``(position, name, value)``."""
+    NumPy array is taken, made one): ``named`` are ``(position, name, value)``; the values."""
     for pos, name, v in named:
         if not isinstance(v, (Tensor, np.ndarray)):
             raise TypeError(f"{fn}(): argument '{name}' (position {pos}) must be Tensor, not "
                             f"{type(v).__name__}")
+    return tuple(v if isinstance(v, Tensor) else as_tensor_arg(v, name=n) for _, n, v in named)
 
 
 def _promoted3(input, tensor1, tensor2, value, name):

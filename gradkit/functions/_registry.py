@@ -357,8 +357,10 @@ def out_needs(arg):
     return before
 
 
-def write_out(out, res, name, rule="cast"):
-    """Write ``res`` into the ``out=`` tensor(s) as PyTorch does and return ``out``."""
+def write_out(out, res, name, rule="cast", inputs=None):
+    """Write ``res`` into the ``out=`` tensor(s) as PyTorch does and return ``out``.
+    ``inputs``: an elementwise op's arguments (its ``locals()``), where ``out`` being one of
+    them forbids resizing it, as PyTorch's TensorIterator."""
     if isinstance(res, tuple):
         if not isinstance(out, (tuple, list)) or len(out) != len(res):
             raise TypeError(
@@ -385,12 +387,18 @@ def write_out(out, res, name, rule="cast"):
         _check_out_dtype(rule, res, out, name)
         data = data.astype(out._data.dtype)
     if data.shape != out._data.shape:
+        if inputs is not None and any(v is out for k, v in inputs.items() if k != "out"):
+            raise RuntimeError(f"output with shape {list(out._data.shape)} doesn't match the "
+                               f"broadcast shape {list(data.shape)} ({name}(): out= is one of "
+                               f"its inputs, which cannot be resized; pass another out)")
         if out._data.size:
-            warnings.warn(
-                f"{name}(): an output with one or more elements was resized since it had shape "
+            warnings.warn(  # (PyTorch's text, word for word: it names no op)
+                f"An output with one or more elements was resized since it had shape "
                 f"{list(out._data.shape)}, which does not match the required output shape "
-                f"{list(data.shape)}. Pass an empty tensor (or one of the right shape) as out",
-                UserWarning, stacklevel=3)
+                f"{list(data.shape)}. This behavior is deprecated, and in a future PyTorch "
+                f"release outputs will not be resized unless they have zero elements. You can "
+                f"explicitly reuse an out tensor t by resizing it, inplace, to zero elements "
+                f"with t.resize_(0).", UserWarning, stacklevel=3)
         if data is res._data:  # (a copy in the result's layout, as PyTorch restrides out)
             data = data.copy(order="K") if type(data) is np.ndarray else data.copy()
         out._data = data
@@ -743,8 +751,10 @@ def _out_face(decl, name):
                     "_Tensor) and not input.dtype.is_floating_point and not "
                     "input.dtype.is_complex: dtype = out.dtype\n    ")
         rule = "cast"
+    ins = ", locals()" if decl.kind in ("elementwise", "comparison", "bitwise", "special") \
+        else ""  # (out= one of an elementwise op's inputs is never resized, as TensorIterator)
     body = (f"{numpy_pre}{pre}r = _impl({args})\n    "
-            f"return r if out is None else _write_out(out, r, {name!r}, {chosen})")
+            f"return r if out is None else _write_out(out, r, {name!r}, {chosen}{ins})")
     ns = dict(defaults, _impl=impl, _write_out=write_out, _rule=rule, _before=before,
               _parser_first=_parser_first, _Tensor=Tensor, _t=_t, _unset=_UNSET,
               _flag_error=flag_error, _number_error=number_error, _int_error=int_error,

@@ -834,6 +834,9 @@ def chain_matmul(*matrices):
     ``linalg.multi_dot``)."""
     deprecated("chain_matmul")
     if len(matrices) == 1 and isinstance(matrices[0], (list, tuple)):
+        if not matrices[0]:  # (PyTorch takes no list at all: a list where a Tensor goes)
+            raise TypeError("chain_matmul(): expected Tensor as element 0 in argument 0, but "
+                            "got list; pass the matrices as arguments: chain_matmul(a, b, c)")
         matrices = tuple(matrices[0])
     ms = [_t(m, "matrices") for m in matrices]
     if not ms:

@@ -307,7 +307,9 @@ def _var(input, dim, unbiased, keepdim, correction, name, op=R.VAR, grad_name="V
     for i, s in enumerate(x.shape):
         if axis is None or i in axis:
             n *= s
-    if n - c <= 0:  # (std_mean/var_mean name themselves: _DOF_NAME)
+    # (PyTorch's reduction factor is numel / output numel: 0 for an empty input, whichever dims
+    # are reduced; std_mean/var_mean name themselves: _DOF_NAME)
+    if (n if x._data.size else 0) - c <= 0:
         warn(f"{_DOF_NAME[0] or name}(): degrees of freedom is <= 0. Correction should be "
              f"strictly less than the reduction factor (input numel divided by output numel).")
     return present(apply1(op, x, (axis, keepdim, x._data.shape, n - c)), grad_name, (x,))
@@ -379,8 +381,10 @@ def norm(input, p="fro", dim=None, keepdim=False, dtype=None):
     if x._data.dtype.kind not in "fc" and not x.dtype.is_floating_point:  # (bfloat16 too)
         raise RuntimeError(f"norm(): expected a floating point or complex tensor as input, got "
                            f"{_type_name(x)}; convert it first, e.g. x.float()")
-    if dtype is not None:
-        x = x.to(dtype=dtype)
+    if dtype is not None:  # (checked as linalg.vector_norm's, where PyTorch hands it)
+        from .._linalg.checks import _norm_dtype  # (the layer above)
+
+        x = x.to(dtype=_norm_dtype(x, dtype, "linalg.vector_norm"))
     if x.is_complex():  # the norm of the moduli (real), its gradient through abs: PyTorch's
         x = abs(x)
     if isinstance(p, str) and p == "fro" and isinstance(dim, Tensor) and dim.ndim == 0:
@@ -826,8 +830,9 @@ tensor_method("sum_to_size")(_sum_to_size)
 
 
 # ------------------------------------------------------------------ gradient
-def _grad_spacing(x, spacing, dims, dim_given):
-    """``spacing`` as one entry per dim of ``dims``: a number or a 1-D coordinate tensor."""
+def _grad_spacing(x, spacing, dims, dim_given, lengths_only=False):
+    """``spacing`` as one entry per dim of ``dims``: a number or a 1-D coordinate tensor
+    (``lengths_only``: only a list's length checked against the dims)."""
     if isinstance(spacing, (list, tuple)):
         sp = list(spacing)
         if len(sp) != len(dims):
@@ -840,6 +845,8 @@ def _grad_spacing(x, spacing, dims, dim_given):
                                f"or a list of length equal to 'self.dim() = {x.ndim}', since "
                                f"dim argument was not given, but got a list of length "
                                f"{len(sp)}")
+        if lengths_only:
+            return sp
     else:
         if isinstance(spacing, Tensor):
             if spacing.ndim != 0:
@@ -855,9 +862,11 @@ def _grad_spacing(x, spacing, dims, dim_given):
                 raise RuntimeError("torch.gradient expected each element of spacing to have one "
                                    "dimension, but got an element with 0 dimensions!")
             else:
-                if h.ndim == 1 and h.shape[0] == 0 and x.shape[d]:  # (read first, as PyTorch:
-                    # an IndexError selecting from dim 0's, a size mismatch for another dim's)
-                    raise (IndexError if d == 0 else RuntimeError)(
+                if h.ndim == 1 and h.shape[0] == 0 and x.shape[d]:  # (as PyTorch: its
+                    # central weights, empty, broadcast against the dim's size - 2 elements
+                    # (a size mismatch unless that is 0 or 1), then it selects the first step
+                    # (an IndexError))
+                    raise (IndexError if x.shape[d] - 2 in (0, 1) else RuntimeError)(
                         f"gradient(): the coordinates of dim {d} are empty (select(): index 0 "
                         f"out of range); give one per element of the dim (size {x.shape[d]})")
                 if h.ndim != 1 or h.shape[0] != x.shape[d]:
@@ -920,31 +929,40 @@ def gradient(input, *, spacing=1, dim=None, edge_order=1):
     per dim) or each dim's sample coordinates (1-D tensors); second-order central differences
     inside, one-sided ones of order ``edge_order`` (1 or 2) at the ends."""
     x = _t(input)
-    if isinstance(edge_order, bool) or edge_order not in (1, 2):
-        raise RuntimeError("torch.gradient only supports edge_order=1 and edge_order=2.")
-    if dim is None:
-        dims = tuple(builtins.range(x.ndim))
-    else:
+    # (PyTorch's order: the argument checks -- spacing's length against the dims, edge_order,
+    # the dims, each dim's size -- before any coordinate is read)
+    raw = None
+    if dim is not None:
         raw = (dim,) if isinstance(dim, (int, np.integer)) else dim
         if not isinstance(raw, (tuple, list)):
             raise TypeError(f"gradient(): argument 'dim' must be an int or a tuple of ints, "
                             f"not {type(dim).__name__}")
+    if x.dtype == _dtype.uint8:
+        raise RuntimeError("torch.gradient does not support uint8 input.")
+    if isinstance(spacing, (list, tuple)):
+        _grad_spacing(x, spacing, tuple(builtins.range(x.ndim)) if raw is None else raw,
+                      raw is not None, lengths_only=True)
+    if isinstance(edge_order, bool) or edge_order not in (1, 2):
+        raise RuntimeError("torch.gradient only supports edge_order=1 and edge_order=2.")
+    if raw is None:
+        dims = tuple(builtins.range(x.ndim))
+    else:
         dims = tuple(_dim_in(d, x.ndim, "gradient") for d in raw)
         if len(set(dims)) != len(dims):
             dup = next(d for d in dims if dims.count(d) > 1)
             raise RuntimeError(f"dim {dup} appears multiple times in the list of dims")
-    if x.dtype == _dtype.uint8:
-        raise RuntimeError("torch.gradient does not support uint8 input.")
+    for d in dims:
+        if x.ndim and x.shape[d] < edge_order + 1:
+            raise RuntimeError("torch.gradient expected each dimension size to be at least "
+                               "edge_order+1")
     hs = _grad_spacing(x, spacing, dims, dim is not None)
     if x.ndim == 0:
         return ()
-    if x.dtype == _dtype.bool:
+    if x.dtype == _dtype.bool and (edge_order == 1 or not builtins.all(
+            isinstance(h, Tensor) for h in hs)):  # (coordinates' second-order weights
+        # multiply the bool values: no bool subtraction, as in PyTorch)
         raise RuntimeError("Subtraction, the `-` operator, with two bool tensors is not "
                            "supported. Use the `^` or `logical_xor()` operator instead.")
-    for d in dims:
-        if x.shape[d] < edge_order + 1:
-            raise RuntimeError("torch.gradient expected each dimension size to be at least "
-                               "edge_order+1")
     if x.dtype.kind in "biu" and not builtins.any(isinstance(h, Tensor) for h in hs):
         x = x.to(_dtype.get_default_dtype())
     return tuple(_grad_along(x, d, h, edge_order) for d, h in zip(dims, hs))

@@ -280,3 +280,20 @@ def test_copy_non_blocking_and_bfloat16_memory_format_as_torch(torch, call):
     # conversions; gradkit took neither (arg fuzzer seed 30)
     pytest.importorskip("ml_dtypes")
     same_as_torch(torch, call)
+
+
+@pytest.mark.parametrize("make", [
+    lambda L: L.ones(3, 4).T, lambda L: L.ones(3, 4)[1], lambda L: L.ones(3, 4).view(12),
+    lambda L: L.ones(3).expand(2, 3), lambda L: L.ones(3, 4, requires_grad=True).T,
+])
+def test_detach_in_place_refuses_a_view_as_torch(make):
+    # PyTorch's RuntimeError for any view, requiring grad or not (gradkit detached it; op
+    # fuzzer seed 45, torch.detach_ of a transposed tensor)
+    torch = pytest.importorskip("torch")
+    for L in (torch, gk):
+        with pytest.raises(RuntimeError, match="Can't detach views in-place"):
+            make(L).detach_()
+        with pytest.raises(RuntimeError, match="Can't detach views in-place"):
+            L.detach_(make(L))
+    x = gk.ones(3, 4, requires_grad=True) * 2
+    assert x.detach_() is x and not x.requires_grad and x.grad_fn is None

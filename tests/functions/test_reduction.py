@@ -666,3 +666,66 @@ DIM_FORMS = {
 def test_none_and_bool_dims_as_torch(case):
     torch = pytest.importorskip("torch")
     same_as_torch(torch, DIM_FORMS[case])
+@pytest.mark.parametrize("shape", [(2,), (3,), (4,), (2, 5), (4, 5), (5, 3), (5, 4)])
+@pytest.mark.parametrize("edge_order", [1, 2])
+def test_gradient_empty_coordinates_by_the_dims_size_as_torch(torch, shape, edge_order):
+    # PyTorch broadcasts its (empty) central weights against the dim's size - 2 elements first:
+    # a size mismatch (RuntimeError) unless that is 0 or 1, then it reads the first step
+    # (IndexError); a dim too short for edge_order is refused before either (gradkit raised
+    # IndexError for dim 0 and RuntimeError for the others; op fuzzer seed 44)
+    for d in range(len(shape)):
+        coords = [[float(k) for k in range(n)] for n in shape]
+        coords[d] = []
+        same_as_torch(torch, lambda L, c=coords: L.gradient(
+            L.ones(shape, dtype=L.float64), spacing=[L.tensor(v, dtype=L.float64) for v in c],
+            edge_order=edge_order))
+
+
+@pytest.mark.parametrize("kw", [
+    dict(spacing=[4.0, 5.0], dim=(3, -1, 3)), dict(spacing=[4.0, 5.0, 1.0], dim=(0, 1),
+                                                    edge_order=3),
+    dict(spacing=[1.0, 2.0, 3.0], dim=(0, 0, 2), edge_order=3),
+    dict(spacing=[1.0, 1.0], dim=(0, 0), edge_order=3), dict(spacing=[1.0], edge_order=3),
+    dict(spacing=[[0.0], [0.0, 1.0]], edge_order=2), dict(spacing=[1.0, 1.0], dim=(3, -1)),
+])
+def test_gradient_checks_its_arguments_in_torchs_order(torch, kw):
+    # spacing's length against the dims, then edge_order, then the dims, then each dim's size,
+    # before any coordinate is read (gradkit checked the dims first; op fuzzer seed 44)
+    def call(L):
+        sp = [L.tensor(v, dtype=L.float64) if isinstance(v, list) else v
+              for v in kw["spacing"]]
+        return L.gradient(L.ones(2, 5, dtype=L.float64), **{**kw, "spacing": sp})
+    same_as_torch(torch, call)
+
+
+@pytest.mark.parametrize("edge_order", [1, 2])
+@pytest.mark.parametrize("coords", [(0.0, 0.5, 2.0, 3.0), (0, 1, 3, 4)])
+def test_gradient_of_bool_with_coordinates_as_torch(torch, edge_order, coords):
+    # coordinates' second-order weights multiply the bool values (no bool subtraction), so
+    # PyTorch computes it; edge_order=1's differences subtract bools, refused in both (gradkit
+    # refused both; op fuzzer seed 46)
+    x = np.array([[True, False, True, True, False]] * 4)
+    same_as_torch(torch, lambda L: L.gradient(
+        L.tensor(x), spacing=[L.tensor(coords), L.tensor([0.0, 1.0, 2.0, 5.0, 5.5])],
+        edge_order=edge_order))
+
+
+@pytest.mark.parametrize("name", ["std", "var", "std_mean", "var_mean"])
+@pytest.mark.parametrize("shape, dim, kw", [
+    ((3, 0), -2, {}), ((3, 0), 1, {}), ((0, 3), 1, {}), ((3, 0), None, {}),
+    ((3, 0), 0, {"correction": 0}), ((2, 3), 0, {"correction": 0}), ((2, 3), 0, {})])
+def test_degrees_of_freedom_warning_as_torch(torch, name, shape, dim, kw):
+    # PyTorch's reduction factor is numel / output numel: 0 for an empty input even where the
+    # reduced dims are not empty (gradkit counted the reduced dims' sizes and gave no warning;
+    # op fuzzer seed 45 --warnings)
+    import warnings
+
+    got = []
+    for L in (torch, gk):
+        with warnings.catch_warnings(record=True) as w:
+            warnings.simplefilter("always")
+            getattr(L, name)(L.ones(shape, dtype=L.float64), dim, **kw)
+        # (PyTorch appends where in ATen it warned, the first time)
+        got.append([str(m.message).split(" (Triggered internally")[0] for m in w
+                    if "degrees of freedom" in str(m.message)])
+    assert got[1] == got[0]

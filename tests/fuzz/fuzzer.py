@@ -15,7 +15,12 @@ alone: ``python tests/fuzz/fuzzer.py --seed S --case I``. A case is one of
   ``None``, ``...``, bool masks, integer tensors and lists;
 - (a tenth of the cases, drawn by a stream of their own so the others keep their draws) a
   public function outside the registry: ``torch.linalg``, ``torch.fft``, the windows and the
-  factories, from the samples of ``surface_cases.py``, mutated as a registry op's.
+  factories, from the samples of ``surface_cases.py``, mutated as a registry op's;
+- (with ``--variants``, half the rest, by a third stream; every other case stays the seed's)
+  a ``variant_case``: a registry op's case with every tensor argument non-contiguous
+  (transposed, strided, or expanded with stride 0), one argument 0-d or empty, ``out=`` one of
+  its own inputs or a non-empty out of another shape (or a transposed one), the in-place
+  function ``torch.f_(x)``, or the in-place method on a non-contiguous or expanded ``self``.
 
 Outcomes (``classify``): ``match``; ``both-raise`` (same exception type as PyTorch);
 ``wrong-error-type``; ``missing`` (gradkit raises a clear error where PyTorch works: a missing
@@ -198,7 +203,8 @@ def _rand_array(rng, shape, dtype):
 
 class Arr:
     """A tensor argument: its values and layout (``c`` contiguous, ``t`` transposed view,
-    ``s`` strided view), and whether it is a leaf of the gradient check."""
+    ``s`` strided view, ``e`` a row expanded along dim 0 (stride 0; ``variant_case``)), and
+    whether it is a leaf of the gradient check."""
 
     __slots__ = ("a", "layout", "grad")
 
@@ -216,11 +222,14 @@ class Arr:
         if self.layout == "s" and a.ndim >= 1:
             t = lib.tensor(np.ascontiguousarray(np.repeat(a, 2, axis=0)), requires_grad=rg)
             return t, t[::2]
+        if self.layout == "e" and a.ndim >= 1 and a.shape[0]:  # (values: a[0] repeated)
+            t = lib.tensor(np.ascontiguousarray(a[:1]), requires_grad=rg)
+            return t, t.expand(a.shape)
         t = lib.tensor(a.copy(), requires_grad=rg)
         return t, t
 
     def __repr__(self):
-        lay = {"c": "", "t": ",T", "s": ",strided"}[self.layout]
+        lay = {"c": "", "t": ",T", "s": ",strided", "e": ",expanded"}[self.layout]
         vals = ""
         if self.a.size <= 6:
             vals = "=" + np.array2string(self.a.reshape(-1), precision=3, separator=",")
@@ -321,6 +330,8 @@ def _op_face(lib, case, args, kwargs):
         if lib is torch and s is not None and s.torch is not None:
             return s.torch(torch)(*args, **kwargs)
         return _surface().resolve(lib, name)(*args, **kwargs)
+    if face in _VARIANT_FACES:
+        return _VARIANT_FACES[face](lib, case, args, kwargs)
     if lib is gk:
         if face == "method":
             return getattr(args[0], name)(*args[1:], **kwargs)
@@ -352,6 +363,29 @@ def _op_face(lib, case, args, kwargs):
     if not d.function:
         return getattr(torch.Tensor, name)(*args, **kwargs)
     return getattr(torch, name)(*args, **kwargs)
+
+
+def _out_alias(lib, case, args, kwargs):
+    """``torch.f(x, ..., out=x)``: the result written over an input of its own."""
+    return getattr(lib, case.name)(*args, out=args[0], **kwargs), args[0]
+
+
+def _out_sized(lib, case, args, kwargs):
+    """``out=`` a tensor of another (non-empty) shape, resized by the call, or a
+    non-contiguous one (a transposed view)."""
+    o = lib.zeros(case.out_shape, dtype=_out_dtype(lib, case))
+    if case.out_transposed:
+        o = o.transpose(0, -1)
+    return getattr(lib, case.name)(*args, out=o, **kwargs), o
+
+
+def _inplace_function(lib, case, args, kwargs):
+    """``torch.f_(x, ...)``: the in-place function (``torch.relu_``, ``torch.selu_``)."""
+    return getattr(lib, case.name + "_")(*args, **kwargs), args[0]
+
+
+_VARIANT_FACES = {"out_alias": _out_alias, "out_sized": _out_sized,
+                  "inplace_fn": _inplace_function}
 
 
 def _out_dtype(lib, case):
@@ -708,12 +742,84 @@ def index_case(rng):
 # the share of cases that call a public function outside the registry; drawn from a stream
 # of its own, so that every other case keeps the draws it had before these were added
 SURFACE_SHARE = 0.1
+# with ``--variants``, the share of the other cases that are ``variant_case``s (a stream of
+# their own too, so the rest keep their draws; without it every case is as before)
+VARIANT_SHARE = 0.5
 
 
-def make_case(seed, i):
+def _nonempty_first(a):
+    return isinstance(a, Arr) and a.a.ndim >= 1 and a.a.size > 0
+
+
+def variant_case(rng):
+    """A registry op's case (``op_case``) pushed where the other draws rarely go: every tensor
+    argument non-contiguous (transposed, strided, or a row expanded with stride 0); one
+    argument 0-d or empty; ``out=`` one of its own inputs, or a non-empty out of another shape
+    or a transposed one; the in-place function ``torch.f_(x)``; the in-place method on a
+    non-contiguous or expanded ``self``."""
+    c = op_case(rng)
+    d = decl(c.name)
+    arrs = list(_arrays((c.args, c.kwargs)))
+    first = c.args[0] if c.args else None
+    fragile = c.name in TORCH_FRAGILE
+    kind = int(rng.integers(5))
+    if kind == 0 and arrs:
+        for a in arrs:
+            lay = [x for x, ok in (("t", a.a.ndim >= 2), ("s", a.a.ndim >= 1),
+                                   ("e", a.a.ndim >= 1 and a.a.size > 0 and not fragile)) if ok]
+            if lay:
+                a.layout = lay[rng.integers(len(lay))]
+                if a.layout == "e":
+                    a.a = np.ascontiguousarray(np.broadcast_to(a.a[:1], a.a.shape))
+        c.mutations.append("layouts")
+    elif kind == 1 and arrs and not fragile:
+        a = arrs[rng.integers(len(arrs))]
+        if a.a.ndim and a.a.size and rng.random() < 0.5:
+            a.a = a.a.reshape(-1)[:1].reshape(())
+            c.mutations.append("0-d")
+        elif a.a.ndim:
+            a.a = np.take(a.a, np.arange(0), axis=int(rng.integers(a.a.ndim)))
+            c.mutations.append("empty")
+    elif kind == 2 and d.out and d.function and isinstance(first, Arr) \
+            and c.sample.torch is None and c.sample.post is None:
+        if rng.random() < 0.5 and d.kind in ELEMENTWISE_KINDS:
+            # (out= an input of the result's shape, as torch.add(x, y, out=x); an input of
+            # another shape is resized while it is read: undefined in PyTorch)
+            c.face = "out_alias"
+        else:
+            c.face = "out_sized"
+            c.out_dtype = first.a.dtype.name
+            c.out_shape = tuple(int(k) for k in rng.integers(1, 4, size=int(rng.integers(1, 3))))
+            c.out_transposed = len(c.out_shape) == 2 and rng.random() < 0.5
+        for a in arrs:
+            a.grad = False
+    elif kind == 3 and isinstance(first, Arr) and hasattr(torch, c.name + "_") \
+            and hasattr(gk, c.name + "_") and c.sample.torch is None:
+        c.face = "inplace_fn"
+        for a in arrs:
+            a.grad = False
+    elif kind == 4 and _nonempty_first(first) and d.inplace is not None \
+            and hasattr(torch.Tensor, c.name + "_") and hasattr(gk.Tensor, c.name + "_") \
+            and c.sample.torch is None:
+        c.face = "inplace"
+        first.layout = "e" if rng.random() < 0.3 and not fragile else (
+            "t" if first.a.ndim >= 2 else "s")
+        if first.layout == "e":
+            first.a = np.ascontiguousarray(np.broadcast_to(first.a[:1], first.a.shape))
+        for a in arrs:
+            a.grad = False
+    c.mutations.append(f"variant{kind}")
+    return c
+
+
+def make_case(seed, i, variants=False):
     side = np.random.default_rng([seed, i, 1])
     if side.random() < SURFACE_SHARE:
         return op_case(side, surface=True)
+    if variants:
+        var = np.random.default_rng([seed, i, 2])
+        if var.random() < VARIANT_SHARE:
+            return variant_case(var)
     rng = case_rng(seed, i)
     r = rng.random()
     if r < 0.7:
@@ -1320,10 +1426,13 @@ ALLOW = [
      "strides, its weight gradient with the running statistics', its forward does not); "
      "gradkit's gradient is the forward's"),
     (lambda c, k, d: k == "wrong" and c.kind == "op" and c.name == "resize_as_"
-     and len(c.args) > 1 and isinstance(c.args[1], Arr) and c.args[1].a.size > c.args[0].a.size
+     and len(c.args) > 1 and isinstance(c.args[1], Arr)
+     and c.args[1].a.size > (c.args[0].a[:1].size if c.args[0].layout == "e"
+                             else c.args[0].a.size)
      and d.startswith("result") and "dtype" not in d and "shape" not in d,
-     "resize_as_ to more elements: PyTorch leaves the new elements uninitialized (whatever its "
-     "allocator held); gradkit fills them with zeros"),
+     "resize_as_ to more elements than self's storage holds (an expanded self holds one row): "
+     "PyTorch leaves the new elements uninitialized (whatever its allocator held); gradkit "
+     "fills them with zeros"),
     (lambda c, k, d: k == "grad-wrong" and c.kind == "op" and c.name == "log_ndtr",
      "torch's log_ndtr backward exp(-(log_ndtr(x) + x**2 / 2)) / sqrt(2 pi) cancels "
      "catastrophically below x ~ -1e8 (inf or NaN); gradkit's pdf / cdf through erfcx is exact "
@@ -1479,7 +1588,7 @@ ALLOW.append((
 
 # functions whose results or gradients rest on singular values (``_spectrum_below_rounding``)
 _SVD_BASED = {"svd", "nuclear_norm", "linalg.svd", "linalg.svdvals", "linalg.pinv",
-              "linalg.matrix_rank"}
+              "linalg.matrix_rank", "pinverse"}
 
 
 def _spectrum_below_rounding(c):
@@ -1677,6 +1786,96 @@ ALLOW.append((
     "values, the singular values, are NaN as PyTorch's)"))
 
 
+ALLOW.append((
+    lambda c, k, d: k == "wrong" and c.kind == "op" and c.name in ("linalg.pinv", "pinverse")
+    and d.startswith("result: NaN at") and _non_finite_input(c),
+    "pinv of a matrix holding inf: MKL's gesdd returns NaN singular values with arbitrary "
+    "vectors (a signed permutation), and torch 2.13's tolerance test (s > rtol * s_max, false "
+    "for NaN) drops every one of them, so it returns zeros, or zeros beside NaN columns, or "
+    "raises for the transpose (checked); gradkit's pseudo-inverse is NaN, as its singular "
+    "values are in both libraries"))
+
+
+def _overlapping_view(c):
+    """An ``as_strided_scatter`` case whose view (size, stride) reaches some storage element
+    twice, with a non-contiguous ``src``."""
+    if c.kind != "op" or c.name != "as_strided_scatter" or len(c.args) < 4:
+        return False
+    src, size, stride = c.args[1], c.args[2], c.args[3]
+    if not isinstance(src, Arr) or src.layout == "c" and src.a.ndim >= 1 or \
+            not isinstance(size, (tuple, list)) or not isinstance(stride, (tuple, list)):
+        return False
+    try:
+        offs = np.zeros((), dtype=np.int64)
+        for n, st in zip(size, stride):
+            offs = np.add.outer(offs, np.arange(n) * st)
+    except (TypeError, ValueError):
+        return False
+    return offs.size != np.unique(offs).size
+
+
+ALLOW.append((
+    lambda c, k, d: k == "wrong" and _overlapping_view(c),
+    "as_strided_scatter through a view that reaches one storage element more than once (a zero "
+    "or overlapping stride): which src element lands there depends on the order of the writes, "
+    "which torch takes from src's memory layout (checked: a transposed src writes its last "
+    "column's values, the same values contiguous its last row's); torch.as_strided's "
+    "documentation calls in-place writes through such a view undefined. gradkit writes in "
+    "src's logical order, as torch for a contiguous src"))
+
+
+ALLOW.append((
+    lambda c, k, d: k == "wrong" and c.kind == "op" and c.name in ("median", "nanmedian")
+    and any(isinstance(a, Arr) and a.layout == "e" for a in c.args[:1]),
+    "torch 2.13's median/nanmedian along a dim of stride 0 (an expanded float64 input) returns "
+    "uninitialised values (checked: tensor([[1., 2., 3.]]).double().expand(4, 3).median(0) "
+    "gives [1.0, 6.9e-310, 6.9e-310]; float32, kthvalue and mode give [1, 2, 3]); gradkit "
+    "gives each column's median"))
+
+
+ALLOW.append((
+    lambda c, k, d: k == "missing" and c.kind == "op" and "refers to a single memory location"
+    in d and any(isinstance(a, Arr) and a.layout == "e" for a in _arrays((c.args, c.kwargs))),
+    "an in-place write into an expanded (stride-0) tensor (the in-place face's self, or "
+    "batch_norm's running statistics): several of its elements share one memory location, so "
+    "what it holds after the write depends on the kernel's order; PyTorch's elementwise "
+    "kernels refuse it and some others (triu_, index_put_, index_fill_, batch_norm's update) "
+    "write in their own order; gradkit refuses it everywhere with PyTorch's message, asking "
+    "for clone()"))
+
+
+ALLOW.append((
+    lambda c, k, d: k == "wrong" and c.kind == "op" and c.name == "geqrf"
+    and "NaN at" in d and c.args and isinstance(c.args[0], Arr)
+    and c.args[0].a.dtype.kind == "f" and np.isnan(c.args[0].a).any(),
+    "geqrf of a matrix holding NaN: the Householder norm of its column (LAPACK's dnrm2) is "
+    "NaN in gradkit's LAPACK, while torch 2.13's MKL returns a finite R[0, 0] (1.7429 for a "
+    "column [NaN, -0.41, -1.16, 1e-30], checked) beside NaN everywhere else; the factors are "
+    "meaningless either way"))
+
+
+ALLOW.append((
+    lambda c, k, d: k == "warning" and c.kind == "op" and c.name == "ldexp"
+    and d.startswith("torch only: UserWarning: An output with one or more elements was resized")
+    and any(isinstance(a, Arr) and a.a.dtype.kind in "iub" for a in c.args[1:2]),
+    "torch 2.13's ldexp of a floating input and an integer other of a larger shape writes "
+    "input * 2 ** other into a temporary of the input's shape (ldexp_out), so it warns that "
+    "an output the caller never passed was resized (checked: ldexp(tensor(0.5), "
+    "tensor([[1, 2, 3, 0]])) warns; with a float other it does not); gradkit gives no warning "
+    "for an out= the caller did not pass"))
+
+
+ALLOW.append((
+    lambda c, k, d: k == "warning" and c.kind == "op" and c.face == "out_sized"
+    and d.startswith("torch only: UserWarning: An output with one or more elements was resized")
+    and "gradkit only" not in d,
+    "a non-empty out= of another shape: PyTorch resizes it before its own dtype checks, so it "
+    "warns on a call that then raises (dot of int32 and float64 into an int32 out, checked), "
+    "and resizes an internal temporary of the promoted dtype a second time (eq of float16 and "
+    "float64 into a float16 out warns twice, checked); gradkit warns once, for the out it "
+    "resizes, in PyTorch's words (tests/warning_cases.py)"))
+
+
 def _lstsq_beyond_gelsy(c):
     """A ``linalg.lstsq`` case whose ``A`` or ``B`` holds inf/NaN, or whose finite ``A`` is
     rank deficient at ``rcond`` (its default ``eps * max(m, n)``)."""
@@ -1715,10 +1914,12 @@ FAILING = ("wrong", "raw", "crash", "accepted-invalid", "wrong-error-type", "gra
            "warning")
 
 
-def run(seed, n, start=0, grads=True, progress=False, warn=False):
+def run(seed, n, start=0, grads=True, progress=False, warn=False, variants=False):
     """Run cases ``start .. start+n`` of ``seed``: ``(Counter of classes, findings)`` where a
-    finding is ``(i, class, case, detail)`` of a failing class not in the allow-list."""
-    return run_cases(make_case, lambda case: classify(case, grads), allowed, seed, n, start,
+    finding is ``(i, class, case, detail)`` of a failing class not in the allow-list
+    (``variants``: with the ``variant_case``s, ``--variants``)."""
+    make = (lambda s, i: make_case(s, i, True)) if variants else make_case
+    return run_cases(make, lambda case: classify(case, grads), allowed, seed, n, start,
                      progress, every=1000, warn=warn)
 
 
@@ -1789,12 +1990,15 @@ def main(argv=None):
                    "grad-wrong,warning,missing", help="classes whose cases are listed")
     p.add_argument("--no-grad", action="store_true")
     p.add_argument("--warnings", action="store_true", help=WARNINGS_HELP)
+    p.add_argument("--variants", action="store_true", help="half the non-surface cases are "
+                   "variant cases (non-contiguous, 0-d/empty, out= aliasing or resized, in-place "
+                   "functions; see variant_case); the other cases are the seed's as without it")
     a = p.parse_args(argv)
     if a.case is not None:
-        return one_case(make_case(a.seed, a.case), lambda c: classify(c, not a.no_grad),
-                        allowed, a.warnings)
+        return one_case(make_case(a.seed, a.case, a.variants),
+                        lambda c: classify(c, not a.no_grad), allowed, a.warnings)
     counts, findings = run(a.seed, a.cases, a.start, not a.no_grad, progress=True,
-                           warn=a.warnings)
+                           warn=a.warnings, variants=a.variants)
     return print_report(counts, findings, a.show, "op")
 
 

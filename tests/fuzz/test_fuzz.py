@@ -44,6 +44,19 @@ def test_fuzz_sample_matches_torch(torch):
     assert counts["match"] > CASES // 2, counts
 
 
+def test_variant_sample_matches_torch(torch):
+    """``--variants`` (non-contiguous and expanded inputs, out= aliasing an input or resized,
+    in-place functions) on a small sample; the other cases of a seed are the same with it."""
+    counts, findings = fuzzer.run(SEED, 400, variants=True)
+    failing = [f for f in findings
+               if f[1] in fuzzer.FAILING and (f[2].name, f[1]) not in KNOWN_OPEN]
+    assert not failing, _report(failing)
+    cases = [(fuzzer.make_case(SEED, i), fuzzer.make_case(SEED, i, True)) for i in range(400)]
+    varied = [v for c, v in cases if repr(c) != repr(v)]
+    assert all(any(m.startswith("variant") for m in v.mutations) for v in varied)
+    assert 100 < len(varied) < 300 and counts["match"] > 150, (len(varied), counts)
+
+
 @pytest.mark.parametrize("seed, i", [(1, 1508), (1, 1941)])
 def test_warnings_mode_finds_no_numpy_warning(torch, seed, i):
     """istft of an infinite window's spectrum, var_mean over an empty dim: NumPy's "invalid

@@ -248,6 +248,14 @@ NORMS = [
     ("norm_except_dim", (XL.astype(np.int32), 2, 1)), ("norm_except_dim", (XL > 0, 2, 1)),
     ("norm_except_dim", (XL[:0], 2, 0)), ("norm_except_dim", (XL[:, :, :0], 2, 2)),
     ("norm_except_dim", (XL.tolist(), 2, 1)), ("norm_except_dim", (XL, 0, 1)),
+    # a 1-D v and dim 0: each element's own norm (gradkit gave the whole vector's norm)
+    ("norm_except_dim", (XL[0, 0], 2, 0)), ("norm_except_dim", (XL[0, 0], 3, -1)),
+    ("norm_except_dim", (XL[0, 0], 1, 0)),
+    # pow is an int parameter: a float, bool or None is PyTorch's TypeError (gradkit took
+    # them; arg fuzzer seed 34), a NumPy integer an int
+    ("norm_except_dim", (XL, 2.0, 0)), ("norm_except_dim", (XL, np.float64(1.5), 0)),
+    ("norm_except_dim", (XL, np.inf, 0)), ("norm_except_dim", (XL, True, 0)),
+    ("norm_except_dim", (XL, None, 0)), ("norm_except_dim", (XL, np.int64(3), 1)),
 ]
 
 
@@ -494,3 +502,38 @@ def test_numpy_integer_pool_arguments_as_torch():
         got = getattr(gk.nn.functional, fn)(gk.tensor(x), *args)
         want = getattr(torch.nn.functional, fn)(torch.tensor(x), *args)
         np.testing.assert_allclose(got.numpy(), want.numpy(), rtol=1e-6)
+
+
+@pytest.mark.parametrize("name, args", [
+    ("norm_except_dim", (np.array([3.0, 4.0]),)),
+    ("conv_tbc", (np.ones((3, 1, 2)), np.ones((1, 2, 2)), np.ones(2))),
+    ("affine_grid_generator", (np.array([[[1.0, 0.0, 0.0], [0.0, 1.0, 0.0]]]), [1, 1, 2, 2],
+                               False)),
+    ("hinge_embedding_loss", (np.array([0.5, -1.0]), np.array([1.0, -1.0]))),
+])
+def test_a_numpy_array_operand_is_taken_as_a_tensor(name, args):
+    # gradkit takes a NumPy array where a Tensor goes (PyTorch refuses it with a TypeError):
+    # these passed the check and then read Tensor attributes off the array (a raw
+    # AttributeError; arg fuzzer seed 33); the result is that of the same values as tensors
+    # (a 1-D v's norm_except_dim is each element's own norm)
+    got = getattr(gk, name)(*args)
+    want = getattr(torch, name)(*[torch.tensor(a) if isinstance(a, np.ndarray) else a
+                                  for a in args])
+    assert isinstance(got, gk.Tensor)
+    np.testing.assert_allclose(got.numpy(), want.numpy(), rtol=1e-12)
+
+
+@pytest.mark.parametrize("call", [
+    lambda x, rm, rv: gk.batch_norm(x, None, None, rm, rv, True, 0.1, 1e-5, False),
+    lambda x, rm, rv: gk.nn.functional.batch_norm(x, rm, rv, training=True),
+    lambda x, rm, rv: gk.nn.functional.instance_norm(x, rm, rv, use_input_stats=True),
+])
+def test_running_statistics_of_an_expanded_buffer_are_refused_clearly(call):
+    # the update writes into memory its elements share: gradkit refuses it as it refuses any
+    # in-place write into an expand()ed tensor (NumPy's raw "assignment destination is
+    # read-only" reached the user; op fuzzer seed 46 --variants); PyTorch writes in its order
+    x = gk.tensor(R.standard_normal((4, 3, 5)))
+    rm = gk.tensor([0.5], dtype=gk.float64).expand(3)
+    rv = gk.tensor([1.0], dtype=gk.float64).expand(3)
+    with pytest.raises(RuntimeError, match="refers to a single memory location.*clone"):
+        call(x, rm, rv)

@@ -92,9 +92,8 @@ def conv_tbc(input, weight, bias, pad=0):
     ``(K, C_in, C_out)`` weight and a ``(C_out,)`` bias; the result is ``(T + 2 pad - K + 1, B,
     C_out)`` in the input's dtype (a negative ``pad`` crops)."""
     who = "conv_tbc()"
-    _tensor_operands("conv_tbc", (1, "self", input), (2, "weight", weight), (3, "bias", bias))
-    if bias is None:
-        raise TypeError("conv_tbc(): argument 'bias' (position 3) must be Tensor, not NoneType")
+    input, weight, bias = _tensor_operands("conv_tbc", (1, "self", input), (2, "weight", weight),
+                                           (3, "bias", bias))
     if isinstance(pad, bool) or not isinstance(pad, (int, np.integer)):
         raise TypeError(f"conv_tbc(): argument 'pad' (position 4) must be int, not "
                         f"{type(pad).__name__}")
@@ -227,7 +226,12 @@ def norm_except_dim(v, pow=2, dim=0):
     size 1 elsewhere); ``dim=-1`` gives the norm of the whole tensor (weight norm's ``g``).
     PyTorch's checks: ``dim`` in range (IndexError), a ``dim`` of size 0 (its reshape's
     RuntimeError), a floating ``v`` (``norm``'s RuntimeError)."""
-    _tensor_operands("norm_except_dim", (1, "v", v))
+    v, = _tensor_operands("norm_except_dim", (1, "v", v))
+    pow_ = _int_value(pow)  # (PyTorch's int parameter: a float, bool or None is refused)
+    if pow_ is None:
+        raise TypeError(f"norm_except_dim(): argument 'pow' (position 2) must be int, not "
+                        f"{type(pow).__name__}")
+    pow = pow_
     if dim == -1:
         return _norm_float(v, pow, None)
     if v.ndim == 0:
@@ -246,6 +250,8 @@ def norm_except_dim(v, pow=2, dim=0):
         raise RuntimeError("norm_except_dim: cannot reshape tensor of 0 elements into shape "
                            "[0, -1] because the unspecified dimension size -1 can be any value "
                            "and is ambiguous")
+    if v.ndim == 1:  # (PyTorch views it (n, 1): each element's own norm, not the whole's)
+        return _norm_float(v.reshape(-1, 1), pow, (1,)).reshape(v.shape)
     return _norm_float(v, pow, tuple(i for i in range(v.ndim) if i != d))
 
 
@@ -423,7 +429,7 @@ def embedding_bag(weight, indices, offsets, scale_grad_by_freq=False, mode=0, sp
 def affine_grid_generator(theta, size, align_corners):
     """``torch.affine_grid_generator``: :func:`affine_grid` after ATen's checks (its base grid
     ``(N, H, W, 3)`` times ``theta`` transposed, batch by batch)."""
-    _tensor_operands("affine_grid_generator", (1, "theta", theta))
+    theta, = _tensor_operands("affine_grid_generator", (1, "theta", theta))
     who = "affine_grid_generator()"
     size = [int(v) for v in size]
     if len(size) not in (4, 5):
@@ -542,7 +548,7 @@ def margin_ranking_loss(input1, input2, target, margin=0.0, reduction=0):
 def hinge_embedding_loss(input, target, margin=1.0, reduction=0):
     """``torch.hinge_embedding_loss``."""
     name = "hinge_embedding_loss"
-    _tensor_operands(name, (1, "input", input), (2, "target", target))
+    input, target = _tensor_operands(name, (1, "input", input), (2, "target", target))
     return _LA.hinge_embedding_loss(input, target, margin, _reduction(reduction, name, 4))
 
 

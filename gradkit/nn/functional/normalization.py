@@ -15,6 +15,7 @@ from ... import functions as _F
 from ..._backend import namespace_of
 from ..._int_range import check_int_scalar, float_param
 from ..._tensor import Tensor, apply, as_tensor_arg, wrap
+from ..._tensor.record import write_error
 from ..._warnings import warn_once
 from ...autograd.graph import SAVES_INPUTS, Op, present
 from ...functions._args import _tensor_operands, _tensors_only
@@ -36,7 +37,13 @@ def _write_running(buf: Tensor, new) -> None:
         raise RuntimeError(f"output with shape {list(arr.shape)} doesn't match the broadcast "
                            f"shape {list(np.shape(new))}: the running statistics must have "
                            f"one entry per channel")
-    arr[...] = new
+    try:
+        arr[...] = new
+    except ValueError:  # (an expand()ed buffer: PyTorch's refusal of a write into shared memory)
+        err = write_error(buf, "running statistics update (running_mean/running_var)")
+        if err is None:
+            raise
+        raise err from None
     buf._vc[0] += 1
 
 
