@@ -452,3 +452,45 @@ def test_tied_weights_listed_twice_train_as_torch(torch, name):
     (w_g, params_g, keys_g), (w_t, params_t, keys_t) = run(gk), run(torch)
     np.testing.assert_allclose(w_g, w_t, rtol=1e-5, atol=1e-6)
     assert params_g == params_t == [1, 1] and keys_g == keys_t
+
+
+# ----------------------------------------------------------------- PyTorch's hook attribute names
+def test_hook_dicts_carry_pytorchs_attribute_names():
+    torch = pytest.importorskip("torch")
+    theirs = torch.optim.SGD([torch.zeros(2, requires_grad=True)], lr=0.1).__dict__
+    mine = optim.SGD([_p(0.0, 0.0)], lr=0.1).__dict__
+    wanted = sorted(k for k in theirs if k.startswith("_optimizer_") and k.endswith("_hooks"))
+    assert len(wanted) == 6
+    assert all(k in mine for k in wanted), sorted(set(wanted) - set(mine))
+
+
+def test_wrapper_without_base_init_fails_as_pytorch():
+    """A Lookahead-style wrapper that never runs Optimizer.__init__ and calls the base
+    state_dict: PyTorch's AttributeError names its hook dictionary, so must ours."""
+
+    class Wrapper(optim.Optimizer):
+        def __init__(self, base):
+            self.base = base
+            self.param_groups = base.param_groups
+            self.state = base.state
+            self.defaults = base.defaults
+
+    w = Wrapper(optim.SGD([_p(1.0)], lr=0.1))
+    with pytest.raises(AttributeError, match="_optimizer_state_dict_pre_hooks"):
+        w.state_dict()
+
+
+def test_pickle_with_older_hook_names_loads():
+    p = _p(1.0, 2.0)
+    opt = optim.SGD([p], lr=0.1)
+    old = {k.replace("_optimizer_", "_", 1) if k.startswith("_optimizer_") else k: v
+           for k, v in opt.__dict__.items()}
+    assert "_step_pre_hooks" in old
+    again = optim.SGD.__new__(optim.SGD)
+    again.__setstate__(old)
+    calls = []
+    again.register_step_pre_hook(lambda o, a, k: calls.append(1))
+    p.grad = gk.ones_like(p)
+    again.step()
+    assert calls == [1]
+    assert "_step_pre_hooks" not in again.__dict__
