@@ -45,6 +45,7 @@ def _per_tensor(name, operand, n, what):
 
 def _call(base, t, args, kwargs, inplace):
     from . import linalg
+    from ._tensor import Tensor
 
     if base == "zero":
         return t.zero_() if inplace else t.clone().zero_()
@@ -57,6 +58,9 @@ def _call(base, t, args, kwargs, inplace):
         return linalg.vector_norm(t, ord_, dtype=kwargs.get("dtype"))
     if base == "max":
         return t.max()
+    if base in ("maximum", "minimum") and args and not isinstance(args[0], Tensor):
+        # the Scalar overload (torch.maximum itself takes only tensors): a clamp to the number
+        base, args = ("clamp_min" if base == "maximum" else "clamp_max"), list(args)
     if base in ("clamp_max", "clamp_min"):
         bound = {"max" if base == "clamp_max" else "min": args[0]}
         return t.clamp_(**bound) if inplace else t.clamp(**bound)
