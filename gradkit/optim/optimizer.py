@@ -93,7 +93,9 @@ def _wrap_step(step):
             result = step(self, *args, **kwargs)
         finally:
             self._in_step = False
-        self._step_count += 1
+        self._optimizer_step_code()
+        # (a wrapper that set its hook dictionaries itself may lack the count)
+        self.__dict__["_step_count"] = self.__dict__.get("_step_count", 0) + 1
         if post:
             for hook in list(post.values()):
                 hook(self, args, kwargs)
@@ -291,8 +293,20 @@ class Optimizer:
             return closure()
 
     # ----------------------------------------------------------------- hooks
+    def _patch_step_function(self) -> None:
+        """PyTorch's ``Optimizer._patch_step_function``, which wrapper optimizers that skip
+        ``Optimizer.__init__`` call after setting their hook dictionaries: there it wraps
+        ``step`` to run the step hooks; gradkit wraps every subclass's ``step`` when the class
+        is defined, so only the profiler name is set here."""
+        self._zero_grad_profile_name = (
+            f"Optimizer.zero_grad#{self.__class__.__name__}.zero_grad")
+
+    def _optimizer_step_code(self) -> None:
+        """PyTorch's empty hook point after each ``step`` (subclasses may override it)."""
+
     def _add_hook(self, hooks: dict, hook: Callable) -> _Handle:
-        self._hook_id += 1
+        # (a wrapper that skipped Optimizer.__init__ has no counter yet)
+        self._hook_id = self.__dict__.get("_hook_id", 0) + 1
         hooks[self._hook_id] = hook
         return _Handle(hooks, self._hook_id)
 

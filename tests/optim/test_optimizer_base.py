@@ -494,3 +494,41 @@ def test_pickle_with_older_hook_names_loads():
     again.step()
     assert calls == [1]
     assert "_step_pre_hooks" not in again.__dict__
+
+
+def test_wrapper_setting_its_own_hooks_and_patching_step():
+    """pytorch_optimizer's Magma style: a wrapper sets the hook dictionaries, calls
+    ``_patch_step_function()`` (PyTorch's) and delegates to an inner optimizer; its step
+    hooks and ``_optimizer_step_code`` then run around each step, as in PyTorch."""
+    from collections import OrderedDict
+
+    class Wrapper(optim.Optimizer):
+        def __init__(self, params):
+            self._optimizer_step_pre_hooks = OrderedDict()
+            self._optimizer_step_post_hooks = OrderedDict()
+            self._patch_step_function()
+            self.inner = optim.SGD(params, lr=0.5)
+            self.defaults = self.inner.defaults
+            self.codes = 0
+
+        @property
+        def param_groups(self):
+            return self.inner.param_groups
+
+        def _optimizer_step_code(self):
+            self.codes += 1
+
+        def step(self, closure=None):
+            return self.inner.step(closure)
+
+    p = _p(1.0, 2.0)
+    w = Wrapper([p])
+    assert w._zero_grad_profile_name == "Optimizer.zero_grad#Wrapper.zero_grad"
+    seen = []
+    w.register_step_pre_hook(lambda o, a, k: seen.append("pre"))
+    w.register_step_post_hook(lambda o, a, k: seen.append("post"))
+    p.grad = gk.ones_like(p)
+    w.step()
+    w.step()
+    assert seen == ["pre", "post"] * 2 and w.codes == 2
+    assert p.tolist() == [0.0, 1.0]
