@@ -157,6 +157,9 @@ class Optimizer:
             cls.step = _wrap_step(cls.__dict__["step"])
 
     def __init__(self, params: Iterable[Any], defaults: dict[str, Any]) -> None:
+        if type(self)._validate_group is not Optimizer._validate_group:
+            # PyTorch's optimizers check their arguments before they look at ``params``
+            self._validate_group({**defaults, "params": []})
         self.defaults = defaults
         self._optimizer_step_pre_hooks = OrderedDict()
         self._optimizer_step_post_hooks = OrderedDict()

@@ -532,3 +532,19 @@ def test_wrapper_setting_its_own_hooks_and_patching_step():
     w.step()
     assert seen == ["pre", "post"] * 2 and w.codes == 2
     assert p.tolist() == [0.0, 1.0]
+
+
+@pytest.mark.parametrize("kw", [dict(eps=-1), dict(weight_decay=-1), dict(lr=-1)])
+@pytest.mark.parametrize("name", ALL + ["Rprop", "ASGD", "LBFGS"])
+def test_arguments_checked_before_params(name, kw):
+    """PyTorch's optimizers check their arguments before they read ``params``: a bad value
+    with ``params=None`` raises the ValueError (pytorch_optimizer's tests rely on it)."""
+    torch = pytest.importorskip("torch")
+    try:
+        getattr(torch.optim, name)(None, **kw)
+    except (ValueError, TypeError) as e:
+        want = e
+    with pytest.raises(type(want)) as got:
+        getattr(optim, name)(None, **kw)
+    if isinstance(want, ValueError):
+        assert str(got.value) == str(want)
