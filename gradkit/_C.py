@@ -78,8 +78,7 @@ def _get_privateuse1_backend_name():
 def _group_tensors_by_device_and_dtype(tensorlistlist, with_indices=False):
     """``torch._C._group_tensors_by_device_and_dtype``: the tensors of ``tensorlistlist[0]``
     grouped by ``(device, dtype)``, the other lists (tensors or ``None``; an empty list stays
-    empty) split at the same positions (see ``torch.utils._foreach_utils``); groups in the
-    order their first tensor appears."""
+    empty) split at the same positions (see ``torch.utils._foreach_utils``)."""
     from ._tensor.tensor import Tensor
     from .autograd.grad_mode import no_grad
 
@@ -126,4 +125,6 @@ def _group_tensors_by_device_and_dtype(tensorlistlist, with_indices=False):
                     out[k].append(lst[i])
             if with_indices:
                 idx.append(i)
-    return groups
+    # PyTorch's dictionary comes from a C++ hash map, which lists a few groups in the reverse of
+    # the order they were met (with many groups, its hash order can differ from this)
+    return dict(reversed(groups.items()))

@@ -81,3 +81,16 @@ def test_support_queries_match_pytorch():
                                                                                    ta.device)
     assert fu._has_foreach_support([gk.nn.Parameter(a)], a.device) is False
     assert tfu._has_foreach_support([torch.nn.Parameter(ta)], ta.device) is False
+
+
+def test_group_order_as_pytorch_for_few_groups():
+    """Code that walks the groups (and prints per group) sees PyTorch's order: a hash map's,
+    which for a few groups is the reverse of the order they were met."""
+    for dtypes in (["float32", "float64"], ["float64", "float32", "float16"],
+                   ["int64", "float32"]):
+        mine = gk._C._group_tensors_by_device_and_dtype(
+            [[gk.zeros(1, dtype=getattr(gk, d)) for d in dtypes]], False)
+        theirs = torch._C._group_tensors_by_device_and_dtype(
+            [[torch.zeros(1, dtype=getattr(torch, d)) for d in dtypes]], False)
+        assert [str(k[1]).split(".")[-1] for k in mine] == \
+            [str(k[1]).split(".")[-1] for k in theirs]
