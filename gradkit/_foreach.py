@@ -66,6 +66,11 @@ def _call(base, t, args, kwargs, inplace):
         return t.clamp_(**bound) if inplace else t.clamp(**bound)
     if not inplace:
         return getattr(t, base)(*args, **kwargs)
+    if base == "mul" and args and isinstance(args[0], float) and t.dtype.is_floating_point \
+            and t.dtype.itemsize == 2:
+        # PyTorch's in-place _foreach_mul_ rounds a number to a half-precision list's dtype
+        # first (the out-of-place form and Tensor.mul_ do not)
+        args = [Tensor(args[0]).to(t.dtype).item()] + list(args[1:])
     method = getattr(t, base + "_", None)  # maximum/minimum have no in-place method
     return method(*args, **kwargs) if method is not None else \
         t.copy_(getattr(t, base)(*args, **kwargs))

@@ -111,3 +111,22 @@ def test_foreach_maximum_minimum_take_numbers(name, other, dtype):
     for o, t in zip(got, want):
         assert str(o.dtype).split(".")[-1] == str(t.dtype).split(".")[-1]
         np.testing.assert_array_equal(o.numpy(), t.numpy())
+
+
+@pytest.mark.parametrize("dtype", ["bfloat16", "float16", "float32"])
+@pytest.mark.parametrize("name", ["_foreach_mul_", "_foreach_mul", "_foreach_add_",
+                                  "_foreach_div_"])
+@pytest.mark.parametrize("listed", [False, True])
+def test_foreach_number_operand_rounding_as_torch(name, dtype, listed):
+    """PyTorch's in-place ``_foreach_mul_`` rounds a number to a half-precision list's dtype
+    before multiplying (SCION scales its bf16 Newton-Schulz updates so); the other forms
+    multiply by the number itself. Bit for bit."""
+    rng = np.random.default_rng(3)
+    vals = [rng.uniform(0, 1e-2, 500).astype(np.float32) for _ in range(2)]
+    mine = [gk.tensor(v).to(getattr(gk, dtype)) for v in vals]
+    theirs = [torch.tensor(v).to(getattr(torch, dtype)) for v in vals]
+    s = 2 ** 0.5 * 1e-3 if "mul" in name else 2 ** 0.5
+    got = getattr(gk, name)(mine, [s, s] if listed else s)
+    want = getattr(torch, name)(theirs, [s, s] if listed else s)
+    for o, t in zip(got, want):
+        np.testing.assert_array_equal(o.float().numpy(), t.float().numpy())
