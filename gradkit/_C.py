@@ -9,7 +9,8 @@ from .random import Generator
 
 __all__ = ["DisableTorchFunction", "DisableTorchFunctionSubclass", "Generator",
            "ScriptObject", "_LinAlgError", "_disabled_torch_function_impl",
-           "_get_tracing_state", "_log_api_usage_once", "_nn"]
+           "_get_privateuse1_backend_name", "_get_tracing_state",
+           "_group_tensors_by_device_and_dtype", "_log_api_usage_once", "_nn"]
 
 _TO_KEYWORDS = ("device", "dtype", "non_blocking", "copy", "memory_format", "tensor")
 
@@ -76,3 +77,64 @@ def _log_api_usage_once(event):
     if not isinstance(event, str):
         raise TypeError(f"_log_api_usage_once(): argument 'event' must be str, not "
                         f"{type(event).__name__}")
+
+
+def _get_privateuse1_backend_name():
+    """``torch._C._get_privateuse1_backend_name()``: the name of the out-of-tree device
+    backend, PyTorch's default (none is registered in gradkit)."""
+    return "privateuseone"
+
+
+def _group_tensors_by_device_and_dtype(tensorlistlist, with_indices=False):
+    """``torch._C._group_tensors_by_device_and_dtype``: the tensors of ``tensorlistlist[0]``
+    grouped by ``(device, dtype)``, the other lists (tensors or ``None``; an empty list stays
+    empty) split at the same positions (see ``torch.utils._foreach_utils``)."""
+    from ._tensor.tensor import Tensor
+    from .autograd.grad_mode import no_grad
+
+    def bad(what):
+        return TypeError(
+            f"_group_tensors_by_device_and_dtype(): incompatible function arguments: expected "
+            f"a sequence of sequences of tensors (or None) and a bool, but {what}; pass "
+            f"lists of tensors, with None only where a tensor is missing")
+
+    if not isinstance(with_indices, bool):
+        raise bad(f"with_indices is {type(with_indices).__name__}")
+    if isinstance(tensorlistlist, Tensor) or not isinstance(tensorlistlist, (list, tuple)):
+        raise bad(f"got {type(tensorlistlist).__name__}")
+    lists = []
+    for k, lst in enumerate(tensorlistlist):
+        if isinstance(lst, Tensor) or not isinstance(lst, (list, tuple)):
+            raise bad(f"list {k} is {type(lst).__name__}")
+        for t in lst:
+            if t is not None and not isinstance(t, Tensor):
+                raise bad(f"list {k} holds a {type(t).__name__}")
+        lists.append(list(lst))
+    groups: dict = {}
+    if not lists:
+        return groups
+    first = lists[0]
+    for k, lst in enumerate(lists):
+        if lst and len(lst) != len(first):
+            raise RuntimeError(
+                f"_group_tensors_by_device_and_dtype(): every list must have the first list's "
+                f"{len(first)} entries or none, but list {k} has {len(lst)}; pass lists that "
+                f"match entry for entry (or an empty list)")
+    with no_grad():
+        for i, t in enumerate(first):
+            if t is None:
+                raise RuntimeError(
+                    f"_group_tensors_by_device_and_dtype(): the tensors of the first list give "
+                    f"the groups, but its entry {i} is None; put a list without None first")
+            key = (t.device, t.dtype)
+            if key not in groups:
+                groups[key] = ([[] for _ in lists], [])
+            out, idx = groups[key]
+            for k, lst in enumerate(lists):
+                if lst:
+                    out[k].append(lst[i])
+            if with_indices:
+                idx.append(i)
+    # PyTorch's dictionary comes from a C++ hash map, which lists a few groups in the reverse of
+    # the order they were met (with many groups, its hash order can differ from this)
+    return dict(reversed(groups.items()))

@@ -45,6 +45,7 @@ def _per_tensor(name, operand, n, what):
 
 def _call(base, t, args, kwargs, inplace):
     from . import linalg
+    from ._tensor import Tensor
 
     if base == "zero":
         return t.zero_() if inplace else t.clone().zero_()
@@ -57,11 +58,19 @@ def _call(base, t, args, kwargs, inplace):
         return linalg.vector_norm(t, ord_, dtype=kwargs.get("dtype"))
     if base == "max":
         return t.max()
+    if base in ("maximum", "minimum") and args and not isinstance(args[0], Tensor):
+        # the Scalar overload (torch.maximum itself takes only tensors): a clamp to the number
+        base, args = ("clamp_min" if base == "maximum" else "clamp_max"), list(args)
     if base in ("clamp_max", "clamp_min"):
         bound = {"max" if base == "clamp_max" else "min": args[0]}
         return t.clamp_(**bound) if inplace else t.clamp(**bound)
     if not inplace:
         return getattr(t, base)(*args, **kwargs)
+    if base == "mul" and args and isinstance(args[0], float) and t.dtype.is_floating_point \
+            and t.dtype.itemsize == 2:
+        # PyTorch's in-place _foreach_mul_ rounds a number to a half-precision list's dtype
+        # first (the out-of-place form and Tensor.mul_ do not)
+        args = [Tensor(args[0]).to(t.dtype).item()] + list(args[1:])
     method = getattr(t, base + "_", None)  # maximum/minimum have no in-place method
     return method(*args, **kwargs) if method is not None else \
         t.copy_(getattr(t, base)(*args, **kwargs))

@@ -27,3 +27,18 @@ def test_own_attributes_are_set_and_kept_as_torch(make):
     assert type(copy.deepcopy(t)) is type(t)
     if not isinstance(t, gk.nn.Parameter):
         assert pickle.loads(pickle.dumps(t)).flag == 3
+
+
+def test_del_grad_clears_it_as_pytorch():
+    """``del p.grad`` (pytorch_optimizer's gradient hooks free a gradient so) sets it to None,
+    on a Parameter and on a plain leaf, and backward then fills it again."""
+    p = gk.nn.Parameter(gk.ones(2))
+    (p * 3).sum().backward()
+    del p.grad
+    assert p.grad is None
+    (p * 3).sum().backward()
+    assert p.grad.tolist() == [3.0, 3.0]
+    t = gk.ones(2, requires_grad=True)
+    t.grad = gk.zeros(2)
+    del t.grad
+    assert t.grad is None

@@ -817,9 +817,8 @@ class Tensor:
                 stacklevel=2)
         return g
 
-    @grad.setter
-    def grad(self, value):
-        self._grad = value
+    grad = grad.setter(lambda self, value: setattr(self, "_grad", value)).deleter(
+        lambda self: setattr(self, "_grad", None))  # ``del t.grad``: as PyTorch's, grad is None
 
     @property
     def retains_grad(self) -> bool:

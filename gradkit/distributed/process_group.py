@@ -311,7 +311,7 @@ def destroy_process_group(group=None) -> None:
 
 def _check():
     if not _W.initialized:
-        raise RuntimeError(
+        raise ValueError(  # PyTorch's type
             "Default process group has not been initialized, please make sure to call "
             "gradkit.distributed.init_process_group()."
         )

@@ -63,15 +63,22 @@ class _Handle:
         self.remove()
 
 
+# the hook dictionaries carry PyTorch's attribute names (code that reads them, or a wrapper that
+# never ran Optimizer.__init__, sees PyTorch's names); pickles of older gradkits used these
+_OLD_HOOK_NAMES = {old: "_optimizer" + old for old in (
+    "_step_pre_hooks", "_step_post_hooks", "_state_dict_pre_hooks", "_state_dict_post_hooks",
+    "_load_state_dict_pre_hooks", "_load_state_dict_post_hooks")}
+
+
 def _wrap_step(step):
     """Run the optimizer's step pre/post hooks around ``step`` (added to every subclass)."""
 
     def step_with_hooks(self, *args, **kwargs):
         # a subclass's step calling super().step(); or a wrapper (Lookahead, ...) that never ran
         # Optimizer.__init__, where PyTorch's step (patched in __init__) runs without hooks
-        if self.__dict__.get("_in_step") or "_step_pre_hooks" not in self.__dict__:
+        if self.__dict__.get("_in_step") or "_optimizer_step_pre_hooks" not in self.__dict__:
             return step(self, *args, **kwargs)
-        pre, post = self._step_pre_hooks, self._step_post_hooks
+        pre, post = self._optimizer_step_pre_hooks, self._optimizer_step_post_hooks
         if pre:
             for hook in list(pre.values()):
                 out = hook(self, args, kwargs)
@@ -86,7 +93,9 @@ def _wrap_step(step):
             result = step(self, *args, **kwargs)
         finally:
             self._in_step = False
-        self._step_count += 1
+        self._optimizer_step_code()
+        # (a wrapper that set its hook dictionaries itself may lack the count)
+        self.__dict__["_step_count"] = self.__dict__.get("_step_count", 0) + 1
         if post:
             for hook in list(post.values()):
                 hook(self, args, kwargs)
@@ -137,8 +146,8 @@ class Optimizer:
         ...     opt.step()
     """
 
-    _step_pre_hooks: OrderedDict[int, Callable]
-    _step_post_hooks: OrderedDict[int, Callable]
+    _optimizer_step_pre_hooks: OrderedDict[int, Callable]
+    _optimizer_step_post_hooks: OrderedDict[int, Callable]
 
     def __init_subclass__(cls, **kwargs):
         super().__init_subclass__(**kwargs)
@@ -148,13 +157,16 @@ class Optimizer:
             cls.step = _wrap_step(cls.__dict__["step"])
 
     def __init__(self, params: Iterable[Any], defaults: dict[str, Any]) -> None:
+        if type(self)._validate_group is not Optimizer._validate_group:
+            # PyTorch's optimizers check their arguments before they look at ``params``
+            self._validate_group({**defaults, "params": []})
         self.defaults = defaults
-        self._step_pre_hooks = OrderedDict()
-        self._step_post_hooks = OrderedDict()
-        self._state_dict_pre_hooks: OrderedDict = OrderedDict()
-        self._state_dict_post_hooks: OrderedDict = OrderedDict()
-        self._load_state_dict_pre_hooks: OrderedDict = OrderedDict()
-        self._load_state_dict_post_hooks: OrderedDict = OrderedDict()
+        self._optimizer_step_pre_hooks = OrderedDict()
+        self._optimizer_step_post_hooks = OrderedDict()
+        self._optimizer_state_dict_pre_hooks: OrderedDict = OrderedDict()
+        self._optimizer_state_dict_post_hooks: OrderedDict = OrderedDict()
+        self._optimizer_load_state_dict_pre_hooks: OrderedDict = OrderedDict()
+        self._optimizer_load_state_dict_post_hooks: OrderedDict = OrderedDict()
         self._hook_id = 0
         self._step_count = 0
         if isinstance(params, Tensor):
@@ -284,8 +296,20 @@ class Optimizer:
             return closure()
 
     # ----------------------------------------------------------------- hooks
+    def _patch_step_function(self) -> None:
+        """PyTorch's ``Optimizer._patch_step_function``, which wrapper optimizers that skip
+        ``Optimizer.__init__`` call after setting their hook dictionaries: there it wraps
+        ``step`` to run the step hooks; gradkit wraps every subclass's ``step`` when the class
+        is defined, so only the profiler name is set here."""
+        self._zero_grad_profile_name = (
+            f"Optimizer.zero_grad#{self.__class__.__name__}.zero_grad")
+
+    def _optimizer_step_code(self) -> None:
+        """PyTorch's empty hook point after each ``step`` (subclasses may override it)."""
+
     def _add_hook(self, hooks: dict, hook: Callable) -> _Handle:
-        self._hook_id += 1
+        # (a wrapper that skipped Optimizer.__init__ has no counter yet)
+        self._hook_id = self.__dict__.get("_hook_id", 0) + 1
         hooks[self._hook_id] = hook
         return _Handle(hooks, self._hook_id)
 
@@ -295,39 +319,39 @@ class Optimizer:
         The hook may return ``(new_args, new_kwargs)`` to change the step's arguments.
         Returns a handle whose ``remove()`` unregisters it.
         """
-        return self._add_hook(self._step_pre_hooks, hook)
+        return self._add_hook(self._optimizer_step_pre_hooks, hook)
 
     def register_step_post_hook(self, hook: Callable) -> _Handle:
         """Call ``hook(optimizer, args, kwargs)`` after each ``step``; returns a handle."""
-        return self._add_hook(self._step_post_hooks, hook)
+        return self._add_hook(self._optimizer_step_post_hooks, hook)
 
     def register_state_dict_pre_hook(self, hook: Callable, prepend: bool = False) -> _Handle:
         """Call ``hook(optimizer)`` before ``state_dict`` builds its result."""
-        h = self._add_hook(self._state_dict_pre_hooks, hook)
+        h = self._add_hook(self._optimizer_state_dict_pre_hooks, hook)
         if prepend:
-            self._state_dict_pre_hooks.move_to_end(h._key, last=False)
+            self._optimizer_state_dict_pre_hooks.move_to_end(h._key, last=False)
         return h
 
     def register_state_dict_post_hook(self, hook: Callable, prepend: bool = False) -> _Handle:
         """Call ``hook(optimizer, state_dict)``; a non-None return replaces the state dict."""
-        h = self._add_hook(self._state_dict_post_hooks, hook)
+        h = self._add_hook(self._optimizer_state_dict_post_hooks, hook)
         if prepend:
-            self._state_dict_post_hooks.move_to_end(h._key, last=False)
+            self._optimizer_state_dict_post_hooks.move_to_end(h._key, last=False)
         return h
 
     def register_load_state_dict_pre_hook(self, hook: Callable, prepend: bool = False) -> _Handle:
         """Call ``hook(optimizer, state_dict)``; a non-None return is loaded instead."""
-        h = self._add_hook(self._load_state_dict_pre_hooks, hook)
+        h = self._add_hook(self._optimizer_load_state_dict_pre_hooks, hook)
         if prepend:
-            self._load_state_dict_pre_hooks.move_to_end(h._key, last=False)
+            self._optimizer_load_state_dict_pre_hooks.move_to_end(h._key, last=False)
         return h
 
     def register_load_state_dict_post_hook(self, hook: Callable,
                                            prepend: bool = False) -> _Handle:
         """Call ``hook(optimizer)`` after ``load_state_dict``."""
-        h = self._add_hook(self._load_state_dict_post_hooks, hook)
+        h = self._add_hook(self._optimizer_load_state_dict_post_hooks, hook)
         if prepend:
-            self._load_state_dict_post_hooks.move_to_end(h._key, last=False)
+            self._optimizer_load_state_dict_post_hooks.move_to_end(h._key, last=False)
         return h
 
     # ----------------------------------------------------------------- checkpoints
@@ -340,7 +364,7 @@ class Optimizer:
             each parameter's state dict and its tensors are returned by reference (``"step"``
             included, a 0-d float32 tensor; ``copy.deepcopy`` the result to keep a snapshot).
         """
-        for hook in list(self._state_dict_pre_hooks.values()):
+        for hook in list(self._optimizer_state_dict_pre_hooks.values()):
             hook(self)
         index: dict[int, int] = {}
         groups = []
@@ -359,7 +383,7 @@ class Optimizer:
             key = index[id(p)] if isinstance(p, Tensor) else p
             state[key] = self._export_state(st)
         out = {"state": state, "param_groups": groups}
-        for hook in list(self._state_dict_post_hooks.values()):
+        for hook in list(self._optimizer_state_dict_post_hooks.values()):
             result = hook(self, out)
             if result is not None:
                 out = result
@@ -426,7 +450,7 @@ class Optimizer:
             ValueError: if the number of groups or of parameters per group differs.
         """
         state_dict = dict(state_dict)
-        for hook in list(self._load_state_dict_pre_hooks.values()):
+        for hook in list(self._optimizer_load_state_dict_pre_hooks.values()):
             result = hook(self, state_dict)
             if result is not None:
                 state_dict = result
@@ -465,7 +489,7 @@ class Optimizer:
             new_groups.append(ng)
         self.state = state
         self.param_groups = new_groups
-        for hook in list(self._load_state_dict_post_hooks.values()):
+        for hook in list(self._optimizer_load_state_dict_post_hooks.values()):
             hook(self)
 
     # ----------------------------------------------------------------- misc
@@ -477,7 +501,9 @@ class Optimizer:
         only ``defaults``, ``state`` and ``param_groups``: the optimizer is then built again
         on those groups' parameters (so gradkit's own bookkeeping exists) and takes that state,
         as PyTorch's ``__setstate__`` does."""
-        if "_step_pre_hooks" in state or "param_groups" not in state:
+        if "_step_pre_hooks" in state:  # pickled by a gradkit that named its hooks without
+            state = {_OLD_HOOK_NAMES.get(k, k): v for k, v in state.items()}  # PyTorch's prefix
+        if "_optimizer_step_pre_hooks" in state or "param_groups" not in state:
             self.__dict__.update(state)
             return
         import inspect

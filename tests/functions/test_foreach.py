@@ -87,3 +87,46 @@ def test_foreach_errors_as_torch():
         gk._foreach_nonexistent_
     with pytest.raises(AttributeError):
         gk._foreach_norm_
+
+
+@pytest.mark.parametrize("dtype", ["float32", "float64", "int64"])
+@pytest.mark.parametrize("name", ["_foreach_maximum", "_foreach_minimum", "_foreach_maximum_",
+                                  "_foreach_minimum_"])
+@pytest.mark.parametrize("other", [0.5, 2, float("nan"), [0.5, -1.0]])
+def test_foreach_maximum_minimum_take_numbers(name, other, dtype):
+    """The Scalar and ScalarList overloads (Adafactor/ADOPT clamp a list with
+    ``_foreach_maximum_(xs, eps)``): values, NaN and the result dtype as PyTorch's."""
+    vals = [np.array([1, -2, 3]), np.array([0.25, 7])]
+    mine = [gk.tensor(v).to(getattr(gk, dtype)) for v in vals]
+    theirs = [torch.tensor(v).to(getattr(torch, dtype)) for v in vals]
+    try:
+        want = getattr(torch, name)(theirs, other)
+    except RuntimeError:  # in place, an integer list cannot take a float result
+        with pytest.raises(RuntimeError, match="can't be cast"):
+            getattr(gk, name)(mine, other)
+        return
+    got = getattr(gk, name)(mine, other)
+    if name.endswith("_"):
+        assert got is mine
+    for o, t in zip(got, want):
+        assert str(o.dtype).split(".")[-1] == str(t.dtype).split(".")[-1]
+        np.testing.assert_array_equal(o.numpy(), t.numpy())
+
+
+@pytest.mark.parametrize("dtype", ["bfloat16", "float16", "float32"])
+@pytest.mark.parametrize("name", ["_foreach_mul_", "_foreach_mul", "_foreach_add_",
+                                  "_foreach_div_"])
+@pytest.mark.parametrize("listed", [False, True])
+def test_foreach_number_operand_rounding_as_torch(name, dtype, listed):
+    """PyTorch's in-place ``_foreach_mul_`` rounds a number to a half-precision list's dtype
+    before multiplying (SCION scales its bf16 Newton-Schulz updates so); the other forms
+    multiply by the number itself. Bit for bit."""
+    rng = np.random.default_rng(3)
+    vals = [rng.uniform(0, 1e-2, 500).astype(np.float32) for _ in range(2)]
+    mine = [gk.tensor(v).to(getattr(gk, dtype)) for v in vals]
+    theirs = [torch.tensor(v).to(getattr(torch, dtype)) for v in vals]
+    s = 2 ** 0.5 * 1e-3 if "mul" in name else 2 ** 0.5
+    got = getattr(gk, name)(mine, [s, s] if listed else s)
+    want = getattr(torch, name)(theirs, [s, s] if listed else s)
+    for o, t in zip(got, want):
+        np.testing.assert_array_equal(o.float().numpy(), t.float().numpy())

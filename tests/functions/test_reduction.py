@@ -666,6 +666,8 @@ DIM_FORMS = {
 def test_none_and_bool_dims_as_torch(case):
     torch = pytest.importorskip("torch")
     same_as_torch(torch, DIM_FORMS[case])
+
+
 @pytest.mark.parametrize("shape", [(2,), (3,), (4,), (2, 5), (4, 5), (5, 3), (5, 4)])
 @pytest.mark.parametrize("edge_order", [1, 2])
 def test_gradient_empty_coordinates_by_the_dims_size_as_torch(torch, shape, edge_order):

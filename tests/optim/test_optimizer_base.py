@@ -452,3 +452,99 @@ def test_tied_weights_listed_twice_train_as_torch(torch, name):
     (w_g, params_g, keys_g), (w_t, params_t, keys_t) = run(gk), run(torch)
     np.testing.assert_allclose(w_g, w_t, rtol=1e-5, atol=1e-6)
     assert params_g == params_t == [1, 1] and keys_g == keys_t
+
+
+# ----------------------------------------------------------------- PyTorch's hook attribute names
+def test_hook_dicts_carry_pytorchs_attribute_names():
+    torch = pytest.importorskip("torch")
+    theirs = torch.optim.SGD([torch.zeros(2, requires_grad=True)], lr=0.1).__dict__
+    mine = optim.SGD([_p(0.0, 0.0)], lr=0.1).__dict__
+    wanted = sorted(k for k in theirs if k.startswith("_optimizer_") and k.endswith("_hooks"))
+    assert len(wanted) == 6
+    assert all(k in mine for k in wanted), sorted(set(wanted) - set(mine))
+
+
+def test_wrapper_without_base_init_fails_as_pytorch():
+    """A Lookahead-style wrapper that never runs Optimizer.__init__ and calls the base
+    state_dict: PyTorch's AttributeError names its hook dictionary, so must ours."""
+
+    class Wrapper(optim.Optimizer):
+        def __init__(self, base):
+            self.base = base
+            self.param_groups = base.param_groups
+            self.state = base.state
+            self.defaults = base.defaults
+
+    w = Wrapper(optim.SGD([_p(1.0)], lr=0.1))
+    with pytest.raises(AttributeError, match="_optimizer_state_dict_pre_hooks"):
+        w.state_dict()
+
+
+def test_pickle_with_older_hook_names_loads():
+    p = _p(1.0, 2.0)
+    opt = optim.SGD([p], lr=0.1)
+    old = {k.replace("_optimizer_", "_", 1) if k.startswith("_optimizer_") else k: v
+           for k, v in opt.__dict__.items()}
+    assert "_step_pre_hooks" in old
+    again = optim.SGD.__new__(optim.SGD)
+    again.__setstate__(old)
+    calls = []
+    again.register_step_pre_hook(lambda o, a, k: calls.append(1))
+    p.grad = gk.ones_like(p)
+    again.step()
+    assert calls == [1]
+    assert "_step_pre_hooks" not in again.__dict__
+
+
+def test_wrapper_setting_its_own_hooks_and_patching_step():
+    """pytorch_optimizer's Magma style: a wrapper sets the hook dictionaries, calls
+    ``_patch_step_function()`` (PyTorch's) and delegates to an inner optimizer; its step
+    hooks and ``_optimizer_step_code`` then run around each step, as in PyTorch."""
+    from collections import OrderedDict
+
+    class Wrapper(optim.Optimizer):
+        def __init__(self, params):
+            self._optimizer_step_pre_hooks = OrderedDict()
+            self._optimizer_step_post_hooks = OrderedDict()
+            self._patch_step_function()
+            self.inner = optim.SGD(params, lr=0.5)
+            self.defaults = self.inner.defaults
+            self.codes = 0
+
+        @property
+        def param_groups(self):
+            return self.inner.param_groups
+
+        def _optimizer_step_code(self):
+            self.codes += 1
+
+        def step(self, closure=None):
+            return self.inner.step(closure)
+
+    p = _p(1.0, 2.0)
+    w = Wrapper([p])
+    assert w._zero_grad_profile_name == "Optimizer.zero_grad#Wrapper.zero_grad"
+    seen = []
+    w.register_step_pre_hook(lambda o, a, k: seen.append("pre"))
+    w.register_step_post_hook(lambda o, a, k: seen.append("post"))
+    p.grad = gk.ones_like(p)
+    w.step()
+    w.step()
+    assert seen == ["pre", "post"] * 2 and w.codes == 2
+    assert p.tolist() == [0.0, 1.0]
+
+
+@pytest.mark.parametrize("kw", [dict(eps=-1), dict(weight_decay=-1), dict(lr=-1)])
+@pytest.mark.parametrize("name", ALL + ["Rprop", "ASGD", "LBFGS"])
+def test_arguments_checked_before_params(name, kw):
+    """PyTorch's optimizers check their arguments before they read ``params``: a bad value
+    with ``params=None`` raises the ValueError (pytorch_optimizer's tests rely on it)."""
+    torch = pytest.importorskip("torch")
+    try:
+        getattr(torch.optim, name)(None, **kw)
+    except (ValueError, TypeError) as e:
+        want = e
+    with pytest.raises(type(want)) as got:
+        getattr(optim, name)(None, **kw)
+    if isinstance(want, ValueError):
+        assert str(got.value) == str(want)

@@ -133,7 +133,7 @@ def test_exploding_every_and_hooks_removed(tmp_path):
         _loader(), epochs=2)
     assert diag.steps == [1, 4, 7]
     assert any(f["kind"] == "exploding" for f in diag.flags)
-    assert not opt._step_pre_hooks and not model[1]._forward_hooks
+    assert not opt._optimizer_step_pre_hooks and not model[1]._forward_hooks
     assert all(math.isfinite(v) for v in diag.layers["2.weight"]["grad_norm"])
     with pytest.raises(ValueError, match="every"):
         GradientDiagnostics(every=0)
