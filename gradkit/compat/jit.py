@@ -103,6 +103,18 @@ def trace_module(mod, inputs, *args, **kwargs):
     return _mark(mod)
 
 
+def _get_trace_graph(f, args=(), kwargs=None, strict=True, _force_outplace=False,
+                     return_inputs=False, _return_inputs_states=False):
+    """``torch.jit._get_trace_graph``: refused. PyTorch's tracer records a TorchScript graph
+    of ATen operators (what fvcore's ``FlopCountAnalysis`` and ``ActivationCountAnalysis``
+    walk); gradkit runs eagerly and records none."""
+    raise RuntimeError(
+        "torch.jit._get_trace_graph: gradkit has no TorchScript tracer, so there is no graph of "
+        "ATen operators to analyse (fvcore's FlopCountAnalysis/ActivationCountAnalysis need "
+        "one); count with module forward hooks instead (thop's profile, ptflops' "
+        "backend='pytorch', fvcore's parameter_count), or run this analysis with PyTorch")
+
+
 def freeze(mod, preserved_attrs=None, optimize_numerics=True):
     """``torch.jit.freeze``: the (eager) module itself."""
     return mod
