@@ -8,8 +8,8 @@ from .ops.linalg import LinAlgError as _LinAlgError
 from .random import Generator
 
 __all__ = ["DisableTorchFunction", "DisableTorchFunctionSubclass", "Generator",
-           "ScriptObject", "_LinAlgError", "_disabled_torch_function_impl",
-           "_get_privateuse1_backend_name", "_get_tracing_state",
+           "Graph", "Node", "ScriptObject", "Value", "_LinAlgError",
+           "_disabled_torch_function_impl", "_get_privateuse1_backend_name", "_get_tracing_state",
            "_group_tensors_by_device_and_dtype", "_log_api_usage_once", "_nn"]
 
 _TO_KEYWORDS = ("device", "dtype", "non_blocking", "copy", "memory_format", "tensor")
@@ -64,6 +64,27 @@ class _NN:
 
 
 _nn = _NN()
+
+
+class _TorchScriptIR:
+    """A class of PyTorch's TorchScript IR, named so that library code annotated with it
+    imports (``-> torch._C.Graph``); gradkit has no TorchScript, so none is ever made."""
+
+    def __init__(self, *args, **kwargs):
+        raise RuntimeError(f"torch._C.{type(self).__name__}: gradkit has no TorchScript IR "
+                           f"(it runs eagerly); run TorchScript graph analysis with PyTorch")
+
+
+class Graph(_TorchScriptIR):
+    """``torch._C.Graph`` (see :class:`_TorchScriptIR`)."""
+
+
+class Node(_TorchScriptIR):
+    """``torch._C.Node`` (see :class:`_TorchScriptIR`)."""
+
+
+class Value(_TorchScriptIR):
+    """``torch._C.Value`` (see :class:`_TorchScriptIR`)."""
 
 
 def _get_tracing_state():

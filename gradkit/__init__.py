@@ -115,7 +115,7 @@ __version__ = _TorchVersion("0.1.0")  # (a str comparing as a version, as torch.
 _LAZY_MODULES = frozenset(("_C", "cpu", "multiprocessing", "profiler", "signal", "functional",
                            "quasirandom",
                            "types", "mps", "xpu", "__future__", "serialization", "hub", "export",
-                           "fx", "library", "futures", "__config__"))
+                           "fx", "library", "futures", "__config__", "ao", "quantization"))
 
 
 def __getattr__(name):
@@ -169,8 +169,6 @@ def __getattr__(name):
 
 # PyTorch submodules gradkit does not have, and why, for the error a program reaching them gets
 _TORCH_ONLY_MODULES = {
-    "quantization": "quantized tensors are out of gradkit's scope",
-    "ao": "quantized tensors are out of gradkit's scope",
     "nested": "nested tensors are out of gradkit's scope",
     "export": "graph capture is out of gradkit's scope",
 }

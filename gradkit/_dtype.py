@@ -90,7 +90,7 @@ class dtype:  # noqa: N801 (PyTorch's name)
         if isinstance(other, (type, str)):
             try:
                 return self.dtype == _as_np(other)
-            except TypeError:
+            except (TypeError, ValueError):  # not a dtype (e.g. the legacy torch.FloatTensor)
                 return False
         return NotImplemented
 

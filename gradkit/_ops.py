@@ -14,7 +14,7 @@ apart itself. Other namespaces hold the operators defined with
 
 from __future__ import annotations
 
-__all__ = ["OpOverload", "OpOverloadPacket", "OpNamespace", "ops"]
+__all__ = ["OpNamespace", "OpOverload", "OpOverloadPacket", "load_library", "namespace", "ops"]
 
 
 def _to_copy(self, *, dtype=None, layout=None, device=None, pin_memory=None,
@@ -193,3 +193,15 @@ class _Ops:
 
 
 ops = _Ops()
+
+
+def load_library(path) -> None:
+    """``torch.ops.load_library``: refused, an operator library is compiled against PyTorch's
+    ATen (a missing file: PyTorch's OSError)."""
+    import os
+
+    if not os.path.exists(str(path)):
+        raise OSError(f"Could not load this library: {os.path.abspath(str(path))}")
+    raise RuntimeError(f"torch.ops.load_library({str(path)!r}): gradkit cannot load compiled "
+                       f"PyTorch operator libraries (they link against ATen); use the code's "
+                       f"pure-Python path, or run this program with PyTorch")

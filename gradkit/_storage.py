@@ -141,6 +141,12 @@ class UntypedStorage(_Items):
     def __len__(self):
         return self._nbytes
 
+    def __sizeof__(self):
+        # as PyTorch's: its storage object (32 bytes: the Python object header and the handle
+        # on its c10 Storage) and the bytes it holds; ``sys.getsizeof`` adds the same GC
+        # header to both (torchinfo adds these up as a model's input size)
+        return 32 + self._nbytes
+
     def element_size(self) -> int:
         return 1
 
@@ -232,6 +238,9 @@ class TypedStorage(_Items):
         return self._untyped_storage.nbytes() // self._np.itemsize
 
     __len__ = size
+
+    def __sizeof__(self):
+        return object.__sizeof__(self) + self.nbytes()  # the object and its bytes, as PyTorch's
 
     def nbytes(self) -> int:
         return self._untyped_storage.nbytes()

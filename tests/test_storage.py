@@ -147,3 +147,16 @@ def test_untyped_storage_from_file_maps_the_bytes(libname, tmp_path):
         lib.UntypedStorage.from_file(str(path), False, 40)
     with pytest.raises(RuntimeError, match="unable to open file"):
         lib.UntypedStorage.from_file(str(tmp_path / "missing.bin"), False, 4)
+
+
+@pytest.mark.parametrize("shape", [(0,), (5,), (2, 3, 16, 16)])
+def test_getsizeof_counts_the_object_and_its_bytes_as_pytorch(shape):
+    """``sys.getsizeof`` of a storage is PyTorch's (torchinfo adds these up as the input size
+    it prints); a view's storage is the whole memory under it."""
+    import sys
+
+    torch = pytest.importorskip("torch")
+    g, t = gk.zeros(shape), torch.zeros(shape)
+    assert sys.getsizeof(g.untyped_storage()) == sys.getsizeof(t.untyped_storage())
+    assert sys.getsizeof(g.storage()) == sys.getsizeof(t.storage())
+    assert sys.getsizeof(g[1:].untyped_storage()) == sys.getsizeof(t[1:].untyped_storage())

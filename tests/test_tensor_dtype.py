@@ -307,3 +307,12 @@ def test_tensors_of_named_only_dtypes_raise_saying_what_to_use(name):
         with pytest.raises(NotImplementedError, match=f"no tensors of dtype gradkit.{name}.*"
                                                       f"use uint8"):
             make()
+
+
+def test_dtype_compares_unequal_to_legacy_tensor_types():
+    """``dtype in (torch.float16, torch.bfloat16)`` with a legacy type (torchinfo's check of its
+    ``dtypes=[torch.FloatTensor]``) is False, as in PyTorch, not a ValueError."""
+    from gradkit.compat import _api
+
+    assert (gk.float16 == _api.FloatTensor) is False and gk.float32 != _api.FloatTensor
+    assert _api.LongTensor not in (gk.float16, gk.bfloat16)

@@ -530,6 +530,12 @@ NODE_TYPES = {Node}
 _CLASSES = {}
 
 
+# PyTorch node name -> {attribute: property}: the non-tensor arguments a node shows as PyTorch's
+# does (``grad_fn._saved_dim``, ``_saved_split_sizes``: DepGraph pruning reads them), registered
+# by the op that knows its ``aux`` layout (gradkit/ops/) before any node of that name is shown
+SAVED_ARGUMENTS: dict = {}
+
+
 def node_class(name, tag=None, multi=False, ctx=False):
     """The Node subclass named ``name`` (``type(t.grad_fn).__name__`` as PyTorch's), made once
     per ``(name, tag, multi, ctx)``. ``tag`` (a class attribute) tells ``next_functions`` how
@@ -544,6 +550,7 @@ def node_class(name, tag=None, multi=False, ctx=False):
                 "connected": name in CONNECTED_NODES, "reads_ctx": ctx}
         if ctx:
             body["__getattr__"] = _ctx_attribute
+        body.update(SAVED_ARGUMENTS.get(name, ()))
         cls = type(name, (base,), body)
         _CLASSES[key] = cls
         (MULTI_TYPES if multi else PLAIN_TYPES).add(cls)

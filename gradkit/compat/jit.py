@@ -1,10 +1,12 @@
 """``torch.jit`` under ``gradkit run``: scripting and tracing pass their argument through.
 
-gradkit runs eagerly on NumPy; there is no graph compiler. ``script``, ``trace`` (and the
-decorators ``ignore``, ``unused``, ``export``) return the module or function unchanged, after one
-informational note on stderr per process, so programs that script their model for speed run
-as written. ``save``/``load`` write and read the module pickled as ``torch.save`` does (they
-round-trip within gradkit); PyTorch's TorchScript archives cannot be read.
+gradkit runs eagerly on NumPy; there is no graph compiler. ``script`` and ``trace`` return a
+function unchanged and a module as a copy that shares its parameters and buffers (as PyTorch's
+scripted module does) and reads as a ``ScriptModule``, after one informational note on stderr
+per process, so programs that script their model for speed run as written; the decorators
+``ignore``, ``unused`` and ``export`` return their function. ``save``/``load`` write and read
+the module pickled as ``torch.save`` does (they round-trip within gradkit); PyTorch's
+TorchScript archives cannot be read.
 """
 
 from __future__ import annotations
@@ -34,7 +36,8 @@ class TracerWarning(Warning):
         pass
 
 
-def note_once(what: str, result: str = "the module or function is returned unchanged") -> None:
+def note_once(what: str, result: str = "a function is returned unchanged, a module as a "
+              "scripted copy sharing its parameters") -> None:
     """Print one informational line on stderr, once per process for each ``what``."""
     if what in _NOTED:
         return
@@ -43,12 +46,45 @@ def note_once(what: str, result: str = "the module or function is returned uncha
           f"{result}", file=sys.stderr, flush=True)
 
 
+_HOOK_DICTS = ("_forward_hooks", "_forward_pre_hooks", "_backward_hooks", "_backward_pre_hooks")
+_HOOK_SETS = ("_forward_hooks_with_kwargs", "_forward_pre_hooks_with_kwargs",
+              "_forward_hooks_always_called")
+
+
+def _script_copy(m, memo):
+    """A copy of module ``m`` and its submodules that shares their parameters and buffers (as
+    PyTorch's scripted module does), marked as scripted, so the module it was made from stays
+    an ordinary ``nn.Module`` (``isinstance(model, ScriptModule)`` stays False, its hooks its
+    own). Each copy has PyTorch's ``original_name``, the class name of the module it copies."""
+    got = memo.get(id(m))
+    if got is not None:
+        return got
+    c = object.__new__(type(m))
+    memo[id(m)] = c
+    d = c.__dict__
+    d.update(m.__dict__)
+    d["_parameters"] = dict(m._parameters)
+    d["_buffers"] = dict(m._buffers)
+    d["_modules"] = {k: None if v is None else _script_copy(v, memo)
+                     for k, v in m._modules.items()}
+    for k in _HOOK_DICTS:
+        if k in d:
+            d[k] = type(d[k])(d[k])
+    for k in _HOOK_SETS:
+        if k in d:
+            d[k] = set(d[k])
+    d["_jit_scripted"] = True
+    d["original_name"] = type(m).__name__
+    return c
+
+
 def _mark(obj):
-    """A module that went through script/trace reads as a ``ScriptModule`` (``isinstance``)."""
+    """What script/trace return: a module as a scripted copy (reads as a ``ScriptModule``,
+    as its submodules do; see :func:`_script_copy`), anything else (a function) itself."""
     from ..nn.modules.module import Module
 
     if builtins.isinstance(obj, Module):
-        object.__setattr__(obj, "_jit_scripted", True)
+        return _script_copy(obj, {})
     return obj
 
 
@@ -65,6 +101,18 @@ def trace(func, example_inputs=None, *args, **kwargs):
 def trace_module(mod, inputs, *args, **kwargs):
     note_once("torch.jit.trace_module")
     return _mark(mod)
+
+
+def _get_trace_graph(f, args=(), kwargs=None, strict=True, _force_outplace=False,
+                     return_inputs=False, _return_inputs_states=False):
+    """``torch.jit._get_trace_graph``: refused. PyTorch's tracer records a TorchScript graph
+    of ATen operators (what fvcore's ``FlopCountAnalysis`` and ``ActivationCountAnalysis``
+    walk); gradkit runs eagerly and records none."""
+    raise RuntimeError(
+        "torch.jit._get_trace_graph: gradkit has no TorchScript tracer, so there is no graph of "
+        "ATen operators to analyse (fvcore's FlopCountAnalysis/ActivationCountAnalysis need "
+        "one); count with module forward hooks instead (thop's profile, ptflops' "
+        "backend='pytorch', fvcore's parameter_count), or run this analysis with PyTorch")
 
 
 def freeze(mod, preserved_attrs=None, optimize_numerics=True):

@@ -10,7 +10,7 @@ from __future__ import annotations
 import numpy as np
 
 from .._stride_order import lay_out_index
-from ..autograd.graph import Op, Shown, node_class
+from ..autograd.graph import SAVED_ARGUMENTS, Op, Shown, node_class
 
 __all__ = ["RESHAPE", "PERMUTE", "EXPAND", "CAT", "STACK", "FLIP", "REPEAT", "GETITEM", "SETITEM",
            "INDEX_ADD", "GATHER", "SCATTER_ADD", "UNFOLD", "DIAGONAL", "SPLIT", "is_basic_index",
@@ -286,6 +286,26 @@ def _split_b(xp, g, ins, out, aux, needs):
 CAT = Op("Cat", _cat_f, _cat_b, saves=0)
 STACK = Op("Stack", _stack_f, _stack_b, saves=0)
 SPLIT = Op("Split", _split_f, _split_b, saves=0, returns_aux=True, none_grads=True)
+
+
+def _split_aux(node):
+    """``(dim, unbind, input shape, piece indices)`` of a split node, or of the node that
+    selects one piece from it (what a piece's ``grad_fn`` is)."""
+    return (node if node.op is SPLIT else node.next[0]).aux
+
+
+def _split_sizes(node):
+    d, _, _, idxs = _split_aux(node)
+    return tuple(i[d].stop - i[d].start for i in idxs)
+
+
+_SPLIT_DIM = {"_saved_dim": property(lambda n: _split_aux(n)[0]),
+              "_saved_self_sym_sizes": property(lambda n: tuple(_split_aux(n)[2]))}
+SAVED_ARGUMENTS["SplitWithSizesBackward0"] = {
+    **_SPLIT_DIM, "_saved_split_sizes": property(_split_sizes)}
+SAVED_ARGUMENTS["SplitBackward0"] = {  # (split(n) and chunk: every piece but the last is n)
+    **_SPLIT_DIM, "_saved_split_size": property(lambda n: _split_sizes(n)[0])}
+SAVED_ARGUMENTS["UnbindBackward0"] = {"_saved_dim": property(lambda n: _split_aux(n)[0])}
 FLIP = Op("Flip", _flip_f, _flip_b, saves=0)
 REPEAT = Op("Repeat", _repeat_f, _repeat_b, saves=0)
 GETITEM = Op("Index", _getitem_f, _getitem_b, saves=0, aux_namer=_getitem_name,

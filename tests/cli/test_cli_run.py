@@ -87,12 +87,12 @@ def test_run_compile_and_jit_pass_through_with_one_note(tmp_path, capsys):
     prog = _program(tmp_path, (
         "import torch\nm = torch.nn.Linear(2, 2)\n"
         "print(torch.compile(m)._orig_mod is m, type(torch.compile(m)).__name__,"
-        " torch.jit.script(m) is m, torch.jit.trace(m, torch.zeros(1, 2)) is m)\n"
+        " torch.jit.script(m) is m, torch.jit.trace(m, torch.zeros(1, 2)).weight is m.weight)\n"
         "@torch.compile\ndef f(x):\n    return x + 1\n"
         "print(f(torch.ones(1)).item())\n"))
     rc, out, err = run(capsys, "run", prog)
     assert rc == 0, err
-    assert out.splitlines() == ["True OptimizedModule True True", "2.0"]
+    assert out.splitlines() == ["True OptimizedModule False True", "2.0"]
     assert err.count("torch.compile runs the model eagerly") == 1
     assert err.count("torch.jit.script") == 1 and err.count("torch.jit.trace") == 1
 
