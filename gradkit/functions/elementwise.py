@@ -26,7 +26,6 @@ from ._args import (
     _check_addcdiv,
     _check_bounds,
     _check_int_exponent,
-    _check_lerp,
     _check_number,
     _check_sub,
     _const_like,
@@ -58,6 +57,7 @@ from ._args import (
     tensor_input_for_out,
 )
 from ._float_pairs import _binary_float_op, _float_pair
+from ._lerp import _check_lerp
 from ._registry import (
     _check_cast,
     _not_tensor,
