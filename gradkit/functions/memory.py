@@ -329,6 +329,14 @@ def new(self, *args, device=None):
     list/tuple a tensor of that data, all of this tensor's dtype and device, never requiring
     grad. PyTorch takes no ``dtype`` here (use ``new_empty``/``new_tensor``)."""
     device = device or self.device
+    if self.is_sparse:  # a sparse tensor's: a sparse one (``grad.new(indices, values, size)``)
+        from ..sparse import _ops as _sparse
+
+        if len(args) in (2, 3) and all(isinstance(a, Tensor) for a in args[:2]):
+            return _sparse.sparse_coo_tensor(*args)
+        size = tuple(args[0]) if len(args) == 1 and isinstance(args[0], (Size, tuple, list)) \
+            else (args or (0,))
+        return _sparse.sparse_coo_tensor(size=size, dtype=self.dtype)
     if not args:
         return factories.empty(0, dtype=self.dtype, device=device)
     if len(args) == 1 and isinstance(args[0], Tensor):

@@ -1,10 +1,10 @@
 """Sparse Tensor methods: ``to_sparse``/``to_sparse_coo``, ``to_dense``, ``coalesce``,
 ``is_coalesced``, ``indices``/``values`` (and ``_indices``/``_values``), ``_nnz``,
-``sparse_dim``/``dense_dim``; the compressed layouts' ``to_sparse_csr``/``csc``/``bsr``/``bsc``
-and ``crow_indices``/``col_indices``/``ccol_indices``/``row_indices``. The sparse tensors and
-their ops are in ``gradkit/sparse/``; ``is_sparse``, ``is_sparse_csr`` and ``layout`` are
-attributes in ``_tensor/tensor.py``."""
-
+``sparse_dim``/``dense_dim``, ``sparse_mask``; the compressed layouts'
+``to_sparse_csr``/``csc``/``bsr``/``bsc`` and
+``crow_indices``/``col_indices``/``ccol_indices``/``row_indices``. The sparse tensors and their
+ops are in ``gradkit/sparse/``; ``is_sparse``, ``is_sparse_csr`` and ``layout`` are attributes
+in ``_tensor/tensor.py``."""
 from __future__ import annotations
 
 from ..sparse import _coo
@@ -137,6 +137,14 @@ def ccol_indices(self):
 def row_indices(self):
     """The row index of each entry ``(*batch, nnz)`` of a CSC/BSC tensor."""
     return _compressed().row_indices(self)
+
+
+@tensor_method("sparse_mask")
+def sparse_mask(self, mask):
+    """This tensor's values at the entries of the sparse COO ``mask`` (its values ignored), as a
+    sparse COO tensor of ``mask``'s indices; differentiable (optimizers with sparse gradients
+    read their dense state there)."""
+    return S.sparse_mask(self, mask)
 
 
 @tensor_method("_coalesced_")

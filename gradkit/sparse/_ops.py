@@ -681,3 +681,19 @@ def index_select(x, dim, idx):
     indices[dim] = np.repeat(np.arange(idx.size), counts)
     values = x._values()[_tensor(entries)]
     return sparse_coo_tensor(indices, values, tuple(shape))
+
+
+def sparse_mask(t, mask):
+    """``t.sparse_mask(mask)``: a sparse COO tensor with ``mask``'s indices (duplicates kept, as
+    its coalesced flag) and ``t``'s values there; differentiable in ``t``."""
+    if not is_sparse(mask) or _is_compressed(mask):
+        raise NotImplementedError(
+            f"sparse_mask(): the mask must be a sparse COO tensor, got a "
+            f"{'dense' if not is_sparse(mask) else 'compressed'} one; pass mask.to_sparse()")
+    if tuple(t.shape) != tuple(mask.shape):
+        raise RuntimeError(f"sparse_mask(): operands have incompatible sizes; self has size "
+                           f"{list(t.shape)} but mask has size {list(mask.shape)}")
+    dense = to_dense(t) if is_sparse(t) else t
+    idx = indices(mask, _check=False)
+    vals = dense[tuple(idx[k] for k in range(idx.shape[0]))]
+    return sparse_coo_tensor(idx, vals, tuple(t.shape), is_coalesced=is_coalesced(mask))
