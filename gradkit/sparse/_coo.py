@@ -580,10 +580,14 @@ def _mul_dense(s, d):
 
 
 def _mul_sparse(a, b):
-    """Elementwise product of two sparse tensors: the entries present in both."""
+    """Elementwise product of two sparse tensors: the entries present in both (their dense
+    values multiplied elementwise)."""
     a._check_same_shape(b, "mul")
-    if a.dense_dim or b.dense_dim:
-        raise unsupported("mul(sparse, sparse) with dense dims")
+    if a.dense_dim != b.dense_dim:  # (equal shapes: the same dense dims, products per entry)
+        raise RuntimeError(
+            f"mul(sparse, sparse): expects sparse inputs with equal dimensionality, number of "
+            f"sparse dimensions, and shape of sparse dimensions; got {a.sparse_dim} and "
+            f"{b.sparse_dim} sparse dims: convert one with .to_dense().to_sparse(n)")
     ca, cb = a.coalesce(), b.coalesce()
     _, ia, ib = np.intersect1d(ca.keys(), cb.keys(), assume_unique=True, return_indices=True)
     return SparseCOO(ca.indices[:, ia], ca.values[ia] * cb.values[ib], a.shape, True)

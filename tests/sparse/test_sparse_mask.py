@@ -55,3 +55,14 @@ def test_legacy_new_of_a_sparse_tensor_is_sparse():
         assert s.new().is_sparse and tuple(s.new().shape) == (0,)
         assert s.new(2, 3).is_sparse and tuple(s.new(2, 3).shape) == (2, 3)
         assert s.new(i, v.double(), (3, 3)).dtype == lib.float64
+
+
+def test_product_of_sparse_tensors_with_dense_dims_as_torch():
+    torch = pytest.importorskip("torch")
+    for lib in (gk, torch):
+        a = lib.sparse_coo_tensor(lib.tensor([[0, 2, 0]]), lib.arange(6.0).view(3, 2), (4, 2))
+        b = lib.sparse_coo_tensor(lib.tensor([[2, 0, 3]]), lib.ones(3, 2) * 3, (4, 2))
+        np.testing.assert_array_equal((a * b).to_dense().numpy(),
+                                      [[12, 18], [0, 0], [6, 9], [0, 0]])
+        with pytest.raises(RuntimeError, match="equal dimensionality"):
+            a * lib.sparse_coo_tensor(lib.tensor([[0], [1]]), lib.ones(1), (4, 2))
