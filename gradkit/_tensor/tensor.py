@@ -240,7 +240,7 @@ class Tensor:
     def __init__(self, data=None, *sizes, dtype=None, requires_grad=False):
         """PyTorch's legacy constructor: ``Tensor(2, 3)`` and ``Tensor(Size([2, 3]))`` make an
         uninitialised (here zero) tensor of that shape, ``Tensor([1, 2])`` copies the data; both
-        in the default dtype unless ``dtype`` is given (a Tensor's data keeps its dtype)."""
+        in the default dtype unless ``dtype`` is given; ``Tensor(t)`` shares ``t``'s storage."""
         from ..factories import _to_array  # (factories makes Tensors: it imports this module)
 
         if sizes or isinstance(data, Size) or (isinstance(data, numbers.Integral)
@@ -257,7 +257,8 @@ class Tensor:
                             else _dtype.get_default_dtype())
         elif dtype is None and data is not None and not isinstance(data, Tensor):
             dtype = _dtype.get_default_dtype()
-        arr = _to_array([] if data is None else data, dtype)
+        arr = data._data if isinstance(data, Tensor) and dtype is None else _to_array(
+            [] if data is None else data, dtype)  # (Tensor(t): PyTorch's alias, as ``t.data``)
         self._data = arr
         self.requires_grad = False
         self._grad_fn = None

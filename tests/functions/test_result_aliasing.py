@@ -21,6 +21,7 @@ EXPRESSIONS = [
     "x.view(-1)", "x.reshape(3, 2)", "x.flatten()", "x.contiguous()", "x.positive()",
     "x.expand(3, 2)", "x.narrow(0, 0, 3)", "x.squeeze()", "x.T.T", "x[...]", "x.view_as(x)",
     "x.to(torch.int64)", "x.long()", "torch.atleast_2d(x)", "x.unflatten(0, (3,))",
+    "torch.Tensor(x)", "torch.LongTensor(x)",  # (the legacy constructors alias a tensor)
 ]
 
 
