@@ -5,6 +5,7 @@ lookup-free quantizer averages code probabilities across ranks with it); the imp
 under ``gradkit run``. Each call returns new tensors; the backward is the adjoint collective."""
 
 import os
+import re
 import subprocess
 import sys
 import warnings
@@ -70,7 +71,8 @@ def test_two_ranks_get_the_adjoint_collectives_gradients():
                           str(SCRIPTS / "autograd_collectives.py")],
                          capture_output=True, text=True, timeout=120, env=env)
     assert res.returncode == 0, res.stderr
-    lines = sorted(ln for ln in res.stdout.splitlines() if ln.startswith("rank "))
+    # each rank's record (the launcher may join two ranks' output on one line)
+    lines = sorted(m.strip() for m in re.findall(r"rank \d .*?grad \[[^\]]*\]", res.stdout))
     gathered = [[0.0, 1.0, 2.0], [10.0, 11.0, 12.0]]
     # all_reduce: sum over ranks of w (w on rank r is (r+1)*[1,2,3]) = 3*[1,2,3];
     # all_gather piece i: sum over ranks of w*(i+1) = 3*(i+1)*[1,2,3]; broadcast: 3*[1,2,3]

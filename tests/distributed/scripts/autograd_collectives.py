@@ -1,6 +1,7 @@
 """Run under ``mpiexec -n 2``: the differentiable collectives of ``torch.distributed.nn`` give
 each rank the values and gradients of the adjoint collectives (printed by rank 0 and rank 1)."""
 
+import sys
 import warnings
 
 import gradkit as gk
@@ -18,6 +19,7 @@ bcast = dist_nn.broadcast(x, 0)                # grad only on rank 0: sum over r
 loss = (summed * w).sum() + sum((g * w * (i + 1)).sum() for i, g in enumerate(gathered))
 loss = loss + (bcast * w).sum()
 loss.backward()
-print(f"rank {rank} summed {summed.tolist()} gathered {[g.tolist() for g in gathered]} "
-      f"grad {x.grad.tolist()}", flush=True)
+sys.stdout.write(f"rank {rank} summed {summed.tolist()} gathered "  # (one write per record:
+                 f"{[g.tolist() for g in gathered]} grad {x.grad.tolist()}\n")  # ranks share
+sys.stdout.flush()  # the launcher's stdout)
 dist.destroy_process_group()
