@@ -4,8 +4,10 @@ before the op looks at anything else, where NumPy would take the int as an objec
 
 from __future__ import annotations
 
+import numpy as np
+
 __all__ = ["INT_END", "INT64_END", "INT_START", "int_overflow", "check_int_scalar",
-           "int64_overflow", "check_int64", "float_param"]
+           "int64_overflow", "check_int64", "float_param", "check_number_operand"]
 
 INT_START = -2 ** 63
 INT_END = 2 ** 64
@@ -55,3 +57,18 @@ def float_param(value):
     if value.__class__ is int and not INT_START <= value < INT_END:
         return float(value)
     return value
+
+
+def check_number_operand(value, fn=None, name="other"):
+    """``value`` itself where PyTorch reads it as a number operand (a Python int, float,
+    complex or bool, a subclass of one, a NumPy number), else PyTorch's TypeError: its parser
+    takes no other ``numbers.Number`` (a Fraction, a Decimal, a SymPy number), and on that
+    TypeError an operator gives way to the number's reflected method (``t * sympy.Integer(2)``
+    is SymPy's ``Integer(2).__rmul__(t)``, which sympifies a one-element tensor)."""
+    if isinstance(value, (int, float, complex)):
+        return check_int_scalar(value, fn)
+    if isinstance(value, np.generic):  # (NumPy's numbers: read as PyTorch reads them)
+        return value
+    where = f"{fn}(): argument '{name}'" if fn else "the operand"
+    raise TypeError(f"{where} must be a Tensor or a Python number, not {type(value).__name__}; "
+                    f"convert it first, e.g. float(x)")

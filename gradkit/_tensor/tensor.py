@@ -20,7 +20,7 @@ import numpy as np
 
 from .. import _dtype
 from .._complex import CArray as _CArray
-from .._int_range import INT64_END, INT_END, INT_START, check_int64, check_int_scalar
+from .._int_range import INT64_END, INT_END, INT_START, check_int64, check_number_operand
 from .._meta import MetaArray as _MetaArray
 from .._meta import geometry as _meta_geometry
 from .._storage import storage_root as _storage_root
@@ -127,8 +127,8 @@ def _scalar_or_tensor(x):
         return x
     if isinstance(x, np.generic):
         return x.item()
-    if isinstance(x, numbers.Number):
-        return check_int_scalar(x)  # (an int out of PyTorch's range: its OverflowError)
+    if isinstance(x, numbers.Number):  # (an int out of PyTorch's range: its OverflowError)
+        return check_number_operand(x)  # (a Fraction, a Decimal: its TypeError)
     if isinstance(x, (list, tuple)):
         # as PyTorch: `x + [1, 2]` and `torch.add(x, [1, 2])` raise TypeError
         raise TypeError(f"the operand must be a Tensor or a number, not {t.__name__}; make a "

@@ -8,12 +8,14 @@ faces (see ``_registry.py``).
 
 from __future__ import annotations
 
+import numbers
+
 import numpy as np
 
 from .. import _dtype, return_types
 from .._backend import NumpyNamespace as _NS
 from .._backend import to_host
-from .._int_range import check_int_scalar
+from .._int_range import check_int_scalar, check_number_operand
 from .._options import allocation_error
 from .._tensor.record import apply, apply1, apply2, check_broadcast, inplace, unary_result
 from .._tensor.tensor import Tensor, wrap
@@ -393,6 +395,9 @@ def neg(input):
     return apply1(E.NEG, x)
 
 
+_OPERANDS = frozenset((Tensor, float, int, bool))  # (read as they are, no check needed)
+
+
 @declare(inplace=add_, out=True)
 def add(input, other, *, alpha=1):
     """``input + alpha * other``; either may be a number."""
@@ -402,6 +407,8 @@ def add(input, other, *, alpha=1):
     if type(input) is not Tensor and _number_first(input, other):  # 3 + alpha * t
         return _scaled_other(other, input, alpha, "add").__radd__(input)
     if alpha == 1:
+        if other.__class__ not in _OPERANDS and isinstance(other, numbers.Number):
+            check_number_operand(other, "add")  # (the operator would give way to a SymPy number)
         return _t(input) + other
     out = None
     if type(input) is not Tensor or input._data.dtype.itemsize <= 2 or \
@@ -439,6 +446,8 @@ def mul(input, other):
     input = input if type(input) is Tensor else _number_pair(input, other)  # torch.mul(5, 3)
     if type(input) is not Tensor and _number_first(input, other):  # torch.mul(2, t)
         return other.__rmul__(input)
+    if other.__class__ not in _OPERANDS and isinstance(other, numbers.Number):
+        check_number_operand(other, "mul")  # (the operator would give way to a SymPy number)
     return _t(input) * other
 
 
@@ -496,6 +505,8 @@ def _rounded(op, input, other, name, params=()):
 def pow(input, exponent):
     if not isinstance(input, Tensor):
         return _t(exponent).__rpow__(input)
+    if exponent.__class__ not in _OPERANDS and isinstance(exponent, numbers.Number):
+        check_number_operand(exponent, "pow", "exponent")  # (the operator would give way)
     return input ** exponent
 
 

@@ -70,3 +70,45 @@ def test_tuple_subclass_without_reflected_method_is_not_read_as_a_tensor():
     for lib in (gk, torch):
         with pytest.raises(TypeError):
             lib.ones(2) + lib.Size([1, 2])
+
+
+def _number_operand(reflected):
+    """A ``numbers.Number`` of a library's own (a SymPy ``Integer``) with a reflected method."""
+    import numbers
+
+    def method(self, other):
+        return ("reflected", type(other).__name__)
+
+    return type("Symbolic", (numbers.Number,), {reflected: method, "__hash__": None})()
+
+
+@pytest.mark.parametrize("op,reflected", OPERATORS[:7], ids=[r for _, r in OPERATORS[:7]])
+def test_operators_defer_to_foreign_numbers_like_torch(op, reflected):
+    # pykan's symbolic_formula computes ``c * sympy_fun(a * x + b) + d`` with 0-d tensors
+    # a..d: PyTorch reads no number but Python's (and NumPy's) own, so ``c * Integer(0)``
+    # is SymPy's; gradkit took the SymPy number into a tensor it could not print or add to
+    torch = pytest.importorskip("torch")
+    for shape in ((), (2,)):
+        ours = _outcome(lambda: op(gk.ones(shape), _number_operand(reflected)))
+        theirs = _outcome(lambda: op(torch.ones(shape), _number_operand(reflected)))
+        assert ours == theirs == ("reflected", "Tensor")
+
+
+@pytest.mark.parametrize("fn", ["add", "mul", "sub", "div", "pow", "__mul__", "__add__",
+                                "__pow__", "__lt__"])
+def test_fraction_and_decimal_operands_like_torch(fn):
+    import decimal
+    import fractions
+
+    torch = pytest.importorskip("torch")
+    for v in (fractions.Fraction(1, 2), decimal.Decimal("1.5")):
+        got = []
+        for lib in (gk, torch):
+            x = lib.tensor([2.0, 3.0])
+            try:
+                r = getattr(x, fn)(v) if fn.startswith("__") else getattr(lib, fn)(x, v)
+            except TypeError:
+                got.append("TypeError")
+                continue
+            got.append(r if r is NotImplemented else r.tolist())
+        assert got[0] == got[1], (fn, v)
