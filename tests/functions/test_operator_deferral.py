@@ -89,8 +89,8 @@ def test_operators_defer_to_foreign_numbers_like_torch(op, reflected):
     # is SymPy's; gradkit took the SymPy number into a tensor it could not print or add to
     torch = pytest.importorskip("torch")
     for shape in ((), (2,)):
-        ours = _outcome(lambda: op(gk.ones(shape), _number_operand(reflected)))
-        theirs = _outcome(lambda: op(torch.ones(shape), _number_operand(reflected)))
+        ours = _outcome(lambda shape=shape: op(gk.ones(shape), _number_operand(reflected)))
+        theirs = _outcome(lambda shape=shape: op(torch.ones(shape), _number_operand(reflected)))
         assert ours == theirs == ("reflected", "Tensor")
 
 
