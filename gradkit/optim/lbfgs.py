@@ -306,8 +306,9 @@ class LBFGS(Optimizer):
                 self._add(t, d)
                 converged = False
                 if n_iter != max_iter:
-                    with enable_grad():  # (float() of the loss in grad mode, as PyTorch)
-                        loss = float(closure())
+                    with enable_grad():
+                        loss = closure()
+                    loss = float(loss)  # (out of grad mode, as PyTorch 2.13: no warning)
                     g = self._flat_grad()
                     converged = float(np.abs(g).max()) <= tol_grad
                     ls_evals = 1
