@@ -663,8 +663,12 @@ def _finite_svd(xp, a, **kw):
     SVD never returns on some non-finite inputs, where PyTorch raises (NaN) or returns garbage
     (inf), so a non-finite input raises PyTorch's error."""
     if a.size and not bool(xp.isfinite(a).all()):
-        raise LinAlgError("linalg.svd: The algorithm failed to converge because the input "
-                          "matrix contained non-finite values.")
+        where = ""
+        if a.ndim > 2:  # (PyTorch names the first batch element at fault, in row-major order)
+            bad = xp.isfinite(a.reshape((-1,) + a.shape[-2:])).all(axis=(-2, -1))
+            where = f"(Batch element {int(xp.argmin(bad))}): "
+        raise LinAlgError(f"linalg.svd: {where}The algorithm failed to converge because the "
+                          f"input matrix contained non-finite values.")
     out = xp.linalg.svd(a, **kw)
     if getattr(xp, "name", "numpy") != "numpy" or a.dtype.kind == "c":
         return out

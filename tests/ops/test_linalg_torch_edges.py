@@ -421,3 +421,20 @@ def test_eigh_gradient_of_repeated_eigenvalues_alone_as_torch(torch, batch, dtyp
         grads.append(x.grad.detach().numpy())
     assert np.isfinite(grads[0]).all()
     np.testing.assert_allclose(grads[0], grads[1], rtol=1e-10, atol=1e-12)
+
+
+@pytest.mark.parametrize("fn", ["svd", "pinv"])
+def test_svd_of_non_finite_batch_names_the_element(fn):
+    # efficient-kan's grid update fits splines to a batch of matrices that may hold NaN: the
+    # error names the first batch element at fault, as torch's does
+    a = np.random.default_rng(0).standard_normal((3, 2, 4, 4))
+    a[1, 1, 0, 2] = NAN
+    a[2, 0, 1, 1] = INF
+    msgs = []
+    for lib in (gk, torch):
+        for x in (a, a[1, 1]):
+            with pytest.raises(lib.linalg.LinAlgError) as e:
+                getattr(lib.linalg, fn)(lib.tensor(x))
+            msgs.append(str(e.value))
+    assert msgs[:2] == msgs[2:]
+    assert "(Batch element 3): " in msgs[0] and "Batch" not in msgs[1]
