@@ -10,13 +10,15 @@ forwarded to the wrapped module. ``reset``, ``config`` (any setting is accepted 
 from __future__ import annotations
 
 import types
+import warnings
 
 from ..nn.modules.module import Module
 
 __all__ = ["OptimizedModule", "reset", "config", "disable", "is_compiling",
            "is_dynamo_compiling", "allow_in_graph", "assume_constant_result", "mark_dynamic",
            "maybe_mark_dynamic", "mark_static", "mark_static_address",
-           "cudagraph_mark_step_begin", "is_exporting", "list_backends", "TransformGetItemToIndex"]
+           "cudagraph_mark_step_begin", "is_exporting", "list_backends", "TransformGetItemToIndex",
+           "explain", "ExplainOutput"]
 
 
 class OptimizedModule(Module):
@@ -120,3 +122,50 @@ class TransformGetItemToIndex:
 
     def __exit__(self, *exc) -> None:
         return None
+
+
+class ExplainOutput:
+    """What ``torch._dynamo.explain(f)(*args)`` returns, with PyTorch's fields and text.
+    gradkit captures no graphs: the call runs eagerly as one region, so ``graph_count`` is 1,
+    ``graph_break_count`` 0 (PyTorch's ``graph_count - 1``), and ``graphs`` and the op lists
+    are empty (there is no GraphModule to show)."""
+
+    def __init__(self, graphs, graph_count, graph_break_count, break_reasons, op_count,
+                 ops_per_graph=None, out_guards=None, compile_times=None):
+        self.graphs = graphs
+        self.graph_count = graph_count
+        self.graph_break_count = graph_break_count
+        self.break_reasons = break_reasons
+        self.op_count = op_count
+        self.ops_per_graph = ops_per_graph
+        self.out_guards = out_guards
+        self.compile_times = compile_times
+
+    def __str__(self) -> str:
+        out = (f"Graph Count: {self.graph_count}\nGraph Break Count: {self.graph_break_count}\n"
+               f"Op Count: {self.op_count}\nBreak Reasons:\n")
+        for i, reason in enumerate(self.break_reasons):
+            out += f"  Break Reason {i + 1}:\n    Reason: {reason}\n"
+        if self.ops_per_graph is not None:
+            out += "Ops per Graph:\n"
+        if self.out_guards is not None:
+            out += "Out Guards:\n"
+        if self.compile_times is not None:
+            out += f"Compile Times: {self.compile_times}\n"
+        return out
+
+
+def explain(f, *extra_args, **extra_kwargs):
+    """``torch._dynamo.explain(f)(*args, **kwargs)``: runs ``f`` (eagerly here, as PyTorch runs
+    it through the compiler) and returns an :class:`ExplainOutput` of one region, no breaks.
+    The older ``explain(f, *args)`` form calls at once, with PyTorch's FutureWarning."""
+    def inner(*args, **kwargs):
+        f(*args, **kwargs)
+        return ExplainOutput([], 1, 0, [], 0, [], [], "")
+
+    if extra_args or extra_kwargs:
+        warnings.warn("explain(f, *args, **kwargs) is deprecated, use explain(f)(*args, "
+                      "**kwargs) instead.", FutureWarning, stacklevel=2)
+        return inner(*extra_args, **extra_kwargs)
+    return inner
+

@@ -390,6 +390,31 @@ def test_dynamo_shape_hints_and_compiler_queries_as_torch():
     assert "inductor" in dynamo.list_backends()
 
 
+def test_dynamo_explain_runs_the_function_and_reports_no_graph_breaks():
+    """snntorch's tests assert ``dynamo.explain(neuron)(x).graph_break_count == 0``: eagerly
+    the call is one region (graph_count 1, no breaks), run once as PyTorch runs it."""
+    import torch._dynamo as tdynamo
+
+    from gradkit.compat import dynamo
+
+    calls = []
+
+    def step(lib):
+        def f(x):
+            calls.append(lib)
+            return (x * 2).sin()
+        return f
+
+    report = dynamo.explain(step(gk))(gk.ones(3))
+    theirs = tdynamo.explain(step(torch))(torch.ones(3))
+    assert calls == [gk, torch]
+    assert (report.graph_count, report.graph_break_count, report.break_reasons) == \
+        (theirs.graph_count, theirs.graph_break_count, theirs.break_reasons) == (1, 0, [])
+    assert str(report).startswith("Graph Count: 1\nGraph Break Count: 0\nOp Count: ")
+    with pytest.warns(FutureWarning, match="explain"):
+        assert dynamo.explain(step(gk), gk.ones(2)).graph_break_count == 0
+
+
 def test_jit_script_save_load_round_trip(tmp_path, monkeypatch):
     from gradkit.compat import jit
 
