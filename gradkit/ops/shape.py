@@ -77,7 +77,24 @@ def _expand_b(xp, g, ins, out, aux, needs):
 
 def _cat_f(xp, *args):
     *arrays, axis, sizes = args
+    if type(arrays[0]) is np.ndarray and not all(a.flags.c_contiguous for a in arrays):
+        return _cat_laid_out(xp, arrays, axis)
     return xp.concatenate(arrays, axis=axis)
+
+
+def _cat_laid_out(xp, arrays, axis):
+    """``cat`` of arrays not all row-major, laid out as PyTorch lays out its output: in the
+    inputs' common suggested memory format (channels-last where every 4-D/5-D input is so),
+    else row-major. NumPy would keep any order of strides the inputs share (a transposed
+    input gave a transposed result, whose ``stride()`` and ``view``s differ from PyTorch's)."""
+    from .._memory_format import contiguous_format, empty_in, suggest
+
+    fmts = {suggest(a) for a in arrays}
+    fmt = fmts.pop() if len(fmts) == 1 else contiguous_format
+    shape = list(arrays[0].shape)
+    shape[axis] = sum(a.shape[axis] for a in arrays)
+    out = empty_in(xp, tuple(shape), np.result_type(*arrays), fmt)
+    return xp.concatenate(arrays, axis=axis, out=out)
 
 
 def _cat_b(xp, g, ins, out, aux, needs):
@@ -93,6 +110,12 @@ def _cat_b(xp, g, ins, out, aux, needs):
 
 def _stack_f(xp, *args):
     *arrays, axis = args
+    a = arrays[0]
+    if a.ndim < 3 and type(a) is np.ndarray and not all(x.flags.c_contiguous for x in arrays):
+        # (PyTorch's stack is a cat of the unsqueezed inputs: row-major below 4-D, where NumPy
+        # would keep the inputs' order of strides)
+        shape = a.shape[:axis] + (len(arrays),) + a.shape[axis:]
+        return xp.stack(arrays, axis=axis, out=np.empty(shape, np.result_type(*arrays)))
     return xp.stack(arrays, axis=axis)
 
 

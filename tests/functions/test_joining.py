@@ -102,3 +102,34 @@ def test_split_wrong_forms_raise_as_torch(torch, name):
     assert ge.value.__class__.__module__.split(".")[0] != "numpy"
     name_in_message = "split" in str(ge.value) or "Dimension out of range" in str(ge.value)
     assert name_in_message, str(ge.value)
+
+
+# name -> fn(lib, rand) returning a tensor whose strides PyTorch fixes
+_LAYOUTS = {
+    "cat_transposed_2d": lambda L, r: L.cat([r(3, 1), r(5, 3).t()], dim=1),
+    "cat_transposed_pair": lambda L, r: L.cat([r(5, 3).t(), r(5, 3).t()], dim=0),
+    "cat_permuted_3d": lambda L, r: L.cat([r(2, 5, 3).permute(0, 2, 1)] * 2, dim=2),
+    "cat_permuted_3d_front": lambda L, r: L.cat([r(4, 3, 5).permute(2, 0, 1)] * 2, dim=1),
+    "cat_channels_last": lambda L, r: L.cat(
+        [r(2, 3, 4, 5).to(memory_format=L.channels_last)] * 2, dim=1),
+    "cat_channels_last_mixed": lambda L, r: L.cat(
+        [r(2, 3, 4, 5).to(memory_format=L.channels_last), r(2, 3, 4, 5)], dim=1),
+    "cat_nhwc_permute": lambda L, r: L.cat([r(2, 4, 5, 3).permute(0, 3, 1, 2)] * 2, dim=1),
+    "stack_transposed": lambda L, r: L.stack([r(5, 3).t()] * 2),
+    "stack_transposed_last": lambda L, r: L.stack([r(5, 3).t()] * 2, dim=-1),
+    "stack_permuted_1d_slices": lambda L, r: L.stack([r(4, 3)[:, 0], r(4, 3)[:, 1]], dim=1),
+}
+
+
+@pytest.mark.parametrize("name", list(_LAYOUTS))
+def test_cat_and_stack_lay_out_their_output_as_torch(name):
+    # pykan's extend_grid concatenates columns onto a transposed grid: PyTorch's result is
+    # row-major (channels-last kept only for 4-D/5-D inputs all so laid out), where NumPy's
+    # concatenate kept the transposed order (a grid buffer gradkit reported non-contiguous)
+    torch = pytest.importorskip("torch")
+    outs = []
+    for lib in (gk, torch):
+        rng = np.random.default_rng(0)
+        out = _LAYOUTS[name](lib, lambda *s, L=lib, g=rng: L.tensor(g.standard_normal(s)))
+        outs.append((tuple(out.stride()), out.is_contiguous(), out.numpy().tolist()))
+    assert outs[0] == outs[1]
