@@ -284,7 +284,8 @@ def _saved_outputs_rebased(ctx, rebased, inputs):
 
 def _output(o, grad_fn, dirty):
     """The Tensor handed back for forward's output ``o``: an input modified in place is rebased
-    onto this function; anything else is wrapped anew, sharing storage and version counter."""
+    onto this function; anything else is wrapped anew, sharing storage, version counter and,
+    for a view, its base."""
     from .._tensor import _make
 
     if id(o) in dirty:
@@ -293,6 +294,9 @@ def _output(o, grad_fn, dirty):
         return o
     t = _make(o._data, True, grad_fn)
     t._vc = o._vc  # same storage: in-place changes must reach ctx's version checks
+    base = getattr(o, "_view_base", None)
+    if base is not None:  # a view returned by forward stays a view (``_base``), as PyTorch's:
+        t._view_base = base  # its detach_() is refused (snntorch's state_quant output)
     return t
 
 

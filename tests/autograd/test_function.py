@@ -99,3 +99,47 @@ def test_integer_gradient_is_cast_and_complex_for_real_input_refused(lib):
     assert str(g.dtype).split(".")[-1] == "float64" and g.tolist() == [3.0, 3.0]
     with pytest.raises(RuntimeError):
         ToComplex.apply(lib.ones(2, requires_grad=True)).sum().backward()
+
+
+def _view_returning_functions(lib):
+    class ViewOfTemporary(lib.autograd.Function):
+        @staticmethod
+        def forward(ctx, x):
+            return (x * 2).reshape(-1)
+
+        @staticmethod
+        def backward(ctx, g):
+            return (g * 2).reshape(2, 3)
+
+    class ViewOfInput(lib.autograd.Function):
+        @staticmethod
+        def forward(ctx, x):
+            return x.view(-1)
+
+        @staticmethod
+        def backward(ctx, g):
+            return g.view(2, 3)
+
+    return ViewOfTemporary, ViewOfInput
+
+
+def test_function_output_that_is_a_view_stays_a_view_as_torch():
+    # snntorch's state_quant returns ``levels[idx].reshape(size)``: PyTorch keeps the output a
+    # view (``_base`` set), so a neuron's ``mem.detach_()`` in its BPTT raises; gradkit's
+    # output had no base and detached silently
+    torch = pytest.importorskip("torch")
+    got = []
+    for lib in (gk, torch):
+        x = lib.ones(2, 3, requires_grad=True)
+        for fn in _view_returning_functions(lib):
+            out = fn.apply(x)
+            try:
+                out.detach_()
+                detached = "detached"
+            except RuntimeError as e:
+                detached = "refused" if "Can't detach views in-place" in str(e) else str(e)
+            got.append((fn.__name__, out._is_view(), out._base is x, detached))
+            (fn.apply(x) * 3).sum().backward()
+        got.append(x.grad.tolist())
+    assert got[:3] == got[3:]
+    assert got[0][1] and got[0][3] == "refused"
