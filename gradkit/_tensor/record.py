@@ -660,6 +660,8 @@ def inplace(self, op, other=None, params=(), name=None):
                 f"({name}). Wrap the update in `with gradkit.no_grad():` (as optimizers do) "
                 f"or use the out-of-place form."
             )
+        if getattr(self, "_view_base", None) is not None:
+            _check_function_view_write(self)
         root, chain = view_chain(self)
         if chain:
             _check_view_write(root, chain, name)
@@ -759,6 +761,24 @@ def view_chain(t):
         chain.append(node)
         t = ins[0]
     return t, chain
+
+
+def _check_function_view_write(t):
+    """PyTorch's refusal of an in-place write, under grad mode, into a custom Function's output
+    that is a view (forward returned ``x.view(...)`` or a reshape of a temporary): the view's
+    in-place rebasing would override the Function's backward."""
+    node = t._grad_fn
+    i = 0
+    if node is not None and node.op is SELECT:
+        node, i = node.next[0], node.aux
+    if node is not None and node.op.forward is None and node.op is not SELECT:
+        raise RuntimeError(
+            f"Output {i} of {node.op.name} is a view and is being modified inplace. This view "
+            f"was created inside a custom Function (or because an input was returned as-is) and "
+            f"the autograd logic to handle view+inplace would override the custom backward "
+            f"associated with the custom Function, leading to incorrect gradients. This "
+            f"behavior is forbidden. You can fix this by cloning the output of the custom "
+            f"Function.")
 
 
 def _check_view_write(root, chain, name):

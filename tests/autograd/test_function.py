@@ -143,3 +143,23 @@ def test_function_output_that_is_a_view_stays_a_view_as_torch():
         got.append(x.grad.tolist())
     assert got[:3] == got[3:]
     assert got[0][1] and got[0][3] == "refused"
+
+
+def test_inplace_write_into_function_view_output_refused_as_torch():
+    # PyTorch forbids, under grad mode, an in-place write into a custom Function's output that
+    # is a view (its view+inplace rebasing would override the Function's backward); outside
+    # grad mode, on an output that is no view, or on a clone, the write goes through
+    torch = pytest.importorskip("torch")
+    got = []
+    for lib in (gk, torch):
+        x = lib.ones(2, 3, requires_grad=True)
+        for fn in _view_returning_functions(lib):
+            try:
+                fn.apply(x).mul_(2)
+                got.append("written")
+            except RuntimeError as e:
+                got.append(str(e).split(" is a view")[0])
+            with lib.no_grad():
+                fn.apply(x).mul_(2)
+            fn.apply(x).clone().mul_(2)
+    assert got[:2] == got[2:] == ["Output 0 of ViewOfTemporary", "Output 0 of ViewOfInput"]
