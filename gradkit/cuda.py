@@ -234,6 +234,8 @@ def __getattr__(name):
         import importlib
 
         return importlib.import_module("gradkit.amp.cuda")
+    if name == "_initialized":  # read by code that saves GPU generator states (as PyTorch's)
+        return is_initialized()
     if name == "OutOfMemoryError":  # torch.cuda.OutOfMemoryError is torch.OutOfMemoryError
         from .compat.toplevel import OutOfMemoryError
 
