@@ -285,16 +285,23 @@ def einsum(equation, *operands):
                     f"einsum(): subscript {c!r} of {equation!r} has sizes {sizes[c]} and {n} "
                     f"(operand shapes {[tuple(o.shape) for o in ops_]}); every use of a "
                     f"subscript must have one size")
-    if len(ops_) > 1 and ops_[0].dtype.kind == "b":  # refused by its bmm before the dtypes
+    contracts = len(ops_) > 1 and _einsum_contracts(subs, rhs)
+    if contracts and ops_[0].dtype.kind == "b":  # refused by its bmm before the dtypes
         raise _no_bool_kernel("einsum", "bmm")
-    for o in ops_[1:]:  # PyTorch's einsum does not promote
-        if o.dtype != ops_[0].dtype:
-            raise RuntimeError(f"einsum(): expected operands of one dtype, got "
-                               f"{[str(x.dtype) for x in ops_]}; convert them first")
-    if _AUTOCAST[0] and len(ops_) > 1 and _einsum_contracts(subs, rhs):
+    if _AUTOCAST[0] and contracts:
         # PyTorch's einsum contracts pairs with bmm (on the CPU autocast lower-precision
         # list): bfloat16 operands and result; a product with nothing summed stays as given
         ops_ = list(_ac_lower(*ops_))
+    if any(o.dtype != ops_[0].dtype for o in ops_[1:]):
+        if contracts:  # PyTorch's bmm of the pair does not promote
+            raise RuntimeError(f"einsum(): expected operands of one dtype, got "
+                               f"{[str(x.dtype) for x in ops_]}; convert them first")
+        # nothing summed between operands: PyTorch multiplies them (torch.mul), which
+        # promotes (float32 keys times bfloat16 values under autocast give float32)
+        dt = ops_[0].dtype
+        for o in ops_[1:]:
+            dt = _dtype.promote_types(dt, o.dtype)
+        ops_ = [o if o.dtype == dt else o.to(dt) for o in ops_]
     return apply(L.EINSUM, ops_, (subs, rhs))
 
 
