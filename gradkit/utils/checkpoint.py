@@ -81,10 +81,8 @@ def get_device_states(*args):
 
     def visit(x):
         if _is_tensor(x):
-            if x.device.type not in ("cpu", "meta"):
-                idx = x.device.index or 0
-                if idx not in ids:
-                    ids.append(idx)
+            if x.device.type not in ("cpu", "meta"):  # one entry per tensor, as PyTorch's
+                ids.append(x.device.index or 0)
         elif isinstance(x, (list, tuple)):
             for y in x:
                 visit(y)

@@ -14,7 +14,7 @@ def test_device_states_replay_dropout_on_the_device(cuda):
     assert gk.cuda._initialized is True
     cpu_state = gk.get_rng_state()
     devices, states = get_device_states(x, [gk.ones(2)], {"t": x})
-    assert devices == [0] and len(states) == 1
+    assert devices == [0, 0] and len(states) == 2  # one per device tensor, as PyTorch
     first = gk.nn.functional.dropout(x, 0.5)
     gk.randn(5)
     with gk.random.fork_rng(devices=devices):
