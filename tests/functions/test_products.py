@@ -425,3 +425,36 @@ def test_einsum_promotes_products_with_nothing_summed(torch, eq, dtypes, autocas
     got = run(gk)
     assert str(got.dtype).split(".")[-1] == str(want.dtype).split(".")[-1]
     np.testing.assert_allclose(got.float().numpy(), want.float().numpy(), rtol=1e-2, atol=1e-2)
+
+
+@pytest.mark.parametrize("eq, shapes, dtypes, autocast", [
+    # the Performer's output step: a bmm (bfloat16 under autocast) times a float32 scale
+    ("...de,...nd,...n->...ne", [(2, 4, 16, 8), (2, 4, 32, 16), (2, 4, 32)], "fff", True),
+    ("...n,...nd,...de->...ne", [(2, 4, 32), (2, 4, 32, 16), (2, 4, 16, 8)], "fff", True),
+    ("...de,...nd,...n->...ne", [(2, 4, 16, 8), (2, 4, 32, 16), (2, 4, 32)], "bbb", False),
+    ("ii,ij,j->i", [(3, 3), (3, 5), (5,)], "bbb", False),
+    ("...n,...nd,...de->...ne", [(2, 4, 32), (2, 4, 32, 16), (2, 4, 16, 8)], "dfd", False),
+    ("ij,ij,j->ij", [(3, 4), (3, 4), (4,)], "fdf", False),
+])
+def test_einsum_of_three_operands_contracts_pairwise_as_torch(torch, eq, shapes, dtypes,
+                                                             autocast):
+    """Three or more operands are contracted left to right, each pair rounded to its dtype
+    (and cast or promoted as that pair alone would be): results equal PyTorch's bit for bit
+    in bfloat16 and under autocast, and carry its dtype."""
+    import contextlib
+
+    rng = np.random.default_rng(5)
+    data = [rng.random(s) for s in shapes]
+    names = {"f": "float32", "d": "float64", "b": "bfloat16"}
+
+    def run(m):
+        ops = [m.tensor(d, dtype=m.float64).to(getattr(m, names[c]))
+               for d, c in zip(data, dtypes)]
+        ctx = m.autocast("cpu", dtype=m.bfloat16) if autocast else contextlib.nullcontext()
+        with ctx:
+            return m.einsum(eq, *ops)
+
+    got, want = run(gk), run(torch)
+    assert str(got.dtype).split(".")[-1] == str(want.dtype).split(".")[-1]
+    np.testing.assert_allclose(got.double().numpy(), want.double().numpy(), rtol=1e-12,
+                               atol=0)
