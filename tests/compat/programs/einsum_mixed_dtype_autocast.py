@@ -44,6 +44,16 @@ with torch.autocast("cpu", dtype=torch.bfloat16):
     outer = torch.einsum("bi,bj->bij", torch.ones(2, 3), torch.ones(2, 4, dtype=torch.bfloat16))
     inner = torch.einsum("bi,bi->b", torch.ones(2, 3), torch.ones(2, 3, dtype=torch.bfloat16))
     print("outer product:", outer.dtype, "contraction:", inner.dtype)
+# the non-causal form: context = k^T v, then (context, q, 1/normaliser) in one einsum, which
+# PyTorch contracts left to right: a bfloat16 bmm, then a product with the float32 scale
+kf32, qf32 = feature_map(k, proj, False), feature_map(q, proj, True)
+d_inv = 1.0 / torch.einsum("bhnd,bhd->bhn", qf32, kf32.sum(dim=-2))
+with torch.autocast("cpu", dtype=torch.bfloat16):
+    context = torch.einsum("bhnd,bhne->bhde", kf32, v)
+    full = torch.einsum("bhde,bhnd,bhn->bhne", context, qf32, d_inv)
+    scale_first = torch.einsum("bhn,bhnd,bhde->bhne", d_inv, qf32, context)
+print("context:", context.dtype, "three operands:", full.dtype, "scale first:", scale_first.dtype)
+print("non-causal row:", [round(x, 3) for x in full[0, 0, -1].float().tolist()])
 print("autocast vs float32 max difference below 0.05:", (out.float() - ref).abs().max().item() < 0.05)
 print("reference row:", [round(x, 4) for x in ref[0, 0, -1].tolist()])
 
