@@ -99,6 +99,32 @@ def get_device_name(device=None) -> str:
     return name.decode() if isinstance(name, bytes) else str(name)
 
 
+class _CudaDeviceProperties:
+    """What ``torch.cuda.get_device_properties`` returns: the GPU's name, compute capability
+    (``major``, ``minor``), ``total_memory`` in bytes and ``multi_processor_count``."""
+
+    __slots__ = ("name", "major", "minor", "total_memory", "multi_processor_count")
+
+    def __init__(self, props: dict):
+        name = props["name"]
+        self.name = name.decode() if isinstance(name, bytes) else str(name)
+        self.major, self.minor = int(props["major"]), int(props["minor"])
+        self.total_memory = int(props["totalGlobalMem"])
+        self.multi_processor_count = int(props["multiProcessorCount"])
+
+    def __repr__(self):
+        return (f"_CudaDeviceProperties(name='{self.name}', major={self.major}, "
+                f"minor={self.minor}, total_memory={self.total_memory // (1024 * 1024)}MB, "
+                f"multi_processor_count={self.multi_processor_count})")
+
+
+def get_device_properties(device=None) -> _CudaDeviceProperties:
+    cuda = _cupy_cuda("get_device_properties")
+    index = _index(device)
+    return _CudaDeviceProperties(
+        cuda.runtime.getDeviceProperties(cuda.Device().id if index is None else index))
+
+
 def get_device_capability(device=None) -> tuple:
     cuda = _cupy_cuda("get_device_capability")
     index = _index(device)
@@ -234,6 +260,8 @@ def __getattr__(name):
         import importlib
 
         return importlib.import_module("gradkit.amp.cuda")
+    if name == "_initialized":  # read by code that saves GPU generator states (as PyTorch's)
+        return is_initialized()
     if name == "OutOfMemoryError":  # torch.cuda.OutOfMemoryError is torch.OutOfMemoryError
         from .compat.toplevel import OutOfMemoryError
 

@@ -633,7 +633,7 @@ def check_broadcast(a, b, opname):
                 f"non-singleton dimension {last - i}: the shapes {tuple(sa)} and {tuple(sb)} "
                 f"cannot be broadcast together. Make the sizes equal or 1, e.g. with "
                 f"unsqueeze()/reshape()."
-            )
+            ) from None  # callers check inside ``except`` of NumPy's error: show this one only
 
 
 

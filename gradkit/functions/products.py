@@ -285,17 +285,50 @@ def einsum(equation, *operands):
                     f"einsum(): subscript {c!r} of {equation!r} has sizes {sizes[c]} and {n} "
                     f"(operand shapes {[tuple(o.shape) for o in ops_]}); every use of a "
                     f"subscript must have one size")
-    if len(ops_) > 1 and ops_[0].dtype.kind == "b":  # refused by its bmm before the dtypes
+    if len(ops_) > 2 and (_AUTOCAST[0] or ops_[0].dtype.itemsize == 2
+                          or any(o.dtype != ops_[0].dtype for o in ops_[1:])):
+        # where the steps' dtypes or roundings show (autocast, half types, mixed dtypes)
+        return _einsum_pairwise(subs, rhs, ops_)
+    contracts = len(ops_) > 1 and _einsum_contracts(subs, rhs)
+    if contracts and ops_[0].dtype.kind == "b":  # refused by its bmm before the dtypes
         raise _no_bool_kernel("einsum", "bmm")
-    for o in ops_[1:]:  # PyTorch's einsum does not promote
-        if o.dtype != ops_[0].dtype:
-            raise RuntimeError(f"einsum(): expected operands of one dtype, got "
-                               f"{[str(x.dtype) for x in ops_]}; convert them first")
-    if _AUTOCAST[0] and len(ops_) > 1 and _einsum_contracts(subs, rhs):
+    if _AUTOCAST[0] and contracts:
         # PyTorch's einsum contracts pairs with bmm (on the CPU autocast lower-precision
         # list): bfloat16 operands and result; a product with nothing summed stays as given
         ops_ = list(_ac_lower(*ops_))
+    if any(o.dtype != ops_[0].dtype for o in ops_[1:]):
+        if contracts:  # PyTorch's bmm of the pair does not promote
+            raise RuntimeError(f"einsum(): expected operands of one dtype, got "
+                               f"{[str(x.dtype) for x in ops_]}; convert them first")
+        # nothing summed between operands: PyTorch multiplies them (torch.mul), which
+        # promotes (float32 keys times bfloat16 values under autocast give float32)
+        dt = ops_[0].dtype
+        for o in ops_[1:]:
+            dt = _dtype.promote_types(dt, o.dtype)
+        ops_ = [o if o.dtype == dt else o.to(dt) for o in ops_]
     return apply(L.EINSUM, ops_, (subs, rhs))
+
+
+def _einsum_pairwise(subs, rhs, ops):
+    """An einsum of three or more operands as PyTorch's (without opt_einsum) computes it: each
+    operand's own summed subscripts summed out first, then the operands contracted left to
+    right, each pair a product (promoting) or a batched matrix product (autocast's bfloat16
+    list) with its result rounded to its dtype."""
+    subs = list(subs)
+    ops = list(ops)
+    for i, s in enumerate(subs):  # subscripts only this operand has, and not in the output
+        others = set(rhs).union(*(set(t) for j, t in enumerate(subs) if j != i))
+        kept = "".join(c for c in dict.fromkeys(s) if c in others)
+        if kept != s:
+            ops[i] = einsum(f"{s}->{kept}", ops[i])
+            subs[i] = kept
+    cur_s, cur = subs[0], ops[0]
+    for i in range(1, len(ops)):
+        later = set(rhs).union(*(set(t) for t in subs[i + 1:]))
+        out_s = "".join(c for c in dict.fromkeys(cur_s + subs[i]) if c in later)
+        cur = einsum(f"{cur_s},{subs[i]}->{out_s}", cur, ops[i])
+        cur_s = out_s
+    return cur if cur_s == rhs else einsum(f"{cur_s}->{rhs}", cur)
 
 
 def _einsum_contracts(subs, rhs):

@@ -22,7 +22,86 @@ from .. import random as _random
 from ..autograd.function import Function
 from ..autograd.grad_mode import enable_grad
 
-__all__ = ["checkpoint", "checkpoint_sequential"]
+__all__ = ["checkpoint", "checkpoint_sequential", "CheckpointError", "check_backward_validity",
+           "detach_variable", "get_device_states", "set_device_states", "noop_context_fn",
+           "DefaultDeviceType"]
+
+
+class CheckpointError(RuntimeError):
+    """Raised, as PyTorch's, when a recomputation does not match the original forward."""
+
+
+def noop_context_fn():
+    """The default ``context_fn`` of :func:`checkpoint`: two contexts that do nothing."""
+    import contextlib
+
+    return contextlib.nullcontext(), contextlib.nullcontext()
+
+
+def detach_variable(inputs):
+    """A tuple of ``inputs``, each tensor detached with its ``requires_grad`` kept (others as
+    they are), as ``torch.utils.checkpoint.detach_variable``."""
+    if not isinstance(inputs, tuple):
+        raise RuntimeError("Only tuple of tensors is supported. Got Unsupported input type: "
+                           f"{type(inputs).__name__}")
+    return tuple(x.detach().requires_grad_(x.requires_grad) if _is_tensor(x) else x
+                 for x in inputs)
+
+
+def check_backward_validity(inputs) -> None:
+    """Warn, as PyTorch does, when no tensor among ``inputs`` requires grad."""
+    import warnings
+
+    if not any(_is_tensor(x) and x.requires_grad for x in inputs):
+        warnings.warn("None of the inputs have requires_grad=True. Gradients will be None",
+                      UserWarning, stacklevel=2)
+
+
+class DefaultDeviceType:
+    """The accelerator type whose generators :func:`set_device_states` names by default."""
+
+    _default_device_type = "cuda"
+
+    @staticmethod
+    def set_device_type(device: str = "cuda") -> None:
+        DefaultDeviceType._default_device_type = device
+
+    @staticmethod
+    def get_device_type() -> str:
+        return DefaultDeviceType._default_device_type
+
+
+def get_device_states(*args):
+    """``(device_ids, states)`` for the accelerator tensors among ``args`` (tensors nested in
+    lists, tuples and dicts too), as ``torch.utils.checkpoint.get_device_states``: CPU tensors
+    and non-tensors contribute nothing. gradkit draws the random numbers of every device from
+    its one generator (see ``gradkit.random.fork_rng``), so each state is that generator's
+    state, which the caller saves and restores with ``get_rng_state``/``set_rng_state``."""
+    ids = []
+
+    def visit(x):
+        if _is_tensor(x):
+            if x.device.type not in ("cpu", "meta"):  # one entry per tensor, as PyTorch's
+                ids.append(x.device.index or 0)
+        elif isinstance(x, (list, tuple)):
+            for y in x:
+                visit(y)
+        elif isinstance(x, dict):
+            for y in x.values():
+                visit(y)
+
+    visit(args)
+    return ids, [_random.get_rng_state() for _ in ids]
+
+
+def set_device_states(devices, states, *, device_type=None) -> None:
+    """Restore the states :func:`get_device_states` returned. There is no per-device
+    generator in gradkit (its one generator is restored with ``set_rng_state``), so only the
+    arguments are checked."""
+    if len(list(devices)) != len(list(states)):
+        raise ValueError(f"set_device_states: got {len(list(devices))} devices but "
+                         f"{len(list(states))} states; pass the two lists get_device_states "
+                         "returned")
 
 
 def _is_tensor(x):

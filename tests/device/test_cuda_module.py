@@ -29,6 +29,8 @@ def test_memory_queries_and_cache_answer_as_pytorch_without_a_gpu(torch):
     lambda m: m.cuda.current_device(),
     lambda m: m.cuda.get_device_name(0),
     lambda m: m.cuda.get_device_capability(),
+    lambda m: m.cuda.get_device_properties(0),
+    lambda m: m.cuda.get_device_properties(m.device("cuda")),
 ])
 def test_device_queries_raise_pytorchs_assertion_error_without_a_gpu(torch, call):
     with pytest.raises(AssertionError):
@@ -90,3 +92,16 @@ def test_deprecated_peak_resets_warn_and_reset_every_peak(torch, name):
     with pytest.warns(FutureWarning, match=f"{name} now calls .*reset_peak_memory_stats"):
         getattr(gk.cuda, name)()
     assert gk.cuda._PEAK == {"allocated": 0, "reserved": 0}
+
+
+def test_device_properties_read_cupys_property_dict():
+    """``get_device_properties`` on a GPU: CuPy's ``getDeviceProperties`` dict read into the
+    fields PyTorch's ``_CudaDeviceProperties`` has (checked here without a GPU)."""
+    from gradkit.cuda import _CudaDeviceProperties
+
+    p = _CudaDeviceProperties({"name": b"NVIDIA H100", "major": 9, "minor": 0,
+                               "totalGlobalMem": 80 * 1024 ** 3, "multiProcessorCount": 132})
+    assert (p.name, p.major, p.minor, p.total_memory, p.multi_processor_count) == (
+        "NVIDIA H100", 9, 0, 80 * 1024 ** 3, 132)
+    assert repr(p) == ("_CudaDeviceProperties(name='NVIDIA H100', major=9, minor=0, "
+                       "total_memory=81920MB, multi_processor_count=132)")

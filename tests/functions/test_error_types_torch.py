@@ -315,3 +315,22 @@ def test_chain_matmul_of_one_empty_list_is_a_type_error():
         warnings.simplefilter("ignore")
         _same(lambda L: L.chain_matmul([]))
         _same(lambda L: L.chain_matmul())
+
+
+@pytest.mark.parametrize("call", [
+    lambda m: m.ones(3, 20, 4).mul_(m.ones(3, 20)),
+    lambda m: m.ones(3, 20, 4).add_(m.ones(3, 20)),
+    lambda m: m.ones(3, 4) * m.ones(3, 5),
+])
+def test_broadcast_error_traceback_shows_one_error(call):
+    """A shape mismatch in an in-place or binary op raises PyTorch's RuntimeError alone: the
+    traceback does not carry NumPy's broadcast ValueError as "During handling of the above
+    exception, another exception occurred" (which read as a second, internal failure)."""
+    import traceback
+
+    torch = pytest.importorskip("torch")
+    for m in (gk, torch):
+        with pytest.raises(RuntimeError, match="must match the size of tensor b") as info:
+            call(m)
+        text = "".join(traceback.format_exception(info.value))
+        assert "During handling" not in text and "ValueError" not in text, text

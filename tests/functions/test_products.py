@@ -387,3 +387,74 @@ def test_matmul_folds_a_batch_or_runs_bmm_as_torch(torch, dtypes):
                 continue
             results.append((tuple(r.shape), str(r.dtype).split(".")[1]))
         assert results[1] == results[0], (sa, la, sb, lb, grad)
+
+
+@pytest.mark.parametrize("autocast", [False, True])
+@pytest.mark.parametrize("eq, dtypes", [
+    ("bnd,bne->bnde", ("float32", "bfloat16")),   # an outer product: torch.mul, promoted
+    ("bnd,bne->bnde", ("float32", "float64")),
+    ("bnd,bnd->bnd", ("float32", "int64")),
+    ("bnd,bnd->bnd", ("bool", "float32")),
+    ("bnd,bnd->bnd", ("bool", "bool")),
+    ("bnd,bne->bde", ("float32", "bfloat16")),    # a contraction: bmm, one dtype (or autocast)
+    ("bnd,bnd->bn", ("float32", "float64")),
+    ("bnd,bnd->", ("float32", "int64")),
+])
+def test_einsum_promotes_products_with_nothing_summed(torch, eq, dtypes, autocast):
+    """PyTorch's einsum multiplies operands that share no summed subscript (``torch.mul``,
+    which promotes: the Performer's causal ``'...nd,...ne->...nde'`` of float32 keys and
+    bfloat16 values under CPU autocast) and contracts the others with ``bmm``, which refuses
+    mixed dtypes unless autocast cast them to bfloat16 first."""
+    import contextlib
+
+    rng = np.random.default_rng(3)
+    data = [rng.standard_normal((2, 3, 4)), rng.standard_normal((2, 3, 5 if "e" in eq else 4))]
+
+    def run(m):
+        ops = [m.tensor(d).to(getattr(m, dt)) for d, dt in zip(data, dtypes)]
+        ctx = m.autocast("cpu", dtype=m.bfloat16) if autocast else contextlib.nullcontext()
+        with ctx:
+            return m.einsum(eq, *ops)
+
+    try:
+        want = run(torch)
+    except RuntimeError:
+        with pytest.raises(RuntimeError, match=r"einsum\(\).*one dtype"):
+            run(gk)
+        return
+    got = run(gk)
+    assert str(got.dtype).split(".")[-1] == str(want.dtype).split(".")[-1]
+    np.testing.assert_allclose(got.float().numpy(), want.float().numpy(), rtol=1e-2, atol=1e-2)
+
+
+@pytest.mark.parametrize("eq, shapes, dtypes, autocast", [
+    # the Performer's output step: a bmm (bfloat16 under autocast) times a float32 scale
+    ("...de,...nd,...n->...ne", [(2, 4, 16, 8), (2, 4, 32, 16), (2, 4, 32)], "fff", True),
+    ("...n,...nd,...de->...ne", [(2, 4, 32), (2, 4, 32, 16), (2, 4, 16, 8)], "fff", True),
+    ("...de,...nd,...n->...ne", [(2, 4, 16, 8), (2, 4, 32, 16), (2, 4, 32)], "bbb", False),
+    ("ii,ij,j->i", [(3, 3), (3, 5), (5,)], "bbb", False),
+    ("...n,...nd,...de->...ne", [(2, 4, 32), (2, 4, 32, 16), (2, 4, 16, 8)], "dfd", False),
+    ("ij,ij,j->ij", [(3, 4), (3, 4), (4,)], "fdf", False),
+])
+def test_einsum_of_three_operands_contracts_pairwise_as_torch(torch, eq, shapes, dtypes,
+                                                             autocast):
+    """Three or more operands are contracted left to right, each pair rounded to its dtype
+    (and cast or promoted as that pair alone would be): results equal PyTorch's bit for bit
+    in bfloat16 and under autocast, and carry its dtype."""
+    import contextlib
+
+    rng = np.random.default_rng(5)
+    data = [rng.random(s) for s in shapes]
+    names = {"f": "float32", "d": "float64", "b": "bfloat16"}
+
+    def run(m):
+        ops = [m.tensor(d, dtype=m.float64).to(getattr(m, names[c]))
+               for d, c in zip(data, dtypes)]
+        ctx = m.autocast("cpu", dtype=m.bfloat16) if autocast else contextlib.nullcontext()
+        with ctx:
+            return m.einsum(eq, *ops)
+
+    got, want = run(gk), run(torch)
+    assert str(got.dtype).split(".")[-1] == str(want.dtype).split(".")[-1]
+    np.testing.assert_allclose(got.double().numpy(), want.double().numpy(), rtol=1e-12,
+                               atol=0)
