@@ -138,6 +138,10 @@ def __getattr__(name):
         from .func import vmap
 
         return vmap
+    if name == "PyTorchFileReader":  # torch.PyTorchFileReader: a torch.save archive's records
+        from ._file_reader import PyTorchFileReader
+
+        return PyTorchFileReader
     if name == "Future":  # torch.Future is torch.futures.Future
         from .futures import Future
 
