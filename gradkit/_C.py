@@ -2,15 +2,16 @@
 directly (the ``__torch_function__`` switches, the linear-algebra error class they catch, the
 tracing and API-usage hooks that library code calls on every forward)."""
 
+from ._file_reader import PyTorchFileReader
+from ._tensor.tensor import Tensor as _Tensor
 from ._tensor.torch_function import DisableTorchFunction, DisableTorchFunctionSubclass
 from ._tensor.torch_function import disabled_torch_function_impl as _disabled_torch_function_impl
 from .ops.linalg import LinAlgError as _LinAlgError
-from ._file_reader import PyTorchFileReader
-from ._tensor.tensor import Tensor as _Tensor
 from .random import Generator
 
 __all__ = ["DisableTorchFunction", "DisableTorchFunctionSubclass", "Generator",
-           "Graph", "Node", "PyTorchFileReader", "ScriptObject", "Value", "_LinAlgError", "_TensorMeta",
+           "Graph", "Node", "PyTorchFileReader", "ScriptObject", "Value", "_LinAlgError",
+           "_TensorMeta",
            "_disabled_torch_function_impl", "_get_privateuse1_backend_name", "_get_tracing_state",
            "_group_tensors_by_device_and_dtype", "_log_api_usage_once", "_nn"]
 

@@ -1,6 +1,7 @@
-"""``torch.PyTorchFileReader`` (``torch._C.PyTorchFileReader``): the records of a zip checkpoint
-as ``torch.save`` writes it, read by name. Libraries that load checkpoints lazily (lightning_fabric's
-``_lazy_load``) open the archive with it and build each storage only when it is used."""
+"""``torch.PyTorchFileReader`` (``torch._C.PyTorchFileReader``): the records of a zip
+checkpoint as ``torch.save`` writes it, read by name. Libraries that load checkpoints lazily
+(lightning_fabric's ``_lazy_load``) open the archive with it and build each
+storage only when it is used."""
 
 from __future__ import annotations
 
@@ -58,8 +59,9 @@ class PyTorchFileReader:
         return ""
 
     def get_storage_from_record(self, name, numel, dtype):
-        """The record as a 1-D tensor of ``numel`` elements of ``dtype`` (PyTorch's gives a 0-element
-        tensor over the record's storage; ``untyped_storage()`` of either holds its bytes)."""
+        """The record as a 1-D tensor of ``numel`` elements of ``dtype`` (PyTorch's gives a
+        0-element tensor over the record's storage; ``untyped_storage()`` of either holds its
+        bytes)."""
         from .factories import frombuffer
 
         raw = self.get_record(name)

@@ -5,6 +5,6 @@ from .process_group import default_pg_timeout
 
 __all__ = ["default_pg_nccl_timeout", "default_pg_timeout"]
 
-# PyTorch sets this only when built with NCCL (None otherwise, as on CPU builds); gradkit has no NCCL
+# PyTorch sets this only when built with NCCL (None on CPU builds); gradkit has no NCCL
 default_pg_nccl_timeout = None
 _DEFAULT_PG_TIMEOUT = default_pg_timeout
