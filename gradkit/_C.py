@@ -10,8 +10,8 @@ from .ops.linalg import LinAlgError as _LinAlgError
 from .random import Generator
 
 __all__ = ["DisableTorchFunction", "DisableTorchFunctionSubclass", "Generator",
-           "Graph", "Node", "PyTorchFileReader", "ScriptObject", "Value", "_LinAlgError",
-           "_TensorMeta",
+           "Graph", "Node", "PyTorchFileReader", "ScriptModule", "ScriptObject", "Value",
+           "_LinAlgError", "_TensorMeta",
            "_disabled_torch_function_impl", "_get_privateuse1_backend_name", "_get_tracing_state",
            "_group_tensors_by_device_and_dtype", "_log_api_usage_once", "_nn"]
 
@@ -53,6 +53,16 @@ class ScriptObject:
     def __init__(self, *args, **kwargs):
         raise RuntimeError("torch._C.ScriptObject: gradkit has no TorchScript custom classes; "
                            "TorchScript objects cannot be created")
+
+
+class ScriptModule(ScriptObject):
+    """``torch._C.ScriptModule`` (also ``torch.ScriptModule``): the compiled half of a scripted
+    module. gradkit compiles no TorchScript, so nothing is one; libraries import it at import
+    time for ``isinstance`` checks and annotations (pytorch_lightning's LightningModule)."""
+
+    def __init__(self, *args, **kwargs):
+        raise RuntimeError("torch.ScriptModule: gradkit compiles no TorchScript; scripted modules "
+                           "are ordinary modules under gradkit (see torch.jit.script)")
 
 
 class _NN:

@@ -71,3 +71,11 @@ def test_tensor_meta_is_the_tensor_classes_metaclass(lib):
     assert isinstance(lib.Tensor, lib._C._TensorMeta)
     assert isinstance(lib.nn.Parameter, lib._C._TensorMeta)
     assert type(lib.Tensor) is lib._C._TensorMeta
+
+
+@pytest.mark.parametrize("lib", [gk, torch], ids=["gradkit", "torch"])
+def test_script_module_and_object_are_the_c_level_classes(lib):
+    # pytorch_lightning: ``from torch import ScriptModule, Tensor`` at import
+    assert lib.ScriptModule is lib._C.ScriptModule and lib.ScriptObject is lib._C.ScriptObject
+    assert not isinstance(lib.nn.Linear(2, 2), lib.ScriptModule)
+    assert issubclass(lib.ScriptModule, lib.ScriptObject)
