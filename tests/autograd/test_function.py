@@ -99,3 +99,26 @@ def test_integer_gradient_is_cast_and_complex_for_real_input_refused(lib):
     assert str(g.dtype).split(".")[-1] == "float64" and g.tolist() == [3.0, 3.0]
     with pytest.raises(RuntimeError):
         ToComplex.apply(lib.ones(2, requires_grad=True)).sum().backward()
+
+
+def test_gradient_returned_for_an_input_without_grad_is_dropped_unchecked():
+    """PyTorch skips the edges of inputs that require no gradient, so what backward returns for
+    them is never shape-checked (torchdyn's adjoint returns 2 end-time gradients for a whole
+    ``t_span``); an input that does require grad is still checked."""
+    for lib in (gk, torch):
+        class Scale(lib.autograd.Function):
+            @staticmethod
+            def forward(ctx, x, span):
+                return x * span.sum()
+
+            @staticmethod
+            def backward(ctx, g):
+                return g * 2, g.new_ones(2)
+
+        x = lib.ones(3, requires_grad=True)
+        span = lib.linspace(0, 1, 5)
+        Scale.apply(x, span).sum().backward()
+        assert x.grad.tolist() == [2.0, 2.0, 2.0] and span.grad is None
+        span.requires_grad_()
+        with pytest.raises(RuntimeError, match="invalid gradient at index 1"):
+            Scale.apply(x, span).sum().backward()
