@@ -90,3 +90,14 @@ def test_deprecated_peak_resets_warn_and_reset_every_peak(torch, name):
     with pytest.warns(FutureWarning, match=f"{name} now calls .*reset_peak_memory_stats"):
         getattr(gk.cuda, name)()
     assert gk.cuda._PEAK == {"allocated": 0, "reserved": 0}
+
+
+def test_rng_states_answer_as_pytorchs_cpu_build(torch):
+    # lightning's isolate_rng saves torch.cuda.get_rng_state_all() and restores it around fit
+    assert gk.cuda.get_rng_state_all() == torch.cuda.get_rng_state_all() == []
+    assert gk.cuda.set_rng_state_all([]) is None and torch.cuda.set_rng_state_all([]) is None
+    assert gk.cuda.set_rng_state(gk.zeros(4, dtype=gk.uint8)) is None
+    assert torch.cuda.set_rng_state(torch.zeros(4, dtype=torch.uint8)) is None
+    for lib in (torch, gk):
+        with pytest.raises(AssertionError):
+            lib.cuda.get_rng_state()
