@@ -2,13 +2,16 @@
 directly (the ``__torch_function__`` switches, the linear-algebra error class they catch, the
 tracing and API-usage hooks that library code calls on every forward)."""
 
+from ._file_reader import PyTorchFileReader
+from ._tensor.tensor import Tensor as _Tensor
 from ._tensor.torch_function import DisableTorchFunction, DisableTorchFunctionSubclass
 from ._tensor.torch_function import disabled_torch_function_impl as _disabled_torch_function_impl
 from .ops.linalg import LinAlgError as _LinAlgError
 from .random import Generator
 
 __all__ = ["DisableTorchFunction", "DisableTorchFunctionSubclass", "Generator",
-           "Graph", "Node", "ScriptObject", "Value", "_LinAlgError",
+           "Graph", "Node", "PyTorchFileReader", "ScriptModule", "ScriptObject", "Value",
+           "_LinAlgError", "_TensorMeta",
            "_disabled_torch_function_impl", "_get_privateuse1_backend_name", "_get_tracing_state",
            "_group_tensors_by_device_and_dtype", "_log_api_usage_once", "_nn"]
 
@@ -52,6 +55,16 @@ class ScriptObject:
                            "TorchScript objects cannot be created")
 
 
+class ScriptModule(ScriptObject):
+    """``torch._C.ScriptModule`` (also ``torch.ScriptModule``): the compiled half of a scripted
+    module. gradkit compiles no TorchScript, so nothing is one; libraries import it at import
+    time for ``isinstance`` checks and annotations (pytorch_lightning's LightningModule)."""
+
+    def __init__(self, *args, **kwargs):
+        raise RuntimeError("torch.ScriptModule: gradkit compiles no TorchScript; scripted modules "
+                           "are ordinary modules under gradkit (see torch.jit.script)")
+
+
 class _NN:
     """``torch._C._nn``: the one helper of PyTorch's compiled ``nn`` bindings that libraries
     call directly."""
@@ -64,6 +77,10 @@ class _NN:
 
 
 _nn = _NN()
+
+# ``torch._C._TensorMeta``: the metaclass of the Tensor class (libraries annotate a tensor
+# type with it, lightning_fabric's lazy checkpoint loader); gradkit's Tensor is a plain class
+_TensorMeta = type(_Tensor)
 
 
 class _TorchScriptIR:

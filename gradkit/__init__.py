@@ -138,6 +138,14 @@ def __getattr__(name):
         from .func import vmap
 
         return vmap
+    if name in ("ScriptObject", "ScriptModule"):  # torch.ScriptModule is torch._C.ScriptModule
+        from . import _C
+
+        return getattr(_C, name)
+    if name == "PyTorchFileReader":  # torch.PyTorchFileReader: a torch.save archive's records
+        from ._file_reader import PyTorchFileReader
+
+        return PyTorchFileReader
     if name == "Future":  # torch.Future is torch.futures.Future
         from .futures import Future
 

@@ -36,6 +36,7 @@ import numpy as np
 
 from . import _vmap as _vm
 from .autograd.backward import grad as _grad
+from .autograd.engine import KEEP_GRAPH as _KEEP_GRAPH
 from .autograd.grad_mode import enable_grad, is_grad_enabled
 
 __all__ = ["functional_call", "grad", "grad_and_value", "hessian", "jacfwd", "jacrev", "jvp",
@@ -672,7 +673,10 @@ def vmap(func, in_dims=0, out_dims=0, randomness="error", *, chunk_size=None):
 
 
 def _mapped(func, leaves, norm, spec, kwargs, out_dims, batch, randomness, name):
-    """``vmap``'s call for one batch: batched where it can run so, else entry by entry."""
+    """``vmap``'s call for one batch (one chunk): batched where it can run so, else entry by
+    entry. A backward run by an entry keeps its graph while entries of the batch are to come,
+    so ``autograd.grad(..., retain_graph=False)`` of a graph built outside ``vmap`` frees it
+    after the batch's last entry, as PyTorch's one batched backward per chunk does."""
     if batch > 0 and _vm.MODE[0] != "loop":
         out = _run_batched(func, leaves, norm, spec, kwargs, out_dims, batch, randomness)
         if out is not _LOOP:
@@ -686,7 +690,12 @@ def _mapped(func, leaves, norm, spec, kwargs, out_dims, batch, randomness, name)
         sliced = [x if d is None else x[(slice(None),) * d + (i,)]
                   for x, d in zip(leaves, norm)]
         a = _unflatten(sliced, spec)
-        outs.append(func(*a, **kwargs))
+        keep = i < batch - 1
+        _KEEP_GRAPH[0] += keep
+        try:
+            outs.append(func(*a, **kwargs))
+        finally:
+            _KEEP_GRAPH[0] -= keep
         if randomness == "error" and draws.changed():
             draws.restore()
             raise RuntimeError(_vm.ERROR_MESSAGE)

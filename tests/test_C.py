@@ -63,3 +63,19 @@ def test_grad_scaler_opt_state(lib):
     assert mod.OptState.READY.value == 0
     assert mod._refresh_per_optimizer_state() == {"stage": mod.OptState.READY,
                                                   "found_inf_per_device": {}}
+
+
+@pytest.mark.parametrize("lib", [gk, torch], ids=["gradkit", "torch"])
+def test_tensor_meta_is_the_tensor_classes_metaclass(lib):
+    # lightning_fabric's lazy checkpoint loader imports torch._C._TensorMeta to annotate with it
+    assert isinstance(lib.Tensor, lib._C._TensorMeta)
+    assert isinstance(lib.nn.Parameter, lib._C._TensorMeta)
+    assert type(lib.Tensor) is lib._C._TensorMeta
+
+
+@pytest.mark.parametrize("lib", [gk, torch], ids=["gradkit", "torch"])
+def test_script_module_and_object_are_the_c_level_classes(lib):
+    # pytorch_lightning: ``from torch import ScriptModule, Tensor`` at import
+    assert lib.ScriptModule is lib._C.ScriptModule and lib.ScriptObject is lib._C.ScriptObject
+    assert not isinstance(lib.nn.Linear(2, 2), lib.ScriptModule)
+    assert issubclass(lib.ScriptModule, lib.ScriptObject)

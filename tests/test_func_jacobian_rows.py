@@ -255,3 +255,28 @@ def test_complex_inputs_and_outputs_raise_torchs_error(transform):
                                                    "received complex tensor at flattened "
                                                    "input idx: 1"):
                 getattr(m, transform)(lambda v: (v, v * 1j))(lib.ones(2))
+
+
+@pytest.mark.parametrize("chunk_size", [None, 3, 2])
+def test_vmap_of_autograd_grad_without_retain_graph_over_an_outer_graph(chunk_size):
+    """``vmap(lambda v: autograd.grad(y, x, v))(eye)`` over a graph built outside vmap (torchjd's
+    Jacobians): PyTorch runs one batched backward per chunk, so ``retain_graph=False`` frees the
+    graph after a chunk's rows (a second chunk then fails, in both); run entry by entry, the
+    graph is kept until the chunk's last row."""
+    x0 = RNG.standard_normal(4).astype(np.float32)
+    rows = []
+    for lib in (gk, torch):
+        x = lib.tensor(x0, requires_grad=True)
+        y = lib.stack([(x ** 2).sum(), x.sin().sum(), (x * 3).prod()])
+        jac_of = lib.vmap(lambda v, y=y, x=x, lib=lib: lib.autograd.grad(y, x, v)[0],
+                          chunk_size=chunk_size)
+        if chunk_size == 2:
+            with pytest.raises(RuntimeError, match="backward through the graph a second time"):
+                jac_of(lib.eye(3))
+            continue
+        jac = jac_of(lib.eye(3))
+        rows.append(jac.detach().numpy())
+        with pytest.raises(RuntimeError, match="backward through the graph a second time"):
+            lib.autograd.grad(y, x, lib.ones(3))  # freed after the last row, as in PyTorch
+    if rows:
+        np.testing.assert_allclose(rows[0], rows[1], rtol=1e-5, atol=1e-6)

@@ -7,7 +7,7 @@ import numpy as np
 from .._backend import namespace_of
 from .._warnings import warn, warn_once
 from .engine import run_backward
-from .graph import FORWARD
+from .graph import FORWARD, GradientEdge, edge_key
 
 __all__ = ["backward", "grad"]
 
@@ -32,7 +32,7 @@ def _as_list(x, name):
     if type(x) is list:  # Tensor.backward passes [self]
         return list(x)
     Tensor = _tensor_cls()
-    if isinstance(x, Tensor):
+    if isinstance(x, (Tensor, GradientEdge)):
         return [x]
     if isinstance(x, (list, tuple)):
         return list(x)
@@ -166,7 +166,11 @@ def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph=Fal
     if is_grads_batched:
         return _batched_grad(outs, ins, gouts, retain_graph, create_graph, allow_unused,
                              materialize_grads)
+    edges = {i: edge_key(t, f"inputs[{i}]") for i, t in enumerate(ins)
+             if isinstance(t, GradientEdge)}
     for i, t in enumerate(ins):
+        if i in edges:
+            continue
         if not t.requires_grad:
             raise RuntimeError(
                 f"One of the differentiated Tensors does not require grad (inputs[{i}], shape "
@@ -185,12 +189,22 @@ def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph=Fal
     # (``_grad_fn``: the node as recorded, an output's own one where several share a node)
     roots = [t._grad_fn if t._grad_fn is not None else t for t in outs]
     grads = _root_grads(outs, gouts, create_graph, "grad()")
-    capture = [t._grad_fn if t._grad_fn is not None else t for t in ins]
+    capture = [edges[i][0] if i in edges else t._grad_fn if t._grad_fn is not None else t
+               for i, t in enumerate(ins)]
     captured = run_backward(roots, grads, retain_graph=retain_graph, create_graph=create_graph,
                             capture=capture, accumulate=False)
     result = []
     for i, (t, key) in enumerate(zip(ins, capture)):
         g = captured.get(key)
+        if i in edges:  # a GradientEdge: its leaf's shape, or the gradient as it arrived
+            t = edges[i][1]
+            if t is None:
+                if g is None and not allow_unused:
+                    raise RuntimeError(f"autograd.grad: the GradientEdge inputs[{i}] appears to "
+                                       f"not have been used in the graph. Set allow_unused=True "
+                                       f"if this is the desired behavior.")
+                result.append(g if g is None or create_graph else wrap(np.array(g, copy=True)))
+                continue
         if g is None:
             if materialize_grads:
                 result.append(wrap(np.zeros(t._data.shape, dtype=t.dtype)))

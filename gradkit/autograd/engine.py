@@ -58,6 +58,9 @@ __all__ = ["run_backward"]
 _np_generic = _np.generic
 _LEAF_KEY = float("-inf")  # leaves (PyTorch's AccumulateGrad) before any node
 _ndarray = _np.ndarray
+# > 0 while vmap runs a function entry by entry with more entries to come: a backward inside it
+# keeps the graph for the next entry, as PyTorch's one batched backward would still have it
+KEEP_GRAPH = [0]
 
 
 def run_backward(roots, root_grads, *, retain_graph=False, create_graph=False, capture=None,
@@ -76,6 +79,7 @@ def run_backward(roots, root_grads, *, retain_graph=False, create_graph=False, c
         dict vertex -> gradient for the vertices in ``capture`` (empty when None).
     """
     leaf_filter = None
+    retain_graph = retain_graph or KEEP_GRAPH[0] > 0
     if capture is not None:
         capture = set(capture)
         if accumulate:  # backward(inputs=...): only those leaves accumulate

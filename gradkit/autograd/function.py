@@ -123,6 +123,12 @@ def _function_backward(xp, g, ins, out, aux, needs):
                 f"{cls.__name__}.backward must return Tensors or None, got {type(r).__name__} for "
                 f"argument {pos}"
             )
+        if not ctx.needs_input_grad[pos]:
+            # an input that takes no gradient: what backward returned for it is dropped unchecked,
+            # as PyTorch's engine skips its invalid edges (torchdyn returns 2 end-time gradients
+            # for a whole t_span that requires none)
+            outs.append(None)
+            continue
         if r.dtype != in_dtypes[k]:
             r = _fit_dtype(cls, pos, r, in_dtypes[k])
         r = r if create_graph else r._data

@@ -26,6 +26,7 @@ import itertools
 import os
 import traceback
 import weakref
+from typing import Any, NamedTuple
 
 from . import grad_mode
 
@@ -36,6 +37,7 @@ __all__ = [
     "PLAIN_TYPES",
     "SELECT",
     "AccumulateGrad",
+    "GradientEdge",
     "MultiNode",
     "Shown",
     "Node",
@@ -50,6 +52,7 @@ __all__ = [
     "connected",
     "INPLACE_NODES",
     "edge_of",
+    "get_gradient_edge",
     "full_or_dim",
     "is_scalar_input",
     "observe",
@@ -698,6 +701,37 @@ def present(t, name, inputs, source=None, connected=False):
             ents.append(None)
     node.presented = ents
     return t
+
+
+class GradientEdge(NamedTuple):
+    """``torch.autograd.graph.GradientEdge``: where a gradient enters the graph, the node that
+    takes it (a Node, or a leaf's ``AccumulateGrad``) and which of its outputs. Given to
+    ``autograd.grad`` as an input, the gradient flowing into the edge is returned."""
+
+    node: Any
+    output_nr: int
+    ownership_token: Any = None
+
+
+def get_gradient_edge(tensor):
+    """The ``GradientEdge`` of ``tensor``: its ``grad_fn`` (its ``AccumulateGrad`` for a leaf)."""
+    if not tensor.requires_grad:
+        raise RuntimeError("It is not possible to get the gradient edge for a Tensor that does "
+                           "not require gradients")
+    node = tensor._grad_fn
+    return GradientEdge(_vertex(tensor) if node is None else observe(node), 0)
+
+
+def edge_key(edge, where):
+    """The engine's capture key for a ``GradientEdge`` input of ``autograd.grad`` (the node, or
+    the leaf of an ``AccumulateGrad``), with the leaf (None for a node)."""
+    node = edge.node
+    if isinstance(node, AccumulateGrad):
+        return node.variable, node.variable
+    if isinstance(node, Node):
+        return node, None
+    raise RuntimeError(f"autograd.grad: {where} is a GradientEdge to {node!r}, which is no node "
+                       f"that takes a gradient; use get_gradient_edge(tensor) to make one")
 
 
 def edge_of(x):

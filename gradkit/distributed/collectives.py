@@ -14,6 +14,7 @@ communication hooks return.
 
 from __future__ import annotations
 
+import enum
 import pickle
 import time
 
@@ -26,17 +27,39 @@ __all__ = ["Future", "ReduceOp", "Work", "all_gather", "all_gather_into_tensor",
            "gather_object", "reduce", "reduce_scatter", "reduce_scatter_tensor"]
 
 
-class ReduceOp:
-    """Reduction operations for ``all_reduce``/``reduce``/``reduce_scatter``."""
+class _RedOpType(str, enum.Enum):
+    """The type of each ``ReduceOp`` member, ``torch.distributed.ReduceOp.RedOpType``: code
+    annotates and checks with it (``isinstance(op, ReduceOp.RedOpType)``). Each member is also
+    its lower-case name as a string, so ``"sum"`` is accepted wherever ``ReduceOp.SUM`` is."""
 
     SUM = "sum"
     AVG = "avg"
-    MAX = "max"
-    MIN = "min"
     PRODUCT = "product"
+    MIN = "min"
+    MAX = "max"
     BAND = "band"
     BOR = "bor"
     BXOR = "bxor"
+
+    __str__ = enum.Enum.__str__
+    __format__ = enum.Enum.__format__
+
+
+class ReduceOp:
+    """Reduction operations for ``all_reduce``/``reduce``/``reduce_scatter``."""
+
+    RedOpType = _RedOpType
+    SUM = _RedOpType.SUM
+    AVG = _RedOpType.AVG
+    MAX = _RedOpType.MAX
+    MIN = _RedOpType.MIN
+    PRODUCT = _RedOpType.PRODUCT
+    BAND = _RedOpType.BAND
+    BOR = _RedOpType.BOR
+    BXOR = _RedOpType.BXOR
+
+
+_RedOpType.__name__, _RedOpType.__qualname__ = "RedOpType", "ReduceOp.RedOpType"
 
 
 _OPS = (ReduceOp.SUM, ReduceOp.AVG, ReduceOp.MAX, ReduceOp.MIN, ReduceOp.PRODUCT,

@@ -117,7 +117,15 @@ def _is_namedtuple_instance(tree) -> bool:
 
 
 def _node_type(tree):
-    return "namedtuple" if _is_namedtuple_instance(tree) else type(tree)
+    # every namedtuple class is one node type, keyed by the ``collections.namedtuple`` factory as
+    # in PyTorch (whose SUPPORTED_NODES holds that key)
+    return collections.namedtuple if _is_namedtuple_instance(tree) else type(tree)
+
+
+def _get_node_type(tree):
+    """``torch.utils._pytree._get_node_type``: the key of ``tree``'s node in ``SUPPORTED_NODES``
+    (``collections.namedtuple`` for any namedtuple; libraries walk trees with it)."""
+    return _node_type(tree)
 
 
 def _seq_flatten(seq):
@@ -187,11 +195,12 @@ register_pytree_node(
 )
 # a shape is a node, rebuilt as a plain tuple, as PyTorch's (tree_map over a shape gives a tuple)
 register_pytree_node(Size, _seq_flatten, lambda v, c: tuple(v), flatten_with_keys_fn=_seq_keys)
-_NAMEDTUPLE = NodeDef("namedtuple", _namedtuple_flatten, lambda v, c: c(*v), _namedtuple_keys)
+SUPPORTED_NODES[collections.namedtuple] = NodeDef(collections.namedtuple, _namedtuple_flatten,
+                                                  lambda v, c: c(*v), _namedtuple_keys)
 
 
 def _nodedef(node_type):
-    return _NAMEDTUPLE if node_type == "namedtuple" else SUPPORTED_NODES.get(node_type)
+    return SUPPORTED_NODES.get(node_type)
 
 
 @dataclasses.dataclass(eq=True)

@@ -163,3 +163,24 @@ def test_inplace_write_into_function_view_output_refused_as_torch():
                 fn.apply(x).mul_(2)
             fn.apply(x).clone().mul_(2)
     assert got[:2] == got[2:] == ["Output 0 of ViewOfTemporary", "Output 0 of ViewOfInput"]
+def test_gradient_returned_for_an_input_without_grad_is_dropped_unchecked():
+    """PyTorch skips the edges of inputs that require no gradient, so what backward returns for
+    them is never shape-checked (torchdyn's adjoint returns 2 end-time gradients for a whole
+    ``t_span``); an input that does require grad is still checked."""
+    for lib in (gk, torch):
+        class Scale(lib.autograd.Function):
+            @staticmethod
+            def forward(ctx, x, span):
+                return x * span.sum()
+
+            @staticmethod
+            def backward(ctx, g):
+                return g * 2, g.new_ones(2)
+
+        x = lib.ones(3, requires_grad=True)
+        span = lib.linspace(0, 1, 5)
+        Scale.apply(x, span).sum().backward()
+        assert x.grad.tolist() == [2.0, 2.0, 2.0] and span.grad is None
+        span.requires_grad_()
+        with pytest.raises(RuntimeError, match="invalid gradient at index 1"):
+            Scale.apply(x, span).sum().backward()

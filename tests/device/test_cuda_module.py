@@ -105,3 +105,12 @@ def test_device_properties_read_cupys_property_dict():
         "NVIDIA H100", 9, 0, 80 * 1024 ** 3, 132)
     assert repr(p) == ("_CudaDeviceProperties(name='NVIDIA H100', major=9, minor=0, "
                        "total_memory=81920MB, multi_processor_count=132)")
+def test_rng_states_answer_as_pytorchs_cpu_build(torch):
+    # lightning's isolate_rng saves torch.cuda.get_rng_state_all() and restores it around fit
+    assert gk.cuda.get_rng_state_all() == torch.cuda.get_rng_state_all() == []
+    assert gk.cuda.set_rng_state_all([]) is None and torch.cuda.set_rng_state_all([]) is None
+    assert gk.cuda.set_rng_state(gk.zeros(4, dtype=gk.uint8)) is None
+    assert torch.cuda.set_rng_state(torch.zeros(4, dtype=torch.uint8)) is None
+    for lib in (torch, gk):
+        with pytest.raises(AssertionError):
+            lib.cuda.get_rng_state()

@@ -1,6 +1,7 @@
 """Distributed tests: each script runs under `mpiexec -n 2` (CI installs mpi4py and mpich)."""
 
 import os
+import pickle
 import re
 import subprocess
 import sys
@@ -182,6 +183,18 @@ except RuntimeError as e:
     lines = res.stdout.strip().splitlines()
     assert lines[0] == "[5, 3] True", res.stdout
     assert "all_reduce: Cannot use ReduceOp.BAND with non-integral dtype" in lines[1]
+
+
+def test_reduce_op_members_are_of_the_red_op_type_as_in_pytorch():
+    """``ReduceOp.RedOpType`` is the members' type (libraries annotate with it at import:
+    ``RedOpType: TypeAlias = ReduceOp.RedOpType``); members keep working as their names."""
+    R = dist.ReduceOp
+    assert list(R.RedOpType.__members__) == ["SUM", "AVG", "PRODUCT", "MIN", "MAX", "BAND", "BOR",
+                                             "BXOR"]
+    assert all(isinstance(getattr(R, n), R.RedOpType) for n in R.RedOpType.__members__)
+    assert R.RedOpType.SUM is R.SUM and R.SUM != R.AVG and R.SUM == "sum"
+    assert str(R.MAX) == "RedOpType.MAX" and R.RedOpType.__name__ == "RedOpType"
+    assert pickle.loads(pickle.dumps(R.BXOR)) is R.BXOR
 
 
 @pytest.mark.parametrize("mode,what", [

@@ -210,3 +210,12 @@ def test_older_and_composable_names_import_as_torch():
     for call in (lambda: FSDPModule(), lambda: experimental.local_map(None)):
         with pytest.raises(NotImplementedError, match="gradkit does not implement"):
             call()
+
+
+def test_distributed_constants_read_as_torch():
+    """``torch.distributed.constants`` (lightning_fabric imports ``default_pg_timeout`` from it)."""
+    import torch.distributed.constants as theirs
+
+    import gradkit.distributed.constants as ours
+    assert ours.default_pg_timeout == theirs.default_pg_timeout
+    assert ours.default_pg_nccl_timeout is None and sorted(ours.__all__) == sorted(theirs.__all__)

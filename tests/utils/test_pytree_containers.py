@@ -105,3 +105,18 @@ def test_registered_node_flattens_through_its_functions():
     assert isinstance(back, Pair) and back.a == 4 and back.b == (5, 6)
     with pytest.raises(ValueError, match="already registered"):
         pt.register_pytree_node(Pair, lambda p: ([], None), lambda v, c: Pair())
+
+
+def test_node_types_are_keyed_in_supported_nodes_as_torch():
+    """``_get_node_type`` gives the key of a tree's node in ``SUPPORTED_NODES``; any namedtuple is
+    keyed by ``collections.namedtuple`` (pytorch_lightning's own flatten walks trees this way)."""
+    ours = pt
+    theirs = pytest.importorskip("torch.utils._pytree")
+    point = collections.namedtuple("Point", "x y")
+    for tree in (point(1, 2), (1, 2), [1], {"a": 1}, collections.OrderedDict(a=1), 3, "s"):
+        assert ours._get_node_type(tree) is theirs._get_node_type(tree)
+        assert (ours._get_node_type(tree) in ours.SUPPORTED_NODES) == (
+            theirs._get_node_type(tree) in theirs.SUPPORTED_NODES)
+    node = ours.SUPPORTED_NODES[ours._get_node_type(point(1, 2))]
+    children, context = node.flatten_fn(point(1, 2))
+    assert children == [1, 2] and context is point
