@@ -680,8 +680,9 @@ def lstsq(A, B, rcond: Optional[float] = None, *, driver: Optional[str] = None):
     The solution is differentiable in ``A`` (full rank) and ``B``.
     """
     name = "linalg.lstsq"
+    B = _t(B, "B")  # (the argument types before any check of A, as PyTorch's parser)
     A = _floating(A, name, cplx=True)
-    B = _floating(_t(B, "B"), name, "B", cplx=True)
+    B = _floating(B, name, "B", cplx=True)
     _matrices(A, name)
     if driver not in (None, "gels", "gelsy", "gelsd", "gelss"):
         raise RuntimeError(f"{name}: parameter `driver` should be one of (gels, gelsy, gelsd, "
