@@ -204,10 +204,13 @@ def _index_reduce_checks(input, dim, index, source, reduce, bounds=True):
     if src.dtype != x.dtype:
         raise RuntimeError(f"index_reduce_(): self ({x.dtype}) and source ({src.dtype}) must "
                            f"have the same scalar type; convert source first")
-    # (PyTorch's TORCH_WARN_ONCE, after these checks, before the index's bounds)
-    warn_once("index_reduce beta", "index_reduce() is in beta and the API may change at any "
-              "time.")
-    d, idx = _vector_index(x, dim, index, "index_reduce", src, bounds)
+    d, idx = _vector_index(x, dim, index, "index_reduce", src, bounds=False)
+    if bounds:
+        # (PyTorch's kernel warns once after its meta checks -- these, and out's dtype --
+        # before the index's bounds)
+        warn_once("index_reduce beta", "index_reduce() is in beta and the API may change at "
+                  "any time.")
+        _vector_index(x, dim, index, "index_reduce")
     return x, src, d, idx
 
 

@@ -116,3 +116,39 @@ def test_scatter_takes_a_0d_tensor_value_as_torch(fn):
         g, t = fn(gk), fn(torch)
     assert str(g.dtype).split(".")[1] == str(t.dtype).split(".")[1]
     np.testing.assert_array_equal(g.numpy(), t.numpy())
+
+
+INDEX_REDUCE_REFUSED = {
+    # 4 indices for a source of 3 along dim 1: a meta check, before the kernel's warning
+    "count": lambda m: m.index_reduce(m.zeros(5, 3, dtype=m.float64), 1, m.tensor([0, 4, 0, 2]),
+                                      m.ones(4, 3, dtype=m.float64), "prod"),
+    # out of another dtype: refused before the kernel runs
+    "out_dtype": lambda m: m.index_reduce(m.zeros(5, 3, dtype=m.float64), 1,
+                                          m.tensor([0, 1, 0, 2]), m.ones(5, 4, dtype=m.float64),
+                                          "prod", out=m.zeros(5, 3)),
+}
+
+
+@pytest.mark.parametrize("name", sorted(INDEX_REDUCE_REFUSED))
+def test_index_reduce_beta_warning_after_the_shape_checks(name, monkeypatch):
+    """PyTorch's kernel warns once that index_reduce is in beta after its meta checks (the
+    index count, out's dtype) and before the index's bounds: a call refused by a meta check
+    gives no warning."""
+    import warnings
+
+    import gradkit._warnings as gw
+
+    monkeypatch.setattr(gw, "_WARNED", set())  # (as a fresh process: nothing warned yet)
+    fn = INDEX_REDUCE_REFUSED[name]
+    for m in (torch, gk):
+        with warnings.catch_warnings(record=True) as w:
+            warnings.simplefilter("always")
+            with pytest.raises(RuntimeError):
+                fn(m)
+        assert not [x for x in w if "in beta" in str(x.message)], m.__name__
+    # an index out of bounds: the warning comes first, then the IndexError
+    with warnings.catch_warnings(record=True) as w:
+        warnings.simplefilter("always")
+        with pytest.raises(IndexError):
+            gk.zeros(5, 3).index_reduce(1, gk.tensor([0, 4, 0, 2]), gk.ones(5, 4), "prod")
+    assert [x for x in w if "in beta" in str(x.message)]
