@@ -1664,16 +1664,6 @@ ALLOW.append((
     "product overflows to inf its conversion to a bin index is undefined (x86 gives INT64_MIN, "
     "which wraps to bin 0); gradkit counts such an element in the bin of the exact quotient"))
 
-ALLOW.append((
-    lambda c, k, d: k == "wrong" and c.kind == "op" and c.name == "batch_norm"
-    and len(c.args) > 5 and isinstance(c.args[0], Arr) and c.args[0].layout != "c"
-    and any(isinstance(a, Arr) and a.a.dtype.kind == "f" and not np.isfinite(a.a).all()
-            for a in c.args[1:5]),
-    "torch's eval-mode batch_norm computes x * alpha + (bias - mean * alpha) for a contiguous "
-    "input and (x - mean) * alpha + bias for a channels-last one (a transposed 2-D input; "
-    "checked: weight inf gives NaN where x > mean in the first, -inf in the second), so its "
-    "inf/NaN placement at an infinite weight or statistic depends on the memory layout; "
-    "gradkit gives the contiguous layout's everywhere"))
 
 def _non_finite_input(c):
     return any(a.a.dtype.kind == "f" and not np.isfinite(a.a).all()

@@ -22,11 +22,6 @@ KNOWN_OPEN = {
         "open, in ops/resample.py (not yet analysed): grid_sampler (2-D, bicubic, float64) "
         "with special values in a transposed grid: the grid gradient is NaN where torch's is "
         "-inf; seed 45 --variants case 503",
-    ("batch_norm", "wrong"):
-        "open, in nn/functional/normalization.py (not yet analysed): training-mode batch_norm "
-        "with an infinite/NaN weight and a strided running_mean holding -1e30 gives NaN in the "
-        "first column where torch gives numbers (the allowance covers a non-contiguous input "
-        "only); seed 45 --variants case 6900",
     ("index_fill", "warning"):
         "open, in functions/indexing.py index_fill_: on an expanded self PyTorch warns that "
         "index_fill_ on expanded tensors is deprecated (before its dim check raises); gradkit "
