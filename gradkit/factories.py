@@ -757,7 +757,8 @@ def _in_format(out: Tensor, fmt, like, op: str) -> Tensor:
         return out
     if fmt is _mf.preserve_format:
         src = None if like is None else like._data
-        if src is None or not _is_host(src) or src.flags.c_contiguous:
+        if src is None or not _is_host(src) or src.flags.c_contiguous \
+                and not _mf.exact_channels_last(src):
             return out
         # keeps like's order of strides (real or complex, either way round)
         arr = _mf.preserved(_plain(src), out._data.dtype).view(type(out._data))
