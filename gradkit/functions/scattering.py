@@ -20,7 +20,6 @@ from .indexing import (
     _norm_index,
     _refuse_byte_mask_fill,
     masked_fill,
-    scatter,
     scatter_reduce,
 )
 from .shape import flatten, movedim
@@ -133,7 +132,13 @@ def index_copy(input, dim, index, source):
     d, idx = _vector_index(x, dim, index, "index_copy", src)
     if x.ndim == 0:
         return src.reshape(()).clone() if idx.size else x.clone()
-    return scatter(x, d, _full(x, d, idx, tuple(src.shape)), src)
+    # the last copy wins; as PyTorch's IndexCopyBackward0, every slice of source (an
+    # overwritten one too) gets the gradient at its index, and input none where one was copied
+    from .._tensor.record import apply2
+
+    where = (slice(None),) * d + (_const_like(x, idx),)
+    out = apply2(S.SETITEM, x, src if src.ndim else src.reshape(1), (where, False))
+    return present(out, "IndexCopyBackward0", (x, src), x)
 
 
 @declare(inplace=True)

@@ -27,6 +27,26 @@ def test_put_repeated_index_gradient_as_torch(accumulate):
                 .grad_fn).__name__ == "PutBackward0"
 
 
+@pytest.mark.parametrize("dim,index", [(1, [3, 3]), (0, [1, 0, 1]), (1, [0, 2])])
+def test_index_copy_repeated_index_gradient_as_torch(dim, index):
+    # the last copy wins; every slice of source gets the gradient at its index, an
+    # overwritten one too (gradkit gave an overwritten slice 0)
+    rng = np.random.default_rng(1)
+    a = rng.standard_normal((2, 4))
+    v = rng.standard_normal((len(index), 4) if dim == 0 else (2, len(index)))
+    u = rng.standard_normal((2, 4))
+    res = []
+    for m in (torch, gk):
+        x, s = m.tensor(a, requires_grad=True), m.tensor(v, requires_grad=True)
+        y = m.index_copy(x, dim, m.tensor(index), s)
+        res.append([y.detach().numpy()] + [g.numpy() for g in
+                                          m.autograd.grad(y, (x, s), m.tensor(u))])
+    for t, g in zip(*res):
+        np.testing.assert_allclose(g, t, rtol=1e-12)
+    y = gk.index_copy(gk.zeros(3, requires_grad=True), 0, gk.tensor([1]), gk.ones(1))
+    assert type(y.grad_fn).__name__ == "IndexCopyBackward0"
+
+
 def _same_error(fn):
     with pytest.raises(Exception) as te:
         fn(torch)
