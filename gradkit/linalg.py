@@ -252,6 +252,14 @@ def vecdot(x, y, *, dim: int = -1) -> Tensor:
         raise RuntimeError(f"linalg.vecdot: Expected x and y to have the same dtype, but found x "
                            f"of type {x.dtype} and y of type {y.dtype} instead; convert one, e.g. "
                            f"y.to(x.dtype)")
+    if x.ndim == 1 and y.ndim == 1:  # PyTorch's vdot: dim is not read, the sizes must agree
+        if x.shape != y.shape:
+            raise RuntimeError(f"linalg.vecdot: inconsistent tensor size, expected tensor "
+                               f"{list(x.shape)} and src {list(y.shape)} to have the same "
+                               f"number of elements (two 1-D inputs do not broadcast)")
+        from . import vdot  # (the public face: its node reads as PyTorch's VdotBackward0)
+
+        return vdot(*(_ac_lower(x, y) if _AUTOCAST[0] else (x, y)))
     shape = _broadcast_shape("linalg.vecdot", "x", x, "y", y)
     if not -builtins.max(len(shape), 1) <= dim < builtins.max(len(shape), 1):  # (0-d: -1, 0)
         raise IndexError(f"linalg.vecdot: dim {dim} is out of range for {len(shape)}-D inputs")

@@ -9,11 +9,6 @@ KNOWN_OPEN = {
         "indices, PyTorch reports the value's shape mismatch against the empty result "
         "(RuntimeError) before it bounds-checks the integer list (-3 in a dim of 2), gradkit "
         "the bound first (IndexError); seed 42 case 6348",
-    ("linalg.vecdot", "wrong-error-type"):
-        "open, in linalg.py vecdot and its out= face (_linalg/out.py): PyTorch checks out's "
-        "dtype against the inputs' (RuntimeError: Expected out of dtype Double but found Bool) "
-        "before the dim (gradkit's IndexError for dim 2 of 1-D inputs comes first); seed 44 "
-        "case 7462",
     ("ormqr", "wrong"):
         "open, in ops/linalg.py ormqr (not yet analysed): a tau entry of 1e30 beside -0.0 "
         "gives NaN where torch gives numbers in the first rows (likely the order of "
