@@ -172,3 +172,37 @@ def test_index_reduce_beta_warning_after_the_shape_checks(name, monkeypatch):
         with pytest.raises(IndexError):
             gk.zeros(5, 3).index_reduce(1, gk.tensor([0, 4, 0, 2]), gk.ones(5, 4), "prod")
     assert [x for x in w if "in beta" in str(x.message)]
+
+
+INDEX_FILL_EXPANDED = {
+    "int32_index": lambda m, x: x.index_fill_(1, m.tensor([0], dtype=m.int32), 1.0),
+    "matrix_index": lambda m, x: x.index_fill_(1, m.tensor([[0]]), 1.0),
+    "vector_value": lambda m, x: x.index_fill_(1, m.tensor([0]), m.ones(2)),
+    "out_of_bounds": lambda m, x: x.index_fill_(1, m.tensor([7]), 1.0),
+    "bad_dim": lambda m, x: x.index_fill_(-4, m.tensor([2, 0]), -1.5),
+}
+
+
+@pytest.mark.parametrize("name", sorted(INDEX_FILL_EXPANDED))
+def test_index_fill_expanded_warning_and_errors_as_torch(name):
+    """PyTorch warns (each call) that index_fill_ on an expanded tensor is deprecated after
+    its checks of the index's dtype and a tensor value's dimensions, before the dim, the
+    index's dimensions and bounds; a 2-D index is its RuntimeError."""
+    import warnings
+
+    fn = INDEX_FILL_EXPANDED[name]
+    res = []
+    for m in (torch, gk):
+        with warnings.catch_warnings(record=True) as w:
+            warnings.simplefilter("always")
+            with pytest.raises(Exception) as e:
+                fn(m, m.zeros(1, 3).expand(4, 3))
+        res.append((type(e.value), len([x for x in w if "expanded tensors" in str(x.message)])))
+    assert res[1] == res[0]
+
+
+def test_index_fill_matrix_index_runtime_error_as_torch():
+    for m in (torch, gk):
+        for x in (m.zeros(4, 3), m.zeros(0, 3)):
+            with pytest.raises(RuntimeError, match="Index has to be a vector/scalar"):
+                x.index_fill(0, m.tensor([[0]]), 1.0)

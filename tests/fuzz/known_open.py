@@ -17,10 +17,6 @@ KNOWN_OPEN = {
         "open, in ops/resample.py (not yet analysed): grid_sampler (2-D, bicubic, float64) "
         "with special values in a transposed grid: the grid gradient is NaN where torch's is "
         "-inf; seed 45 --variants case 503",
-    ("index_fill", "warning"):
-        "open, in functions/indexing.py index_fill_: on an expanded self PyTorch warns that "
-        "index_fill_ on expanded tensors is deprecated (before its dim check raises); gradkit "
-        "refuses the write (or the dim) without that warning; seed 45 --variants case 4813",
     ("var", "warning"):
         "open, in functions/reduction.py var (not yet analysed): var(out=) of a transposed "
         "(0, 4) input in the --warnings run: PyTorch gives no degrees-of-freedom warning there "
