@@ -752,6 +752,8 @@ randn_like = _like(randn)
 def _in_format(out: Tensor, fmt, like, op: str) -> Tensor:
     """``out`` (a fresh tensor) laid out in memory format ``fmt``; ``preserve_format`` takes
     the layout of ``like`` when that is dense and not row-major (PyTorch's rule)."""
+    if fmt is None:  # (PyTorch's Optional[memory_format]: None is preserve_format)
+        fmt = _mf.preserve_format
     _mf.check(fmt, op)
     if fmt is _mf.contiguous_format or not _is_host(out._data):
         return out

@@ -230,3 +230,14 @@ def test_one_channel_channels_last_strides_as_torch(name):
     if fmt:
         assert got.is_contiguous(memory_format=getattr(gk, fmt)) == \
             want.is_contiguous(memory_format=getattr(torch, fmt))
+
+
+@pytest.mark.parametrize("name", ["zeros_like", "ones_like", "empty_like", "rand_like",
+                                  "randn_like", "full_like", "randint_like"])
+def test_like_factories_take_memory_format_none(name):
+    """PyTorch's memory_format is Optional: None is preserve_format (a transposed input's
+    order of strides kept)."""
+    extra = {"full_like": (2.0,), "randint_like": (3,)}.get(name, ())
+    want = getattr(torch, name)(torch.ones(3, 2).t(), *extra, memory_format=None)
+    got = getattr(gk, name)(gk.ones(3, 2).t(), *extra, memory_format=None)
+    assert got.stride() == want.stride() and tuple(got.shape) == tuple(want.shape)
