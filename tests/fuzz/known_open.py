@@ -9,10 +9,6 @@ KNOWN_OPEN = {
         "indices, PyTorch reports the value's shape mismatch against the empty result "
         "(RuntimeError) before it bounds-checks the integer list (-3 in a dim of 2), gradkit "
         "the bound first (IndexError); seed 42 case 6348",
-    ("ormqr", "wrong"):
-        "open, in ops/linalg.py ormqr (not yet analysed): a tau entry of 1e30 beside -0.0 "
-        "gives NaN where torch gives numbers in the first rows (likely the order of "
-        "overflowing reflector products); seed 46 --variants case 8524",
     ("grid_sampler", "grad-wrong"):
         "open, in ops/resample.py (not yet analysed): grid_sampler (2-D, bicubic, float64) "
         "with special values in a transposed grid: the grid gradient is NaN where torch's is "

@@ -421,3 +421,16 @@ def test_eigh_gradient_of_repeated_eigenvalues_alone_as_torch(torch, batch, dtyp
         grads.append(x.grad.detach().numpy())
     assert np.isfinite(grads[0]).all()
     np.testing.assert_allclose(grads[0], grads[1], rtol=1e-10, atol=1e-12)
+
+
+@pytest.mark.parametrize("left,transpose", [(True, False), (True, True), (False, False),
+                                            (False, True)])
+def test_ormqr_zero_tau_skips_its_reflector(left, transpose):
+    # LAPACK's dlarf applies no reflector whose tau is 0 (-0.0 too): an inf in that
+    # reflector's vector makes no 0 * inf = NaN (gradkit gave NaN everywhere)
+    rng = np.random.default_rng(3)
+    a = rng.standard_normal((4, 3))
+    a[3, 0] = INF
+    tau = np.array([-0.0, -0.015, 1e30])
+    c = rng.standard_normal((4, 2) if left else (2, 4))
+    _same(lambda m, a, t, c: m.ormqr(a, t, c, left=left, transpose=transpose), a, tau, c)
