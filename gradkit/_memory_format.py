@@ -85,7 +85,7 @@ def copy_as(xp, a, fmt, op: str = "contiguous"):
     if fmt is contiguous_format:
         return xp.array(a, order="C", copy=True)
     if fmt is preserve_format:
-        if a.flags.c_contiguous or type(a) is not np.ndarray:
+        if a.flags.c_contiguous and not exact_channels_last(a) or type(a) is not np.ndarray:
             return xp.array(a, order="C", copy=True)
         out = preserved(a, a.dtype)
         np.copyto(out, a)
@@ -93,7 +93,14 @@ def copy_as(xp, a, fmt, op: str = "contiguous"):
     _check_rank(a, fmt, op)
     order = _ORDER[fmt][::-1]  # outermost first
     inverse = tuple(order.index(d) for d in range(a.ndim))
-    return xp.ascontiguousarray(a.transpose(order)).transpose(inverse)
+    # a fresh array, so that size-1 dims get the format's strides too (PyTorch's (4, 1, 2, 1)
+    # for a (3, 1, 2, 2) tensor in channels_last): ascontiguousarray keeps the row-major
+    # strides of an array whose only misplaced dims have size 1, and the weight of a
+    # one-channel convolution moved to channels_last then read as row-major
+    t = a.transpose(order)
+    out = xp.empty(t.shape, dtype=a.dtype)
+    out[...] = t
+    return out.transpose(inverse)
 
 
 def preserved(a, dtype):
@@ -104,7 +111,8 @@ def preserved(a, dtype):
     item = a.itemsize
     shape = a.shape
     strides = tuple(x // item for x in a.strides)
-    want = elementwise_strides(shape, [(shape, strides)])
+    # (a one-channel channels-last array keeps its strides, which NumPy calls row-major)
+    want = strides if exact_channels_last(a) else elementwise_strides(shape, [(shape, strides)])
     dt = np.dtype(dtype)
     if want == _row_major(shape) or a.size == 0:
         return np.empty(shape, dt)
@@ -134,6 +142,45 @@ def _like_order(a, order) -> bool:
     return True
 
 
+def exact_channels_last(a) -> bool:
+    """Whether a row-major array ``a`` (NumPy's ``c_contiguous``, which ignores size-1 dims)
+    has exactly the strides PyTorch gives a channels-last tensor of its shape, and they are
+    not the row-major ones: a tensor of one channel made channels-last (``(4, 1, 2, 1)`` for
+    shape ``(3, 1, 2, 2)``), which PyTorch tells apart from its row-major twin ``(4, 4, 2,
+    1)`` (its strides, ``suggest_memory_format``, a convolution's output layout)."""
+    rank = a.ndim
+    if rank not in (4, 5) or type(a) is not np.ndarray or not a.size:
+        return False
+    order = _ORDER[channels_last if rank == 4 else channels_last_3d]
+    item, step, want = a.itemsize, 1, [0] * rank
+    for d in order:
+        want[d] = step * item
+        step *= a.shape[d]
+    return tuple(want) == a.strides and a.strides != _row_major_bytes(a)
+
+
+def _row_major_bytes(a):
+    st, step = [], a.itemsize
+    for n in reversed(a.shape):
+        st.append(step)
+        step *= max(n, 1)
+    return tuple(reversed(st))
+
+
+def torch_strides(a):
+    """PyTorch's strides (in elements) of NumPy array ``a``: NumPy's own, but the row-major
+    ones where ``a`` is ``c_contiguous`` (NumPy's strides of dims of size 0 and 1 follow
+    no rule), unless they are exactly a channels-last tensor's (``exact_channels_last``)."""
+    if a.flags.c_contiguous and not (a.ndim in (4, 5) and exact_channels_last(a)):
+        st, step = [], 1
+        for n in reversed(a.shape):
+            st.append(step)
+            step *= max(n, 1)
+        return tuple(reversed(st))
+    item = a.itemsize
+    return tuple(s // item for s in a.strides)
+
+
 def suggest(a):
     """The memory format PyTorch's kernels give the output of an input laid out as array ``a``
     (``Tensor.suggest_memory_format``): ``channels_last`` / ``channels_last_3d`` where the
@@ -143,6 +190,8 @@ def suggest(a):
         fmt = channels_last if rank == 4 else channels_last_3d
         if _like_order(a, _ORDER[fmt]):
             return fmt
+    elif rank in (4, 5) and exact_channels_last(a):
+        return channels_last if rank == 4 else channels_last_3d
     return contiguous_format
 
 

@@ -752,12 +752,15 @@ randn_like = _like(randn)
 def _in_format(out: Tensor, fmt, like, op: str) -> Tensor:
     """``out`` (a fresh tensor) laid out in memory format ``fmt``; ``preserve_format`` takes
     the layout of ``like`` when that is dense and not row-major (PyTorch's rule)."""
+    if fmt is None:  # (PyTorch's Optional[memory_format]: None is preserve_format)
+        fmt = _mf.preserve_format
     _mf.check(fmt, op)
     if fmt is _mf.contiguous_format or not _is_host(out._data):
         return out
     if fmt is _mf.preserve_format:
         src = None if like is None else like._data
-        if src is None or not _is_host(src) or src.flags.c_contiguous:
+        if src is None or not _is_host(src) or src.flags.c_contiguous \
+                and not _mf.exact_channels_last(src):
             return out
         # keeps like's order of strides (real or complex, either way round)
         arr = _mf.preserved(_plain(src), out._data.dtype).view(type(out._data))

@@ -252,6 +252,14 @@ def vecdot(x, y, *, dim: int = -1) -> Tensor:
         raise RuntimeError(f"linalg.vecdot: Expected x and y to have the same dtype, but found x "
                            f"of type {x.dtype} and y of type {y.dtype} instead; convert one, e.g. "
                            f"y.to(x.dtype)")
+    if x.ndim == 1 and y.ndim == 1:  # PyTorch's vdot: dim is not read, the sizes must agree
+        if x.shape != y.shape:
+            raise RuntimeError(f"linalg.vecdot: inconsistent tensor size, expected tensor "
+                               f"{list(x.shape)} and src {list(y.shape)} to have the same "
+                               f"number of elements (two 1-D inputs do not broadcast)")
+        from . import vdot  # (the public face: its node reads as PyTorch's VdotBackward0)
+
+        return vdot(*(_ac_lower(x, y) if _AUTOCAST[0] else (x, y)))
     shape = _broadcast_shape("linalg.vecdot", "x", x, "y", y)
     if not -builtins.max(len(shape), 1) <= dim < builtins.max(len(shape), 1):  # (0-d: -1, 0)
         raise IndexError(f"linalg.vecdot: dim {dim} is out of range for {len(shape)}-D inputs")
@@ -680,8 +688,9 @@ def lstsq(A, B, rcond: Optional[float] = None, *, driver: Optional[str] = None):
     The solution is differentiable in ``A`` (full rank) and ``B``.
     """
     name = "linalg.lstsq"
+    B = _t(B, "B")  # (the argument types before any check of A, as PyTorch's parser)
     A = _floating(A, name, cplx=True)
-    B = _floating(_t(B, "B"), name, "B", cplx=True)
+    B = _floating(B, name, "B", cplx=True)
     _matrices(A, name)
     if driver not in (None, "gels", "gelsy", "gelsd", "gelss"):
         raise RuntimeError(f"{name}: parameter `driver` should be one of (gels, gelsy, gelsd, "

@@ -196,3 +196,48 @@ def test_one_d_layers_on_a_transposed_input_lay_out_as_pytorch(op, grad):
     assert g[:2] == t[:2]
     for a, b in zip(g[2:], t[2:]):
         np.testing.assert_allclose(a, b, rtol=1e-5, atol=1e-5)
+
+
+ONE_CHANNEL = {
+    "to": lambda L, x: x.to(memory_format=L.channels_last),
+    "clone_as": lambda L, x: x.clone(memory_format=L.channels_last),
+    "empty_like_as": lambda L, x: L.empty_like(x, memory_format=L.channels_last),
+    "contiguous_as": lambda L, x: x.contiguous(memory_format=L.channels_last),
+    "clone_of_to": lambda L, x: x.to(memory_format=L.channels_last).clone(),
+    "empty_like_of_to": lambda L, x: L.empty_like(x.to(memory_format=L.channels_last)),
+    "to_3d": lambda L, x: x.reshape(3, 1, 2, 2, 1).to(memory_format=L.channels_last_3d),
+    "two_by_one": lambda L, x: x.reshape(3, 2, 2, 1)[:, :, :1].contiguous()
+    .to(memory_format=L.channels_last),
+    "conv_weight": lambda L, x: L.nn.functional.conv2d(
+        x, L.ones(3, 1, 2, 2).to(memory_format=L.channels_last), padding=1),
+    "conv_module": lambda L, x: L.nn.Conv2d(1, 3, 2).to(memory_format=L.channels_last)(x),
+    "conv_transpose_module": lambda L, x: L.nn.ConvTranspose2d(1, 2, 2, stride=2).to(
+        memory_format=L.channels_last)(x),
+}
+
+
+@pytest.mark.parametrize("name", sorted(ONE_CHANNEL))
+def test_one_channel_channels_last_strides_as_torch(name):
+    """A one-channel tensor made channels-last has PyTorch's strides (4, 1, 2, 1) for shape
+    (3, 1, 2, 2), told apart from the row-major (4, 4, 2, 1) though NumPy calls both
+    C-contiguous; a convolution with such a weight gives a channels-last output."""
+    fn = ONE_CHANNEL[name]
+    want = fn(torch, torch.ones(3, 1, 2, 2))
+    got = fn(gk, gk.ones(3, 1, 2, 2))
+    assert got.stride() == want.stride()
+    assert got.is_contiguous() == want.is_contiguous()
+    fmt = {4: "channels_last", 5: "channels_last_3d"}.get(want.ndim)
+    if fmt:
+        assert got.is_contiguous(memory_format=getattr(gk, fmt)) == \
+            want.is_contiguous(memory_format=getattr(torch, fmt))
+
+
+@pytest.mark.parametrize("name", ["zeros_like", "ones_like", "empty_like", "rand_like",
+                                  "randn_like", "full_like", "randint_like"])
+def test_like_factories_take_memory_format_none(name):
+    """PyTorch's memory_format is Optional: None is preserve_format (a transposed input's
+    order of strides kept)."""
+    extra = {"full_like": (2.0,), "randint_like": (3,)}.get(name, ())
+    want = getattr(torch, name)(torch.ones(3, 2).t(), *extra, memory_format=None)
+    got = getattr(gk, name)(gk.ones(3, 2).t(), *extra, memory_format=None)
+    assert got.stride() == want.stride() and tuple(got.shape) == tuple(want.shape)

@@ -234,15 +234,19 @@ def _ormqr_composite(A, tau, C, left, transpose):
         t = tau[..., i, None, None]
         t = t.conj() if cplx and transpose else t
         v = F.cat([_const(A, np.ones(batch + (1,))), A[..., i + 1:, i]], -1).unsqueeze(-1)
+        # (dlarf applies no reflector whose tau is 0, so an inf in its v makes no 0 * inf)
+        skip = t == 0
         if left:  # rows i: of X  -=  t v (v^H X[i:])
             part = X[..., i:, :]
-            part = part - t * v * F.sum((v.conj() if cplx else v) * part, dim=-2, keepdim=True)
+            new = part - t * v * F.sum((v.conj() if cplx else v) * part, dim=-2, keepdim=True)
+            part = F.where(skip, part, new) if bool(skip.any()) else new
             X = F.cat([X[..., :i, :], part], -2)
         else:  # columns i: of X  -=  t (X[:, i:] v) v^H
             part = X[..., :, i:]
             vt = _mT(v)
-            part = part - t * F.sum(part * vt, dim=-1, keepdim=True) * (vt.conj() if cplx
-                                                                        else vt)
+            new = part - t * F.sum(part * vt, dim=-1, keepdim=True) * (vt.conj() if cplx
+                                                                       else vt)
+            part = F.where(skip, part, new) if bool(skip.any()) else new
             X = F.cat([X[..., :, :i], part], -1)
     return X
 

@@ -166,11 +166,11 @@ def lu_factor(A, *, pivot: bool = True):
 
 def _unpack(LU, pivots, name, unpack_data=True, unpack_pivots=True, any_dtype=False):
     # (lu_unpack only selects entries: PyTorch's takes LU_data of any dtype, bool included)
-    LU = _t(LU, "LU_data") if any_dtype else _floating(LU, name, "LU_data", cplx=True)
+    LU, pivots = _t(LU, "LU_data"), _t(pivots, "LU_pivots")  # (both types first, as PyTorch)
+    LU = LU if any_dtype else _floating(LU, name, "LU_data", cplx=True)
     _matrices(LU, name, "LU_data")
     m, n = LU.shape[-2], LU.shape[-1]
     k = min(m, n)
-    pivots = _t(pivots, "LU_pivots")
     if pivots.dtype != np.int32:
         raise RuntimeError(f"{name}: LU_pivots is expected to be a contiguous tensor of "
                            f"torch.int32 "
@@ -240,8 +240,10 @@ def lu_solve(LU, pivots, B, *, left: bool = True, adjoint: bool = False) -> Tens
     ``LU`` (its two triangles) and ``B``."""
 
     name = "linalg.lu_solve"
+    # (the argument types before any check of their values, as PyTorch's parser)
+    LU, pivots, B = _t(LU, "LU"), _t(pivots, "pivots"), _t(B, "B")
     LU = _square_float(LU, name, half="linalg.lu_solve_cpu", cplx=True)
-    B = _floating(_t(B, "B"), name, "B", cplx=True)
+    B = _floating(B, name, "B", cplx=True)
     _matrices(B, name, "B")
     if LU.dtype != B.dtype:
         raise RuntimeError(f"{name}: Expected LU and B to have the same dtype, but found LU of "

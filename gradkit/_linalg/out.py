@@ -52,6 +52,26 @@ def _matrix_power_rule(args, kwargs):
 RULE_OF_CALL = {"matrix_power": _matrix_power_rule}
 
 
+def _vecdot_out_first(out, args, kwargs):
+    """PyTorch's linalg_vecdot_out checks the inputs' dtypes, then out's dtype, before the
+    shapes and the dim (which the plain call checks)."""
+    from .._tensor import Tensor
+
+    x = args[0] if args else kwargs.get("x")
+    y = args[1] if len(args) > 1 else kwargs.get("y")
+    if not (isinstance(x, Tensor) and isinstance(y, Tensor) and isinstance(out, Tensor)) \
+            or x._data.dtype.kind not in "fc" or x.dtype != y.dtype:
+        return  # (the plain call's checks come first)
+    if out.dtype != x.dtype:
+        raise RuntimeError(f"linalg.vecdot: Expected out of dtype {x.dtype} but found "
+                           f"{out.dtype}; pass an out of the inputs' dtype")
+
+
+# functions whose out= checks out before the plain call's checks: name -> check(out, args,
+# kwargs)
+OUT_FIRST = {"vecdot": _vecdot_out_first}
+
+
 def with_out(fn, name, rule):
     """``fn`` (a ``gradkit.linalg`` function) with PyTorch's keyword-only ``out=``."""
     from ..autograd import grad_mode
@@ -59,12 +79,14 @@ def with_out(fn, name, rule):
 
     label = "linalg." + name
     composite = name in COMPOSITE
-    fixed, of_call = rule, RULE_OF_CALL.get(name)
+    fixed, of_call, first = rule, RULE_OF_CALL.get(name), OUT_FIRST.get(name)
 
     @functools.wraps(fn)
     def face(*args, out=None, **kwargs):
         if out is None:
             return fn(*args, **kwargs)
+        if first is not None:
+            first(out, args, kwargs)
         res = fn(*args, **kwargs)
         rule = fixed if of_call is None else of_call(args, kwargs)
         if composite and grad_mode.STATE[0] and res.requires_grad:

@@ -21,6 +21,7 @@ import numpy as np
 from .. import _dtype
 from .._complex import CArray as _CArray
 from .._int_range import INT64_END, INT_END, INT_START, check_int64, check_number_operand
+from .._memory_format import torch_strides as _torch_strides
 from .._meta import MetaArray as _MetaArray
 from .._meta import geometry as _meta_geometry
 from .._storage import storage_root as _storage_root
@@ -449,15 +450,8 @@ class Tensor:
         a = self._data
         if type(a) is _MetaArray:
             st = _meta_geometry(a)[0]
-        elif a.flags.c_contiguous:  # PyTorch's contiguous strides (NumPy's differ at sizes 0, 1)
-            st, step = [], 1
-            for n in reversed(a.shape):
-                st.append(step)
-                step *= builtins_max(n, 1)
-            st = tuple(reversed(st))
         else:
-            isz = a.itemsize
-            st = tuple(s // isz for s in a.strides)
+            st = _torch_strides(a)
         if dim is None:
             return st
         return st[_wrap_dim(dim, self.ndim)] if self.ndim else 1

@@ -9,8 +9,9 @@ from .._int_range import check_int64, check_int_scalar
 from .._tensor.tensor import Tensor, _int_value
 
 __all__ = ["FLAGS", "OPTIONAL_FLAGS", "TRUTH_FLAGS", "flag_error", "NUMBERS", "FLOAT_NUMBERS",
-           "FLOAT_OP_NUMBERS", "COMPLEX_SCALARS", "OPTIONAL_NUMBERS", "INTS", "OPTIONAL_INTS",
-           "SYMINTS", "STRINGS", "number_error", "int_error", "str_error", "_parser_first"]
+           "FLOAT_OP_NUMBERS", "COMPLEX_SCALARS", "OPTIONAL_NUMBERS", "NONE_AS_DEFAULT", "INTS",
+           "OPTIONAL_INTS", "SYMINTS", "STRINGS", "number_error", "int_error", "str_error",
+           "_parser_first"]
 
 
 # parameters that PyTorch's argument parser takes as a ``bool`` only (``keepdim=1``,
@@ -62,6 +63,9 @@ COMPLEX_SCALARS = frozenset({("add", "alpha"), ("sub", "alpha"), ("rsub", "alpha
                              *((op, name) for op in ("addmm", "addmv", "addbmm", "baddbmm", "addr")
                                for name in ("alpha", "beta"))})
 OPTIONAL_NUMBERS = frozenset({"posinf", "neginf", "eps", "correction"})
+# (op, parameter) numbers with a number default that PyTorch declares ``float?``: None passes
+# and means the default (``nan_to_num(x, nan=None)`` replaces NaN by 0)
+NONE_AS_DEFAULT = frozenset({("nan_to_num", "nan")})
 # parameters that PyTorch's argument parser takes as an ``int`` (a Python or NumPy integer, a 0-d
 # integer Tensor; not a bool, a float, None) where the implementation's default is an int, or
 # None for the optional ones (embedding's ``padding_idx``)

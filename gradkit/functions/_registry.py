@@ -52,6 +52,7 @@ from ._param_checks import (  # noqa: F401 - the tables' home; imported from her
     FLOAT_NUMBERS,
     FLOAT_OP_NUMBERS,
     INTS,
+    NONE_AS_DEFAULT,
     NUMBERS,
     OPTIONAL_FLAGS,
     OPTIONAL_INTS,
@@ -602,7 +603,8 @@ def _number_checks(decl, params, defaults):
                     f"9223372036854775808) and {pname} is not {default}: "
                     f"_int_error({decl.name!r}, {pname!r}, {pname}, {value is None})\n    ")
         elif pname in NUMBERS:
-            pre += (f"if {pname}.__class__ is not float and {pname} is not {default}: "
+            none = f" and {pname} is not None" if (decl.name, pname) in NONE_AS_DEFAULT else ""
+            pre += (f"if {pname}.__class__ is not float and {pname} is not {default}{none}: "
                     f"_number_error({decl.name!r}, {pname!r}, {pname}, {value is None})\n    ")
     return pre
 

@@ -764,6 +764,7 @@ def _sinc(x):
 def nan_to_num(input, nan=0.0, posinf=None, neginf=None):
     """NaN, +inf and -inf replaced by ``nan``, ``posinf`` and ``neginf`` (by default 0 and the
     largest and lowest finite values of the dtype). The gradient is 0 at replaced elements."""
+    nan = 0.0 if nan is None else nan  # (PyTorch's float? nan: None is the default)
     x = _t(input)
     if x.dtype.kind != "f":
         if x.dtype.kind == "c":  # as PyTorch: the real and imaginary parts each

@@ -92,7 +92,10 @@ def to(self, *args, **kwargs):
                        (dtype, t._data.dtype))
     fmt = kwargs.get("memory_format")
     if fmt is not None and _mf.check(fmt, "to") is not _mf.preserve_format \
-            and not _mf.is_in(t._data, fmt):
+            and (not _mf.is_in(t._data, fmt) or fmt is not _mf.contiguous_format
+                 and _mf.suggest(t._data) is not fmt):
+        # (PyTorch's to() keeps the tensor where its suggested format is the one asked: a
+        # one-channel row-major tensor is copied to channels-last strides)
         return apply1(M.CLONE_AS, t, (fmt,))
     if copy and t is self:
         t = clone(t)

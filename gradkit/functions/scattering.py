@@ -13,14 +13,21 @@ from .._warnings import warn, warn_once
 from ..autograd.graph import present
 from ..ops import shape as S
 from ._args import _const_like, _dim_in, _int_arg, _t, _tensors_only, _type_name
-from ._registry import declare, flag_error, number_error, tensor_method
+from ._registry import (
+    _not_tensor,
+    declare,
+    flag_error,
+    inplace_input,
+    number_error,
+    tensor_method,
+    write_inplace,
+)
 from ._scatter_values import _place
 from .indexing import (
     _index_error,
     _norm_index,
     _refuse_byte_mask_fill,
     masked_fill,
-    scatter,
     scatter_reduce,
 )
 from .shape import flatten, movedim
@@ -133,10 +140,34 @@ def index_copy(input, dim, index, source):
     d, idx = _vector_index(x, dim, index, "index_copy", src)
     if x.ndim == 0:
         return src.reshape(()).clone() if idx.size else x.clone()
-    return scatter(x, d, _full(x, d, idx, tuple(src.shape)), src)
+    # the last copy wins; as PyTorch's IndexCopyBackward0, every slice of source (an
+    # overwritten one too) gets the gradient at its index, and input none where one was copied
+    from .._tensor.record import apply2
+
+    where = (slice(None),) * d + (_const_like(x, idx),)
+    out = apply2(S.SETITEM, x, src if src.ndim else src.reshape(1), (where, False))
+    return present(out, "IndexCopyBackward0", (x, src), x)
 
 
-@declare(inplace=True)
+def _index_fill_(self, dim, index, value):
+    """``index_fill`` written into ``self``. PyTorch warns (each call) that writing into an
+    expanded tensor is deprecated after its checks of the index's dtype and of a tensor value's
+    dimensions, before the dim's: gradkit warns there too, then refuses the write into an
+    expanded tensor (see write_inplace)."""
+    if not isinstance(self, Tensor):
+        _not_tensor("index_fill_", self)
+    if isinstance(index, Tensor) and index._data.dtype == np.int64 \
+            and not (isinstance(value, Tensor) and value.ndim) \
+            and self._data.size \
+            and any(st == 0 and n > 1 for st, n in zip(self._data.strides, self.shape)):
+        warn("Use of index_fill_ on expanded tensors is deprecated. Please clone() the tensor "
+             "before performing this operation. This also applies to advanced indexing e.g. "
+             "tensor[mask] = scalar")
+    return write_inplace(self, index_fill(inplace_input(self, (index, value)), dim, index,
+                                          value), "index_fill_")
+
+
+@declare(inplace=_index_fill_)
 def index_fill(input, dim, index, value):
     """``input`` with the slices at ``index`` along ``dim`` set to ``value`` (a number or a
     0-d tensor, differentiable)."""
@@ -145,6 +176,10 @@ def index_fill(input, dim, index, value):
     if index.dtype != np.int64:
         raise IndexError(f"index_fill_(): Expected dtype int64 for index, got {index.dtype}; "
                          f"convert it with .long()")
+    _dim_in(dim, x.ndim, "index_fill")
+    if index.ndim > 1:  # (PyTorch's RuntimeError, after the dim, an empty input's too)
+        raise RuntimeError(f"index_fill_(): Index has to be a vector/scalar, got shape "
+                           f"{tuple(index.shape)}; flatten it first")
     if x.numel() == 0:  # PyTorch checks no index of an empty input, but fails on its empty dim
         d = _dim_in(dim, x.ndim, "index_fill")
         if x.shape[d] == 0 and index.numel():
@@ -204,10 +239,13 @@ def _index_reduce_checks(input, dim, index, source, reduce, bounds=True):
     if src.dtype != x.dtype:
         raise RuntimeError(f"index_reduce_(): self ({x.dtype}) and source ({src.dtype}) must "
                            f"have the same scalar type; convert source first")
-    # (PyTorch's TORCH_WARN_ONCE, after these checks, before the index's bounds)
-    warn_once("index_reduce beta", "index_reduce() is in beta and the API may change at any "
-              "time.")
-    d, idx = _vector_index(x, dim, index, "index_reduce", src, bounds)
+    d, idx = _vector_index(x, dim, index, "index_reduce", src, bounds=False)
+    if bounds:
+        # (PyTorch's kernel warns once after its meta checks -- these, and out's dtype --
+        # before the index's bounds)
+        warn_once("index_reduce beta", "index_reduce() is in beta and the API may change at "
+                  "any time.")
+        _vector_index(x, dim, index, "index_reduce")
     return x, src, d, idx
 
 

@@ -297,10 +297,14 @@ def repeat(input, *sizes):
             f"repeat: number of repeat dims ({len(reps)}) can not be smaller than the number of "
             f"dimensions of the tensor ({x.ndim})"
         )
-    if builtins_any(int(r) < 0 for r in reps):
+    reps = tuple(int(r) for r in reps)
+    padded = (1,) * (len(reps) - x.ndim) + tuple(x.shape)
+    # PyTorch checks the result's sizes: a negative count of a dimension of size 0 gives 0
+    if builtins_any(n * r < 0 for n, r in zip(padded, reps)):
         raise RuntimeError(f"repeat: Trying to create tensor with negative dimension: repeats "
                            f"{list(reps)} for shape {tuple(x.shape)}; give counts >= 0")
-    return apply1(S.REPEAT, x, (tuple(int(r) for r in reps), tuple(x.shape)))
+    reps = tuple(r if n else 0 for n, r in zip(padded, reps))
+    return apply1(S.REPEAT, x, (reps, tuple(x.shape)))
 
 
 def _cat_prepare(tensors, dim, name):

@@ -65,9 +65,14 @@ def digamma(input):
     return _unary(SP.DIGAMMA, input)
 
 
+def _int_scalar_tensor(t):
+    return isinstance(t, Tensor) and t.ndim == 0 and t._data.dtype.kind in "iub"
+
+
 def _polygamma_args(n, input):
-    if isinstance(n, Tensor) and not isinstance(input, Tensor):  # the method: x.polygamma(n)
-        n, input = input, n
+    if isinstance(n, Tensor) and (not isinstance(input, Tensor) or (
+            _int_scalar_tensor(input) and not _int_scalar_tensor(n))):
+        n, input = input, n  # the method: x.polygamma(n), n an int or a 0-d integer tensor
     if not isinstance(input, Tensor):
         raise TypeError(f"polygamma(): argument 'input' (position 2) must be Tensor, not "
                         f"{type(input).__name__}")

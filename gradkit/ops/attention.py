@@ -57,16 +57,21 @@ def _attention_f(xp, q, k, v, bias, scale, flash=True, _weights_in=None):
         s += _key_major(xp, bias)
     m = s.max(axis=-2, keepdims=True)
     nan = m != m
-    if flash and nan.any():  # PyTorch's flash kernel: its running maximum passes NaN scores by
+    # PyTorch's flash kernel without a mask fuses the scaling into a running maximum that
+    # passes NaN scores by; with a mask it adds the mask first and takes a maximum that keeps
+    # NaN, so a query with a NaN score is NaN throughout there, as on the math path (checked:
+    # a NaN query entry with a bool, a float or an all-zero mask)
+    flash_nan = flash and bias is None and nan.any()
+    if flash_nan:
         m = xp.where(nan, xp.where(s != s, -xp.inf, s).max(axis=-2, keepdims=True), m)
     # (PyTorch's flash backward recomputes such a row's weights as NaN: NaN gradients of the
     # row's query and of every key and value)
-    nan_rows = nan if flash and nan.any() else None
+    nan_rows = nan if flash_nan else None
     full = None
     empty = m == -xp.inf  # a query whose keys are all masked out (or whose scores are -inf or
-    if empty.any():       # NaN: PyTorch's flash kernel gives that row 0 too)
+    if empty.any():       # NaN without a mask: PyTorch's flash kernel gives that row 0 too)
         full = empty
-        if flash and nan.any():
+        if flash_nan:
             s = xp.where(full, -xp.inf, s)
         m[full] = 0
     s -= m

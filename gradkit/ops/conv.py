@@ -512,7 +512,7 @@ def _channels_last_of(x, w, onednn=None):
     if fmt is _mf.channels_last_3d and not (x.dtype != np.float64 if onednn is None else onednn):
         return None
     for a in (x, w):
-        if not a.flags.c_contiguous and _mf.is_in(a, fmt):
+        if (not a.flags.c_contiguous or _mf.exact_channels_last(a)) and _mf.is_in(a, fmt):
             return fmt
     return None
 

@@ -28,8 +28,9 @@ def _clone_keep_f(xp, a):
     # clone()'s preserve_format: a transposed or permuted tensor keeps its strides, an
     # expanded, sliced or overlapping one is made dense in its order of strides (PyTorch's
     # rule, _memory_format.preserved)
-    if is_host(a) and not a.flags.c_contiguous:
-        from .._memory_format import preserved
+    from .._memory_format import exact_channels_last, preserved
+
+    if is_host(a) and (not a.flags.c_contiguous or exact_channels_last(a)):
 
         plain = a.view(np.ndarray)  # (complex data: its NumPy array)
         out = preserved(plain, plain.dtype)

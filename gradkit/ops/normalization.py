@@ -55,7 +55,7 @@ def _opmath_half(fn):
 
 
 @_opmath_half
-def _bn_f(xp, x, w, b, axes, eps, box, half=False):
+def _bn_f(xp, x, w, b, axes, eps, box, fused=True, half=False):
     mean = x.mean(axis=axes, keepdims=True)
     xc = x - mean
     var = xp.mean(xp.square(xc), axis=axes, keepdims=True)
@@ -65,9 +65,10 @@ def _bn_f(xp, x, w, b, axes, eps, box, half=False):
     xhat = xc
     xhat *= invstd
     shape = channel_shape(x.ndim, x.shape[1])
-    if w is not None and not bool(xp.isfinite(w).all()):
-        # an inf/NaN weight: PyTorch's transform x * alpha + (bias - mean * alpha) with
-        # alpha = invstd * weight (the same values for a finite weight, its NaN/inf otherwise)
+    if fused and w is not None and not bool(xp.isfinite(w).all()):
+        # an inf/NaN weight: PyTorch's fused transform x * alpha + (bias - mean * alpha) with
+        # alpha = invstd * weight (the same values for a finite weight, its NaN/inf otherwise;
+        # a non-contiguous operand takes xhat * weight + bias)
         alpha = invstd * w.reshape(shape)
         beta = -(mean * alpha) if b is None else b.reshape(shape) - mean * alpha
         y = x * alpha + beta
@@ -126,7 +127,14 @@ def _bn_scale(xp, w, invstd):
     return invstd if w is None else xp.reshape(w, invstd.shape) * invstd
 
 
-def _bn_eval_f(xp, x, w, b, rm, invstd):
+def _bn_eval_f(xp, x, w, b, rm, invstd, fused=True):
+    if not fused:  # PyTorch's element-wise transform (a non-contiguous operand)
+        y = (x - rm) * invstd
+        if w is not None:
+            y = y * w.reshape(invstd.shape)
+        if b is not None:
+            y = y + b.reshape(invstd.shape)
+        return MF.relayout(xp, y, MF.suggest(x))
     scale = _bn_scale(xp, w, invstd)
     shift = -(rm * scale) if b is None else b.reshape(invstd.shape) - rm * scale
     return MF.relayout(xp, x * scale + shift, MF.suggest(x))
@@ -134,7 +142,7 @@ def _bn_eval_f(xp, x, w, b, rm, invstd):
 
 def _bn_eval_b(xp, g, ins, out, aux, needs):
     x, w, _b = ins
-    rm, invstd = aux
+    rm, invstd = aux[:2]
     axes = (0,) + tuple(range(2, len(x.shape)))
     gx = g * _bn_scale(xp, w, invstd) if needs[0] else None
     gw = xp.reshape(xp.sum(g * ((x - rm) * invstd), axis=axes), (-1,)) if needs[1] else None

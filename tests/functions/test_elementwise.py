@@ -701,3 +701,16 @@ def test_relu_in_place_refuses_bool_as_torch(call):
         call(gk, gk.tensor([True, False]))
     x = gk.tensor([-1.0, 2.0])
     assert x.relu_() is x and x.tolist() == [0.0, 2.0]
+
+
+def test_nan_to_num_takes_nan_none():
+    """PyTorch declares nan as ``float?``: None replaces NaN by 0, in every face."""
+    torch = pytest.importorskip("torch")
+    a = np.array([np.nan, 1.0, np.inf, -np.inf], dtype=np.float32)
+    want = torch.nan_to_num(torch.tensor(a), nan=None).numpy()
+    x = gk.tensor(a)
+    for got in (gk.nan_to_num(x, nan=None), x.nan_to_num(None), x.clone().nan_to_num_(nan=None),
+                gk.nan_to_num(x, nan=None, out=gk.empty(4))):
+        np.testing.assert_array_equal(got.numpy(), want)
+    with pytest.raises(TypeError, match="nan"):
+        gk.nan_to_num(x, nan="a")

@@ -72,3 +72,20 @@ def test_histograms_at_nan_and_unsorted_edges_as_torch(torch, name):
         assert isinstance(g, type) and issubclass(g, t), (g, t)
     else:
         assert g == t
+
+
+@pytest.mark.parametrize("dt", ["float16", "bfloat16"])
+@pytest.mark.parametrize("kw", [{}, {"range": (1.0, 2.0)}, {"density": True}])
+def test_histogram_empty_half_input_as_torch(dt, kw):
+    """PyTorch returns an empty input's zero histogram before its float/double dispatch: an
+    empty half-precision input passes (a non-empty one is refused, in both)."""
+    torch = pytest.importorskip("torch")
+    out = []
+    for lib in (torch, gk):
+        r = lib.histogram(lib.zeros(0, 3).to(getattr(lib, dt)), 5, **kw)
+        out.append([(str(t.dtype).split(".")[-1], t.float().numpy()) for t in r])
+    for (gd, g), (td, t) in zip(out[1], out[0]):
+        assert gd == td
+        np.testing.assert_array_equal(g, t)
+    with pytest.raises(NotImplementedError, match="histogram"):
+        gk.histogram(gk.ones(3).to(getattr(gk, dt)), 5)

@@ -27,6 +27,26 @@ def test_put_repeated_index_gradient_as_torch(accumulate):
                 .grad_fn).__name__ == "PutBackward0"
 
 
+@pytest.mark.parametrize("dim,index", [(1, [3, 3]), (0, [1, 0, 1]), (1, [0, 2])])
+def test_index_copy_repeated_index_gradient_as_torch(dim, index):
+    # the last copy wins; every slice of source gets the gradient at its index, an
+    # overwritten one too (gradkit gave an overwritten slice 0)
+    rng = np.random.default_rng(1)
+    a = rng.standard_normal((2, 4))
+    v = rng.standard_normal((len(index), 4) if dim == 0 else (2, len(index)))
+    u = rng.standard_normal((2, 4))
+    res = []
+    for m in (torch, gk):
+        x, s = m.tensor(a, requires_grad=True), m.tensor(v, requires_grad=True)
+        y = m.index_copy(x, dim, m.tensor(index), s)
+        res.append([y.detach().numpy()] + [g.numpy() for g in
+                                          m.autograd.grad(y, (x, s), m.tensor(u))])
+    for t, g in zip(*res):
+        np.testing.assert_allclose(g, t, rtol=1e-12)
+    y = gk.index_copy(gk.zeros(3, requires_grad=True), 0, gk.tensor([1]), gk.ones(1))
+    assert type(y.grad_fn).__name__ == "IndexCopyBackward0"
+
+
 def _same_error(fn):
     with pytest.raises(Exception) as te:
         fn(torch)
@@ -116,3 +136,73 @@ def test_scatter_takes_a_0d_tensor_value_as_torch(fn):
         g, t = fn(gk), fn(torch)
     assert str(g.dtype).split(".")[1] == str(t.dtype).split(".")[1]
     np.testing.assert_array_equal(g.numpy(), t.numpy())
+
+
+INDEX_REDUCE_REFUSED = {
+    # 4 indices for a source of 3 along dim 1: a meta check, before the kernel's warning
+    "count": lambda m: m.index_reduce(m.zeros(5, 3, dtype=m.float64), 1, m.tensor([0, 4, 0, 2]),
+                                      m.ones(4, 3, dtype=m.float64), "prod"),
+    # out of another dtype: refused before the kernel runs
+    "out_dtype": lambda m: m.index_reduce(m.zeros(5, 3, dtype=m.float64), 1,
+                                          m.tensor([0, 1, 0, 2]), m.ones(5, 4, dtype=m.float64),
+                                          "prod", out=m.zeros(5, 3)),
+}
+
+
+@pytest.mark.parametrize("name", sorted(INDEX_REDUCE_REFUSED))
+def test_index_reduce_beta_warning_after_the_shape_checks(name, monkeypatch):
+    """PyTorch's kernel warns once that index_reduce is in beta after its meta checks (the
+    index count, out's dtype) and before the index's bounds: a call refused by a meta check
+    gives no warning."""
+    import warnings
+
+    import gradkit._warnings as gw
+
+    monkeypatch.setattr(gw, "_WARNED", set())  # (as a fresh process: nothing warned yet)
+    fn = INDEX_REDUCE_REFUSED[name]
+    for m in (torch, gk):
+        with warnings.catch_warnings(record=True) as w:
+            warnings.simplefilter("always")
+            with pytest.raises(RuntimeError):
+                fn(m)
+        assert not [x for x in w if "in beta" in str(x.message)], m.__name__
+    # an index out of bounds: the warning comes first, then the IndexError
+    with warnings.catch_warnings(record=True) as w:
+        warnings.simplefilter("always")
+        with pytest.raises(IndexError):
+            gk.zeros(5, 3).index_reduce(1, gk.tensor([0, 4, 0, 2]), gk.ones(5, 4), "prod")
+    assert [x for x in w if "in beta" in str(x.message)]
+
+
+INDEX_FILL_EXPANDED = {
+    "int32_index": lambda m, x: x.index_fill_(1, m.tensor([0], dtype=m.int32), 1.0),
+    "matrix_index": lambda m, x: x.index_fill_(1, m.tensor([[0]]), 1.0),
+    "vector_value": lambda m, x: x.index_fill_(1, m.tensor([0]), m.ones(2)),
+    "out_of_bounds": lambda m, x: x.index_fill_(1, m.tensor([7]), 1.0),
+    "bad_dim": lambda m, x: x.index_fill_(-4, m.tensor([2, 0]), -1.5),
+}
+
+
+@pytest.mark.parametrize("name", sorted(INDEX_FILL_EXPANDED))
+def test_index_fill_expanded_warning_and_errors_as_torch(name):
+    """PyTorch warns (each call) that index_fill_ on an expanded tensor is deprecated after
+    its checks of the index's dtype and a tensor value's dimensions, before the dim, the
+    index's dimensions and bounds; a 2-D index is its RuntimeError."""
+    import warnings
+
+    fn = INDEX_FILL_EXPANDED[name]
+    res = []
+    for m in (torch, gk):
+        with warnings.catch_warnings(record=True) as w:
+            warnings.simplefilter("always")
+            with pytest.raises(Exception) as e:
+                fn(m, m.zeros(1, 3).expand(4, 3))
+        res.append((type(e.value), len([x for x in w if "expanded tensors" in str(x.message)])))
+    assert res[1] == res[0]
+
+
+def test_index_fill_matrix_index_runtime_error_as_torch():
+    for m in (torch, gk):
+        for x in (m.zeros(4, 3), m.zeros(0, 3)):
+            with pytest.raises(RuntimeError, match="Index has to be a vector/scalar"):
+                x.index_fill(0, m.tensor([[0]]), 1.0)

@@ -579,3 +579,18 @@ def test_adjoint_of_a_0d_tensor_warns_once_as_torch():
         assert gk.adjoint(x) is x and x.adjoint() is x
     assert [str(w.message) for w in seen] == [
         "adjoint() is deprecated on 0-D tensors. Consider using x.conj()."]
+
+
+@pytest.mark.parametrize("shape,reps", [((0, 3), (2, -1, 2)), ((0, 3), (-1, 1)), ((0,), (3, -3)),
+                                        ((2, 0), (-1, 2)), ((2, 3), (0, -1)), ((0,), (-2, -3))])
+def test_repeat_negative_count_checks_the_result_size(shape, reps):
+    """PyTorch refuses a repeat only where a result size is negative: a negative count of a
+    dimension of size 0 (or of a leading new dimension) gives size 0 there, elsewhere raises."""
+    torch = pytest.importorskip("torch")
+    try:
+        want = tuple(torch.zeros(shape).repeat(*reps).shape)
+    except RuntimeError:
+        with pytest.raises(RuntimeError, match="repeat: .*negative dimension"):
+            gk.zeros(shape).repeat(*reps)
+        return
+    assert tuple(gk.zeros(shape).repeat(*reps).shape) == want

@@ -204,3 +204,17 @@ def test_igamma_gradient_in_a_raises_as_torch(torch):
         a = L.tensor([1.0, 2.0], requires_grad=True)
         with pytest.raises(NotImplementedError, match="igamma: input"):
             L.igamma(a, L.tensor([0.5, 3.0])).sum().backward()
+
+
+def test_polygamma_method_takes_a_0d_integer_tensor_n():
+    """``x.polygamma(n)`` with ``n`` a 0-d integer tensor (PyTorch's int argument takes one),
+    as the function form ``polygamma(n, x)``."""
+    torch = pytest.importorskip("torch")
+    a = np.array([[0.5, 1.5], [2.5, 4.0]])
+    for n in (0, 1, 3):
+        want = torch.tensor(a).polygamma(torch.tensor(n)).numpy()
+        x = gk.tensor(a)
+        np.testing.assert_allclose(x.polygamma(gk.tensor(n)).numpy(), want, rtol=1e-10)
+        np.testing.assert_allclose(gk.polygamma(gk.tensor(n), x).numpy(), want, rtol=1e-10)
+        np.testing.assert_allclose(x.clone().polygamma_(gk.tensor(n)).numpy(), want,
+                                   rtol=1e-10)

@@ -9,28 +9,10 @@ KNOWN_OPEN = {
         "indices, PyTorch reports the value's shape mismatch against the empty result "
         "(RuntimeError) before it bounds-checks the integer list (-3 in a dim of 2), gradkit "
         "the bound first (IndexError); seed 42 case 6348",
-    ("linalg.vecdot", "wrong-error-type"):
-        "open, in linalg.py vecdot and its out= face (_linalg/out.py): PyTorch checks out's "
-        "dtype against the inputs' (RuntimeError: Expected out of dtype Double but found Bool) "
-        "before the dim (gradkit's IndexError for dim 2 of 1-D inputs comes first); seed 44 "
-        "case 7462",
-    ("ormqr", "wrong"):
-        "open, in ops/linalg.py ormqr (not yet analysed): a tau entry of 1e30 beside -0.0 "
-        "gives NaN where torch gives numbers in the first rows (likely the order of "
-        "overflowing reflector products); seed 46 --variants case 8524",
     ("grid_sampler", "grad-wrong"):
         "open, in ops/resample.py (not yet analysed): grid_sampler (2-D, bicubic, float64) "
         "with special values in a transposed grid: the grid gradient is NaN where torch's is "
         "-inf; seed 45 --variants case 503",
-    ("batch_norm", "wrong"):
-        "open, in nn/functional/normalization.py (not yet analysed): training-mode batch_norm "
-        "with an infinite/NaN weight and a strided running_mean holding -1e30 gives NaN in the "
-        "first column where torch gives numbers (the allowance covers a non-contiguous input "
-        "only); seed 45 --variants case 6900",
-    ("index_fill", "warning"):
-        "open, in functions/indexing.py index_fill_: on an expanded self PyTorch warns that "
-        "index_fill_ on expanded tensors is deprecated (before its dim check raises); gradkit "
-        "refuses the write (or the dim) without that warning; seed 45 --variants case 4813",
     ("var", "warning"):
         "open, in functions/reduction.py var (not yet analysed): var(out=) of a transposed "
         "(0, 4) input in the --warnings run: PyTorch gives no degrees-of-freedom warning there "

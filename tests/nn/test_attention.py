@@ -472,6 +472,31 @@ def test_sdpa_nan_query_gradients_as_torchs_flash_kernel(torch, masked):
         np.testing.assert_allclose(g, t, rtol=1e-12, atol=1e-12)
 
 
+@pytest.mark.parametrize("mask", ["bool", "bool_all", "float_inf", "float_zero"])
+@pytest.mark.parametrize("nan_in", ["query", "key"])
+@pytest.mark.parametrize("dtype", ["float64", "float32", "float16"])
+def test_sdpa_nan_score_with_a_mask_as_torchs_flash_kernel(torch, mask, nan_in, dtype):
+    # with a mask, PyTorch's flash kernel adds it to the scores before a maximum that keeps
+    # NaN: a query with a NaN score is NaN throughout, values and gradients (gradkit gave the
+    # unmasked kernel's 0 there)
+    rng = np.random.default_rng(1)
+    q, k, v = (rng.standard_normal(s) for s in ((2, 2, 1, 3), (2, 2, 3, 3), (2, 2, 3, 3)))
+    (q if nan_in == "query" else k)[0, 1, 0, 2] = np.nan
+    m = {"bool": np.array([[True, False, True]]), "bool_all": np.ones((1, 3), bool),
+         "float_inf": np.array([[0.0, -np.inf, 0.0]]), "float_zero": np.zeros((1, 3))}[mask]
+    res = []
+    for lib in (torch, gk):
+        dt = getattr(lib, dtype)
+        ts = [lib.tensor(a).to(dt).requires_grad_() for a in (q, k, v)]
+        mm = lib.tensor(m) if m.dtype == bool else lib.tensor(m).to(dt)
+        out = lib.nn.functional.scaled_dot_product_attention(*ts, attn_mask=mm)
+        out.float().sum().backward()
+        res.append([out.detach().float().numpy()] + [t.grad.float().numpy() for t in ts])
+    tol = 2e-3 if dtype == "float16" else 1e-6
+    for g, t in zip(res[1], res[0]):
+        np.testing.assert_allclose(g, t, rtol=tol, atol=tol)
+
+
 def test_multihead_attention_repr_as_torch(torch):
     """No extra_repr; out_proj is a NonDynamicallyQuantizableLinear, as PyTorch's."""
     for kw in ({}, {"dropout": 0.1, "batch_first": True, "bias": False}):

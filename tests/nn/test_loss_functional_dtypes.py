@@ -242,3 +242,27 @@ def test_class_index_target_dtype_order(torch, name, xs, ts, dt):
         x = lib.zeros(xs, dtype=lib.float16)
         return getattr(lib.nn.functional, name)(x, lib.zeros(ts, dtype=getattr(lib, dt)))
     _same(torch, fn, 1e-3)
+
+
+@pytest.mark.parametrize("reduction", ["mean", "sum", "none"])
+@pytest.mark.parametrize("xd,wd", [("float32", "float64"), ("float32", "int32"),
+                                   ("float64", "float32"), ("float64", "int32"),
+                                   ("float32", "bool")])
+def test_cross_entropy_probabilities_weight_of_another_dtype(xd, wd, reduction):
+    """With class-probability targets PyTorch multiplies by the weight, promoting: a weight of
+    any dtype passes (an int32 weight keeps float32, a float64 one makes the loss float64),
+    where class-index targets refuse it."""
+    torch = pytest.importorskip("torch")
+    p = P / P.sum(1, keepdims=True)
+    out = []
+    for lib in (torch, gk):
+        w = lib.tensor([1, 2, 0, 1]).to(getattr(lib, wd))
+        y = lib.nn.functional.cross_entropy(lib.tensor(X).to(getattr(lib, xd)),
+                                            lib.tensor(p).to(getattr(lib, xd)), weight=w,
+                                            reduction=reduction, label_smoothing=0.1)
+        out.append(y)
+    assert str(out[1].dtype).split(".")[-1] == str(out[0].dtype).split(".")[-1]
+    np.testing.assert_allclose(out[1].double().numpy(), out[0].double().numpy(), rtol=1e-5)
+    with pytest.raises(RuntimeError):  # class indices: the weight must be the input's dtype
+        gk.nn.functional.cross_entropy(gk.tensor(X), gk.tensor([0, 1, 2]),
+                                       weight=gk.tensor([1, 2, 0, 1], dtype=gk.int32))

@@ -422,3 +422,21 @@ def test_instance_norm_running_stats_takes_any_eps(torch, eps):
         return a, b
     for g, w in zip(run(gk), run(torch)):
         np.testing.assert_allclose(g, w, rtol=1e-6, equal_nan=True)
+
+
+@pytest.mark.parametrize("affine", [False, True])
+def test_group_norm_negative_channels_refused_only_with_parameters(affine):
+    """PyTorch's GroupNorm refuses a negative num_channels only when it makes the affine
+    parameters of that shape; without them the forward normalises any input's channels."""
+    torch = pytest.importorskip("torch")
+    if affine:
+        with pytest.raises(RuntimeError):
+            torch.nn.GroupNorm(1, -1, affine=True)
+        with pytest.raises(RuntimeError, match="negative dimension"):
+            nn.GroupNorm(1, -1, affine=True)
+        return
+    x = np.random.default_rng(0).standard_normal((2, 3, 4))
+    want = torch.nn.GroupNorm(1, -1, affine=False)(torch.tensor(x)).numpy()
+    m = nn.GroupNorm(1, -1, affine=False)
+    np.testing.assert_allclose(m(gk.tensor(x)).numpy(), want, rtol=1e-10, atol=1e-12)
+    assert repr(m) == repr(torch.nn.GroupNorm(1, -1, affine=False))

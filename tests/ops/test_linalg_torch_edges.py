@@ -438,3 +438,14 @@ def test_svd_of_non_finite_batch_names_the_element(fn):
             msgs.append(str(e.value))
     assert msgs[:2] == msgs[2:]
     assert "(Batch element 3): " in msgs[0] and "Batch" not in msgs[1]
+@pytest.mark.parametrize("left,transpose", [(True, False), (True, True), (False, False),
+                                            (False, True)])
+def test_ormqr_zero_tau_skips_its_reflector(left, transpose):
+    # LAPACK's dlarf applies no reflector whose tau is 0 (-0.0 too): an inf in that
+    # reflector's vector makes no 0 * inf = NaN (gradkit gave NaN everywhere)
+    rng = np.random.default_rng(3)
+    a = rng.standard_normal((4, 3))
+    a[3, 0] = INF
+    tau = np.array([-0.0, -0.015, 1e30])
+    c = rng.standard_normal((4, 2) if left else (2, 4))
+    _same(lambda m, a, t, c: m.ormqr(a, t, c, left=left, transpose=transpose), a, tau, c)

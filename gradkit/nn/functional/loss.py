@@ -142,10 +142,10 @@ def _promoted(x: Tensor, target, name: str, broadcast_first: bool = False, kerne
     return x, y
 
 
-def _weight_array(weight, c: int, dtype, name: str, x: Tensor):
+def _weight_array(weight, c: int, dtype, name: str, x: Tensor, same_dtype: bool = True):
     if weight is None:
         return None
-    if isinstance(weight, Tensor) and weight._data.dtype != np.dtype(dtype):
+    if same_dtype and isinstance(weight, Tensor) and weight._data.dtype != np.dtype(dtype):
         raise RuntimeError(f"{name}: expected scalar type {x.dtype} but found {weight.dtype} "
                            f"(the weight); convert it with weight.to(input.dtype)")
     w = _on_device_of(weight, x, "weight", name)
@@ -330,9 +330,11 @@ def _cross_entropy_probs(x, tgt, weight, reduction, smoothing):
         tgt = tgt.to(rd)
     prod = logp * tgt
     if weight is not None:
-        w = _weight_array(weight, c, x._data.dtype, "cross_entropy", x)
+        # PyTorch multiplies by the weight there, promoting: any dtype passes (an int32 weight
+        # keeps a float32 input's dtype, a float64 one makes the loss float64)
+        w = _weight_array(weight, c, x._data.dtype, "cross_entropy", x, same_dtype=False)
         # a Tensor weight stays in the graph: torch differentiates it for probability targets
-        w = weight.to(x.dtype) if isinstance(weight, Tensor) else as_tensor_arg(w)
+        w = weight if isinstance(weight, Tensor) else as_tensor_arg(w)
         prod = prod * w.reshape((c,) + (1,) * (x.ndim - dim - 1))
     if reduction == "none":
         return -prod.sum(dim)

@@ -196,6 +196,7 @@ def _batch_norm(input, running_mean, running_var, weight, bias, training, moment
     c = x.shape[1]
     _check_channel_params("batch_norm", x, c, weight=weight, bias=bias,
                           running_mean=running_mean, running_var=running_var)
+    fused = _fused_layout(x, weight, bias, running_mean, running_var)
     weight, bias = _channel_vector(weight, c), _channel_vector(bias, c)
     if not training and (running_mean is None or running_var is None):
         raise RuntimeError("batch_norm(): running_mean and running_var must be defined in "
@@ -219,7 +220,7 @@ def _batch_norm(input, running_mean, running_var, weight, bias, training, moment
                              f"got input of shape {tuple(x.shape)}")
         track = running_mean is not None or running_var is not None
         box = [] if track else None
-        y = apply(NO.BATCH_NORM, (x, weight, bias), (axes, eps, box))
+        y = apply(NO.BATCH_NORM, (x, weight, bias), (axes, eps, box, fused))
         if track:
             mean, var = box[0]
             if running_mean is not None:
@@ -232,7 +233,19 @@ def _batch_norm(input, running_mean, running_var, weight, bias, training, moment
     with np.errstate(invalid="ignore"):  # (a negative eps: NaN, as torch.batch_norm)
         invstd = (1.0 / (running_var._data + eps) ** 0.5).astype(dt, copy=False).reshape(shape)
     rm = running_mean._data.astype(dt, copy=False).reshape(shape)
-    return apply(NO.BATCH_NORM_EVAL, (x, weight, bias), (rm, invstd))
+    return apply(NO.BATCH_NORM_EVAL, (x, weight, bias), (rm, invstd, fused))
+
+
+def _fused_layout(x, *params):
+    """Whether PyTorch's CPU batch norm takes its fused kernel, ``x * alpha + beta`` with
+    ``alpha = invstd * weight``: the input contiguous (or channels-last) and every given
+    parameter and running statistic contiguous. Elsewhere it computes ``(x - mean) * invstd *
+    weight + bias`` element by element; the two differ where a weight is inf or NaN (checked:
+    an inf weight gives NaN at x > mean through the fused kernel, inf without it)."""
+    formats = (MF.channels_last, MF.channels_last_3d) if x.ndim in (4, 5) else ()
+    if not (x.is_contiguous() or any(x.is_contiguous(memory_format=f) for f in formats)):
+        return False
+    return all(p is None or not isinstance(p, Tensor) or p.is_contiguous() for p in params)
 
 
 def _batch_norm_empty(x, weight, bias):

@@ -125,7 +125,8 @@ class GroupNorm(Module):
         super().__init__()
         # PyTorch's checks: num_channels % num_groups (Python's, so a negative num_groups
         # dividing num_channels passes, and the forward refuses it), then the parameters'
-        # shape (a negative num_channels: RuntimeError); num_channels=0 is built
+        # shape (a negative num_channels: RuntimeError, only where affine parameters are
+        # made); num_channels=0 is built
         if num_groups == 0:
             raise ValueError(f"GroupNorm: num_groups must not be 0 (it divides num_channels="
                              f"{num_channels})")
@@ -134,7 +135,7 @@ class GroupNorm(Module):
                 f"GroupNorm: num_channels ({num_channels}) must be divisible by num_groups "
                 f"({num_groups})"
             )
-        if num_channels < 0:
+        if num_channels < 0 and affine:
             raise RuntimeError(f"GroupNorm: Trying to create tensor with negative dimension "
                                f"{num_channels}: num_channels must be >= 0")
         self.num_groups = num_groups
