@@ -22,6 +22,7 @@ X4 = _rng.standard_normal((2, 3, 8, 8)).astype(np.float32)
 X5 = _rng.standard_normal((2, 3, 4, 4, 4)).astype(np.float32)
 SEQ = _rng.standard_normal((3, 2, 8)).astype(np.float32)
 LABELS = np.array([0, 2, 1, 1])
+COLS = _rng.standard_normal((1, 12, 9)).astype(np.float32)
 
 # name: (module factory given the library, the inputs as arrays)
 CASES = {
@@ -57,7 +58,7 @@ CASES = {
     "PixelShuffle": (lambda m: m.nn.PixelShuffle(1), (X4,)),
     "ZeroPad2d": (lambda m: m.nn.ZeroPad2d(1), (X4,)),
     "ReflectionPad2d": (lambda m: m.nn.ReflectionPad2d(1), (X4,)),
-    "Fold": (lambda m: m.nn.Fold((4, 4), 2), (_rng.standard_normal((1, 12, 9)).astype(np.float32),)),
+    "Fold": (lambda m: m.nn.Fold((4, 4), 2), (COLS,)),
     "Unfold": (lambda m: m.nn.Unfold(2), (X4,)),
     "Embedding": (lambda m: m.nn.Embedding(5, 3), (np.array([1, 2]),)),
     "CosineSimilarity": (lambda m: m.nn.CosineSimilarity(), (X2, X2)),
