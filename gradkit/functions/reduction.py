@@ -291,16 +291,44 @@ def _correction(unbiased, correction):
     return 1 if unbiased else 0
 
 
+_NO_DIM = object()
+
+
+def _dim_or_unbiased(name, positional, dim, unbiased, keepdim, correction):
+    """``(dim, unbiased)`` of a call of var/std/var_mean/std_mean, as PyTorch's overloads read
+    it: a bool given alone by position is the legacy ``unbiased`` (``x.var(False)``); ``dim``
+    given by name (the keyword-only slot) is a dim, never a bool (``x.var(dim=True)``:
+    TypeError)."""
+    if positional is not _NO_DIM:
+        if dim is not _NO_DIM:
+            raise TypeError(f"{name}() got multiple values for argument 'dim'")
+        if positional.__class__ is bool:
+            if unbiased is not None or keepdim is not False or correction is not None:
+                raise TypeError(f"{name}() received an invalid combination of arguments: a bool "
+                                f"first argument is the legacy unbiased={positional}, taken "
+                                f"alone; pass dim=None, unbiased={positional} with the others")
+            return None, positional
+        return positional, unbiased
+    if dim is _NO_DIM:
+        return None, unbiased
+    if dim.__class__ is bool or isinstance(dim, (tuple, list)) and \
+            True in [d.__class__ is bool for d in dim]:  # (``any`` is this module's op)
+        raise TypeError(f"{name}(): argument 'dim' must be an int or a tuple of ints, not "
+                        f"bool; the unbiased flag goes by its own name (unbiased=True)")
+    return dim, unbiased
+
+
 @declare(out="float_out")
-def var(input, dim=None, unbiased=None, keepdim=False, *, correction=None):
-    """Variance over ``dim`` with Bessel's ``correction`` (default 1; ``unbiased=False``: 0)."""
+def var(input, dim_or_unbiased=_NO_DIM, /, unbiased=None, keepdim=False, *, dim=_NO_DIM,
+        correction=None):
+    """Variance over ``dim`` with Bessel's ``correction`` (default 1; ``unbiased=False``: 0).
+    The first slot after ``input`` is ``dim``, or by position alone the legacy ``unbiased``."""
+    dim, unbiased = _dim_or_unbiased("var", dim_or_unbiased, dim, unbiased, keepdim, correction)
     return _var(input, dim, unbiased, keepdim, correction, "var")
 
 
 def _var(input, dim, unbiased, keepdim, correction, name, op=R.VAR, grad_name="VarBackward0"):
     x = _floating_only(_t(input), "std and var")
-    if isinstance(dim, bool):  # var(x, unbiased)
-        dim, unbiased = None, dim
     c = _correction(unbiased, correction)
     axis = _reduce_args(x, dim, "var")
     n = 1
@@ -316,9 +344,12 @@ def _var(input, dim, unbiased, keepdim, correction, name, op=R.VAR, grad_name="V
 
 
 @declare(out="float_out")
-def std(input, dim=None, unbiased=None, keepdim=False, *, correction=None):
+def std(input, dim_or_unbiased=_NO_DIM, /, unbiased=None, keepdim=False, *, dim=_NO_DIM,
+        correction=None):
     """Standard deviation: the square root of :func:`var` (a zero deviation has gradient 0).
-    A float32 variance is accumulated in float64 and its root rounded once, as PyTorch's."""
+    A float32 variance is accumulated in float64 and its root rounded once, as PyTorch's.
+    The first slot after ``input`` is ``dim``, or by position alone the legacy ``unbiased``."""
+    dim, unbiased = _dim_or_unbiased("std", dim_or_unbiased, dim, unbiased, keepdim, correction)
     x = _t(input)
     if _is_half(x):  # PyTorch's kernel: the variance and its root in float32, rounded once
         out = std(x.to(_dtype.float32), dim, unbiased, keepdim, correction=correction)
@@ -333,12 +364,18 @@ _DOF_NAME = [None]  # the op that asks for a variance, where it is not var/std i
 
 
 @declare(method=False)
-def var_mean(input, dim=None, unbiased=None, keepdim=False, *, correction=None):
+def var_mean(input, dim_or_unbiased=_NO_DIM, /, unbiased=None, keepdim=False, *, dim=_NO_DIM,
+             correction=None):
+    dim, unbiased = _dim_or_unbiased("var_mean", dim_or_unbiased, dim, unbiased, keepdim,
+                                     correction)
     return _with_mean(var, "var_mean", input, dim, unbiased, keepdim, correction)
 
 
 @declare(method=False)
-def std_mean(input, dim=None, unbiased=None, keepdim=False, *, correction=None):
+def std_mean(input, dim_or_unbiased=_NO_DIM, /, unbiased=None, keepdim=False, *, dim=_NO_DIM,
+             correction=None):
+    dim, unbiased = _dim_or_unbiased("std_mean", dim_or_unbiased, dim, unbiased, keepdim,
+                                     correction)
     return _with_mean(std, "std_mean", input, dim, unbiased, keepdim, correction)
 
 
@@ -346,8 +383,6 @@ def _with_mean(stat, name, input, dim, unbiased, keepdim, correction):
     """``(stat(input), mean(input))`` for var_mean/std_mean: ``stat``'s degrees-of-freedom
     warning names ``name`` (``_DOF_NAME``)."""
     x = _floating_only(_t(input), name)
-    if isinstance(dim, bool):  # var_mean(x, unbiased)
-        dim, unbiased = None, dim
     _DOF_NAME[0] = name
     try:
         s = stat(x, dim, unbiased, keepdim, correction=correction)
