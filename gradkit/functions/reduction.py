@@ -61,6 +61,7 @@ from ._registry import (
     tensor_method,
     write_inplace,
 )
+from ._variance_args import _NO_DIM, _dim_or_unbiased
 from .comparison import isfinite, isnan
 from .elementwise import abs, maximum, minimum, where
 from .indexing import gather
@@ -289,33 +290,6 @@ def _correction(unbiased, correction):
     if unbiased is None:
         return 1
     return 1 if unbiased else 0
-
-
-_NO_DIM = object()
-
-
-def _dim_or_unbiased(name, positional, dim, unbiased, keepdim, correction):
-    """``(dim, unbiased)`` of a call of var/std/var_mean/std_mean, as PyTorch's overloads read
-    it: a bool given alone by position is the legacy ``unbiased`` (``x.var(False)``); ``dim``
-    given by name (the keyword-only slot) is a dim, never a bool (``x.var(dim=True)``:
-    TypeError)."""
-    if positional is not _NO_DIM:
-        if dim is not _NO_DIM:
-            raise TypeError(f"{name}() got multiple values for argument 'dim'")
-        if positional.__class__ is bool:
-            if unbiased is not None or keepdim is not False or correction is not None:
-                raise TypeError(f"{name}() received an invalid combination of arguments: a bool "
-                                f"first argument is the legacy unbiased={positional}, taken "
-                                f"alone; pass dim=None, unbiased={positional} with the others")
-            return None, positional
-        return positional, unbiased
-    if dim is _NO_DIM:
-        return None, unbiased
-    if dim.__class__ is bool or isinstance(dim, (tuple, list)) and \
-            True in [d.__class__ is bool for d in dim]:  # (``any`` is this module's op)
-        raise TypeError(f"{name}(): argument 'dim' must be an int or a tuple of ints, not "
-                        f"bool; the unbiased flag goes by its own name (unbiased=True)")
-    return dim, unbiased
 
 
 @declare(out="float_out")
