@@ -17,6 +17,7 @@ from .._warnings import warn
 from ..amp._state import CPU as _AUTOCAST
 from ..amp._state import fp32 as _ac_fp32
 from ..autograd.graph import present
+from ..ops import _saved_arguments  # noqa: F401 (grad_fn._saved_* of view and reduction nodes)
 from ..ops import elementwise as E
 from ..ops import linalg as L
 from ..ops import reduction as R
