@@ -2,7 +2,7 @@
 a profiler) sees the same calls from the built-in modules as under PyTorch: each module's forward
 looks its functional up at call time, and so do the functionals PyTorch writes on top of others
 (``multi_head_attention_forward`` calls ``linear``, ``softmax`` or
-``scaled_dot_product_attention``). PyTorch is the oracle: both libraries' functionals are wrapped
+``scaled_dot_product_attention``, ``lp_pool2d`` ``avg_pool2d`` and ``relu``). PyTorch is the oracle: both libraries' functionals are wrapped
 with counters and the recorded call sequences compared; the replaced path's result is the
 ordinary one's."""
 
@@ -65,6 +65,16 @@ CASES = {
     "MultiheadAttention": (lambda m: m.nn.MultiheadAttention(8, 2), (SEQ, SEQ, SEQ)),
     "TransformerEncoderLayer": (lambda m: m.nn.TransformerEncoderLayer(8, 2, 16, dropout=0.0),
                                 (SEQ,)),
+    "LPPool2d": (lambda m: m.nn.LPPool2d(2, 2), (X4,)),
+    "LPPool1dInf": (lambda m: m.nn.LPPool1d(float("inf"), 2), (X3,)),
+    "AdaptiveMaxPool2d": (lambda m: m.nn.AdaptiveMaxPool2d(2), (X4,)),
+    "AdaptiveMaxPool1dIndices": (lambda m: m.nn.AdaptiveMaxPool1d(2, return_indices=True),
+                                 (X3,)),
+    "LocalResponseNorm3d": (lambda m: m.nn.LocalResponseNorm(2), (X3,)),
+    "LocalResponseNorm4d": (lambda m: m.nn.LocalResponseNorm(3), (X4,)),
+    "MultiLabelSoftMarginLoss": (lambda m: m.nn.MultiLabelSoftMarginLoss(), (X2, X2 > 0)),
+    "TripletMarginWithDistanceLoss": (lambda m: m.nn.TripletMarginWithDistanceLoss(),
+                                      (X2, X2[::-1].copy(), X2 * 2)),
     "MSELoss": (lambda m: m.nn.MSELoss(), (X2, X2)),
     "CrossEntropyLoss": (lambda m: m.nn.CrossEntropyLoss(), (X2, LABELS)),
 }
@@ -74,7 +84,8 @@ def _run(lib, name):
     make, arrays = CASES[name]
     lib.manual_seed(0)
     module = make(lib)
-    args = [lib.from_numpy(a.copy()) for a in arrays]
+    args = [lib.from_numpy(a.astype(np.float32) if a.dtype == bool else a.copy())
+            for a in arrays]
     calls = []
     F = lib.nn.functional
     names = [n for n in dir(F) if not n.startswith("_") and callable(getattr(F, n))

@@ -26,3 +26,9 @@ def replaced(name: str):
     """``F.<name>`` when a program has assigned another function there, else None."""
     f = getattr(_PACKAGE[0], name)
     return None if f is _INSTALLED.get(name) else f
+
+
+def face(name: str):
+    """``F.<name>`` as it is now (gradkit's or a program's): for a function PyTorch writes in
+    Python over others, which it looks up at call time."""
+    return getattr(_PACKAGE[0], name)
