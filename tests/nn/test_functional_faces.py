@@ -2,9 +2,9 @@
 a profiler) sees the same calls from the built-in modules as under PyTorch: each module's forward
 looks its functional up at call time, and so do the functionals PyTorch writes on top of others
 (``multi_head_attention_forward`` calls ``linear``, ``softmax`` or
-``scaled_dot_product_attention``, ``lp_pool2d`` ``avg_pool2d`` and ``relu``). PyTorch is the oracle: both libraries' functionals are wrapped
-with counters and the recorded call sequences compared; the replaced path's result is the
-ordinary one's."""
+``scaled_dot_product_attention``; ``lp_pool2d`` calls ``avg_pool2d`` and ``relu``). PyTorch is
+the oracle: both libraries' functionals are wrapped with counters and the recorded call
+sequences compared; the replaced path's result is the ordinary one's."""
 
 from __future__ import annotations
 
