@@ -74,3 +74,26 @@ def test_another_op_under_a_shared_name_has_no_such_argument():
     node = x[:, 1:3].grad_fn
     with pytest.raises(AttributeError):
         node._saved_index  # noqa: B018 (a slice saves no index)
+
+
+@pytest.mark.parametrize("name", sorted(CASES))
+def test_dir_lists_only_what_the_node_saved(name):
+    """``dir(grad_fn)`` lists the ``_saved_*`` a node has, as PyTorch's (torchviz's
+    ``show_saved`` reads every one it lists)."""
+    def listed(lib):
+        x = lib.from_numpy(X.copy()).requires_grad_()
+        node = CASES[name](lib, x).grad_fn
+        return sorted(a for a in dir(node) if a.startswith("_saved_"))
+
+    assert listed(gk) == listed(torch)
+
+
+def test_dir_keeps_the_saved_tensors_of_a_node_that_has_them():
+    x = gk.randn(3, requires_grad=True)
+    y = gk.randn(3, requires_grad=True)
+    names = [a for a in dir((x * y).grad_fn) if a.startswith("_saved_")]
+    assert names == ["_saved_other", "_saved_self"]
+    out = x.exp()
+    assert "_saved_result" in dir(out.grad_fn)
+    out.sum().backward()
+    assert "_saved_result" in dir(out.grad_fn)  # (freed, still listed: reading it raises)
