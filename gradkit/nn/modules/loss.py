@@ -64,8 +64,8 @@ class CrossEntropyLoss(_WeightedLoss):
 
     def forward(self, input: Tensor, target: Tensor) -> Tensor:
         return F.cross_entropy(input, target, self._buffers["weight"],
-                                ignore_index=self.ignore_index, reduction=self.reduction,
-                                label_smoothing=self.label_smoothing)
+                               ignore_index=self.ignore_index, reduction=self.reduction,
+                               label_smoothing=self.label_smoothing)
 
 
 class NLLLoss(_WeightedLoss):
@@ -88,7 +88,7 @@ class NLLLoss(_WeightedLoss):
 
     def forward(self, input: Tensor, target: Tensor) -> Tensor:
         return F.nll_loss(input, target, self._buffers["weight"],
-                           ignore_index=self.ignore_index, reduction=self.reduction)
+                          ignore_index=self.ignore_index, reduction=self.reduction)
 
 
 class NLLLoss2d(NLLLoss):
@@ -161,7 +161,7 @@ class BCELoss(_WeightedLoss):
 
     def forward(self, input: Tensor, target: Tensor) -> Tensor:
         return F.binary_cross_entropy(input, target, self._buffers["weight"],
-                                       reduction=self.reduction)
+                                      reduction=self.reduction)
 
 
 class BCEWithLogitsLoss(_Loss):
@@ -184,8 +184,8 @@ class BCEWithLogitsLoss(_Loss):
     def forward(self, input: Tensor, target: Tensor) -> Tensor:
         b = self._buffers
         return F.binary_cross_entropy_with_logits(input, target, b["weight"],
-                                                   reduction=self.reduction,
-                                                   pos_weight=b["pos_weight"])
+                                                  reduction=self.reduction,
+                                                  pos_weight=b["pos_weight"])
 
 
 class KLDivLoss(_Loss):
@@ -218,7 +218,7 @@ class CosineEmbeddingLoss(_MarginLoss):
 
     def forward(self, input1: Tensor, input2: Tensor, target: Tensor) -> Tensor:
         return F.cosine_embedding_loss(input1, input2, target, self.margin,
-                                        reduction=self.reduction)
+                                       reduction=self.reduction)
 
 
 class MarginRankingLoss(_MarginLoss):
@@ -226,7 +226,7 @@ class MarginRankingLoss(_MarginLoss):
 
     def forward(self, input1: Tensor, input2: Tensor, target: Tensor) -> Tensor:
         return F.margin_ranking_loss(input1, input2, target, self.margin,
-                                      reduction=self.reduction)
+                                     reduction=self.reduction)
 
 
 class HingeEmbeddingLoss(_MarginLoss):
@@ -283,7 +283,7 @@ class TripletMarginLoss(_Loss):
 
     def forward(self, anchor: Tensor, positive: Tensor, negative: Tensor) -> Tensor:
         return F.triplet_margin_loss(anchor, positive, negative, margin=self.margin, p=self.p,
-                                      eps=self.eps, swap=self.swap, reduction=self.reduction)
+                                     eps=self.eps, swap=self.swap, reduction=self.reduction)
 
 
 class MultiLabelSoftMarginLoss(_WeightedLoss):
@@ -301,7 +301,7 @@ class MultiLabelSoftMarginLoss(_WeightedLoss):
 
     def forward(self, input: Tensor, target: Tensor) -> Tensor:
         return F.multilabel_soft_margin_loss(input, target, weight=self.weight,
-                                              reduction=self.reduction)
+                                             reduction=self.reduction)
 
 
 class PoissonNLLLoss(_Loss):
@@ -327,7 +327,7 @@ class PoissonNLLLoss(_Loss):
 
     def forward(self, log_input: Tensor, target: Tensor) -> Tensor:
         return F.poisson_nll_loss(log_input, target, log_input=self.log_input, full=self.full,
-                                   eps=self.eps, reduction=self.reduction)
+                                  eps=self.eps, reduction=self.reduction)
 
 
 class GaussianNLLLoss(_Loss):
@@ -353,7 +353,7 @@ class GaussianNLLLoss(_Loss):
 
     def forward(self, input: Tensor, target: Tensor, var: Tensor | float) -> Tensor:
         return F.gaussian_nll_loss(input, target, var, full=self.full, eps=self.eps,
-                                    reduction=self.reduction)
+                                   reduction=self.reduction)
 
 
 class MultiMarginLoss(_WeightedLoss):
@@ -383,7 +383,7 @@ class MultiMarginLoss(_WeightedLoss):
 
     def forward(self, input: Tensor, target: Tensor) -> Tensor:
         return F.multi_margin_loss(input, target, p=self.p, margin=self.margin,
-                                    weight=self.weight, reduction=self.reduction)
+                                   weight=self.weight, reduction=self.reduction)
 
 
 class TripletMarginWithDistanceLoss(_Loss):
@@ -462,4 +462,4 @@ class CTCLoss(_Loss):
     def forward(self, log_probs: Tensor, targets: Tensor, input_lengths,
                 target_lengths) -> Tensor:
         return F.ctc_loss(log_probs, targets, input_lengths, target_lengths, self.blank,
-                           self.reduction, self.zero_infinity)
+                          self.reduction, self.zero_infinity)
