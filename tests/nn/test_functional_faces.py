@@ -146,3 +146,25 @@ def test_attention_weights_free_path_through_a_replaced_sdpa():
     assert seen == [((2, 2, 3, 4), (2, 2, 3, 3))]
     np.testing.assert_allclose(through.detach().numpy(), plain.detach().numpy(), rtol=1e-5,
                                atol=1e-6)
+
+
+@pytest.mark.parametrize("name", ["sigmoid", "tanh"])
+def test_sigmoid_and_tanh_modules_call_the_torch_function(name):
+    """``nn.Sigmoid``/``nn.Tanh`` call ``torch.sigmoid``/``torch.tanh`` (not ``F.*``), looked up
+    at call time: a program's replacement of them is called, as in PyTorch."""
+    def calls(lib):
+        module = getattr(lib.nn, name.capitalize())()
+        original, seen = getattr(lib, name), []
+
+        def counting(*a, **k):
+            seen.append(name)
+            return original(*a, **k)
+
+        setattr(lib, name, counting)
+        try:
+            module(lib.zeros(2))
+        finally:
+            setattr(lib, name, original)
+        return seen
+
+    assert calls(gk) == calls(torch) == [name]
