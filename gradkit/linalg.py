@@ -52,6 +52,7 @@ from ._linalg.checks import (
 from ._linalg.deprecated import deprecated as _deprecated
 from ._linalg.empty import TOP_EMPTY_DTYPES as _TOP_EMPTY
 from ._linalg.empty import with_empty as _with_empty
+from ._linalg.layout import laid_out
 from ._linalg.out import top_out as _top_out
 from ._tensor import Tensor, apply, apply1, wrap
 from ._tensor.tensor import _int_value
@@ -104,9 +105,9 @@ def slogdet(A):
     a real ``A`` is in the graph too (``requires_grad``), with a zero gradient."""
     A = _square_float(A, "linalg.slogdet", cplx=True)
     packed = apply1(L.SLOGDET, A)
-    if A.is_complex():
-        return slogdet_result(packed[..., 0], packed[..., 1].real)
-    return slogdet_result(packed[..., 0], packed[..., 1])
+    sign, logabsdet = packed[..., 0], packed[..., 1]
+    logabsdet = logabsdet.real if A.is_complex() else logabsdet
+    return slogdet_result(*laid_out((sign, logabsdet), "vv", "LinalgSlogdetBackward0", (A,)))
 
 
 def _solve_is_vector(A, B):
@@ -594,7 +595,8 @@ def eigh(A, UPLO: str = "L"):
     A = _square_float(A, name, kernel="linalg_eigh_cpu", cplx=True)
     packed = apply1(L.EIGH, A, (_uplo(UPLO, name),))
     w, v = L.eigh_unpack(packed)
-    return eigh_result(w.real if A.is_complex() else w, v)
+    w = w.real if A.is_complex() else w
+    return eigh_result(*laid_out((w, v), "vm", "LinalgEighBackward0", (A,)))
 
 
 def eigvalsh(A, UPLO: str = "L") -> Tensor:
@@ -618,7 +620,8 @@ def svd(A, full_matrices: bool = True, *, driver=None):
     m, n = A.shape[-2], A.shape[-1]
     packed = apply1(L.SVD, A, (bool(full_matrices), m, n))
     U, S, Vh = L.svd_unpack(packed, m, n, bool(full_matrices))
-    return svd_result(U, S.real if A.is_complex() else S, Vh)
+    S = S.real if A.is_complex() else S
+    return svd_result(*laid_out((U, S, Vh), "mvm", "LinalgSvdBackward0", (A,)))
 
 
 def svdvals(A, *, driver=None) -> Tensor:
@@ -643,7 +646,7 @@ def qr(A, mode: str = "reduced"):
                            f"'reduced' (default), 'r', or 'complete'")
     m, n = A.shape[-2], A.shape[-1]
     packed = apply1(L.QR, A, (mode, m, n))
-    q, r = L.qr_unpack(packed, m, n, mode)
+    q, r = laid_out(L.qr_unpack(packed, m, n, mode), "mm", "LinalgQrBackward0", (A,))
     if q is None:
         q = wrap(_xp(A).zeros((0,), dtype=A.dtype))
     return qr_result(q, r)
@@ -721,8 +724,10 @@ def lstsq(A, B, rcond: Optional[float] = None, *, driver: Optional[str] = None):
         residuals = F.sum(F.abs(F.matmul(A, X) - Bm) ** 2, dim=-2)
         if vector:
             residuals = residuals.squeeze(-1)
+    X, = laid_out((X.squeeze(-1) if vector else X,), "v" if vector else "m",
+                  "LinalgLstsqBackward0", (A, B))
     return lstsq_result(
-        X.squeeze(-1) if vector else X,
+        X,
         residuals,
         rank if driver != "gels" else wrap(xp.zeros((0,), dtype=np.int64)),
         s if driver in ("gelsd", "gelss") else empty,

@@ -25,6 +25,7 @@ from ..ops import linalg as L
 from ..ops import linalg_eig as LE
 from .checks import _dtype_name, _floating, _low_precision, _matrices, _mT, _square_float, _t
 from .householder import householder_backward
+from .layout import laid_out
 
 eig_result = return_types.linalg_eig
 geqrf_result = return_types.geqrf
@@ -52,14 +53,15 @@ def eig(A):
     name = "linalg.eig"
     A = _on_host(_square_float(A, name, half="linalg_eig_out_cpu", cplx=True), name)
     w, v = LE.eig_unpack(apply1(LE.EIG, A, (name,)))
-    return eig_result(w, v)
+    return eig_result(*laid_out((w, v), "vm", "LinalgEigBackward0", (A,)))
 
 
 def eigvals(A) -> Tensor:
     """The eigenvalues of the square matrices of ``A`` (complex; see ``eig``)."""
     name = "linalg.eigvals"
     A = _on_host(_square_float(A, name, half="linalg_eig_out_cpu", cplx=True), name)
-    return LE.eig_unpack(apply1(LE.EIG, A, (name,)))[0]
+    w = LE.eig_unpack(apply1(LE.EIG, A, (name,)))[0]
+    return laid_out((w,), "v", "LinalgEigBackward0", (A,))[0]
 
 
 # -------------------------------------------------------------------------------- Householder
@@ -182,7 +184,7 @@ def geqrf(input):
     _matrices(A, name, "input")
     host = np.asarray(to_host(A.detach()._data)).view(np.ndarray)
     a, tau = (_geqrf_complex if A.is_complex() else _geqrf_numpy)(host)
-    return geqrf_result(_const(A, a), _const(A, tau))
+    return geqrf_result(*laid_out((_const(A, a), _const(A, tau)), "mv", "GeqrfBackward0", (A,)))
 
 
 def orgqr(input, tau) -> Tensor:

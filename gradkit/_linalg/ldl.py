@@ -22,6 +22,7 @@ from ..autograd.graph import Op
 from ..functions._args import _const_like
 from ..ops.linalg import _column_major_out, _const
 from .checks import _dtype_name, _floating, _matrices, _t
+from .layout import laid_out
 
 __all__ = ["ldl_factor", "ldl_factor_ex", "ldl_solve"]
 
@@ -227,7 +228,7 @@ def ldl_factor_ex(A, *, hermitian: bool = False, check_errors: bool = False, out
         raise RuntimeError(f"{name}: A must be batches of square matrices, but they are "
                            f"{A.shape[-2]} by {n} matrices")
     packed = apply1(LDL_FACTOR, A)
-    LD = packed[..., :n]
+    LD, = laid_out((packed[..., :n],), "m", "LinalgLdlFactorExBackward0", (A,))
     extra = np.asarray(to_host(packed.detach()._data))
     pivots = wrap(_const_like(A, extra[..., n].astype(np.int32)))
     info_h = (extra[..., 0, n + 1] if n else np.zeros(A.shape[:-2])).astype(np.int32)

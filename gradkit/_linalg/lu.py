@@ -23,6 +23,7 @@ from ..ops.complex import as_written
 from ..ops.linalg import LinAlgError, _run
 from .checks import _dtype_name, _floating, _matrices, _mT, _solve_operands, _square_float, _t
 from .deprecated import deprecated
+from .layout import laid_out
 
 lu_factor_result = return_types.linalg_lu_factor
 lu_factor_ex_result = return_types.linalg_lu_factor_ex
@@ -149,6 +150,7 @@ def lu_factor_ex(A, *, pivot: bool = True, check_errors: bool = False):
     if check_errors:
         _check_errors(name, info, lambda i: f"The factorization could not be completed because "
                                             f"U[{i},{i}] is zero (the input is singular)")
+    lu, = laid_out((lu,), "m", "LinalgLuFactorExBackward0", (A,))
     return lu_factor_ex_result(lu, _const(A, piv_host, np.int32), _const(A, info, np.int32))
 
 

@@ -598,6 +598,22 @@ def _unpack_one(unpack, packed):
 _SAVED_INPUT = {"_saved_self": 0, "_saved_other": 1}
 
 
+def has_saved(node, name) -> bool:
+    """Whether ``saved_attribute(node, name)`` is more than an AttributeError (a freed value is
+    still listed, as PyTorch's); reads no saved value."""
+    op = node.op
+    if name == "_saved_result":
+        return bool(op.saves & SAVES_OUTPUT) and (node.out is not None or node.released)
+    i = _SAVED_INPUT.get(name)
+    if i is None or not op.saves & SAVES_INPUTS:
+        return False
+    if node.released:
+        return True
+    saved, inputs = node.saved, node.inputs
+    return not (saved is None or i >= len(saved) or saved[i] is None or i >= len(inputs)
+                or not hasattr(inputs[i], "_data"))
+
+
 def saved_attribute(node, name):
     """``grad_fn._saved_self`` / ``_saved_other`` (the input the node saved for backward, the
     same Tensor) and ``_saved_result`` (its saved output, with the node as grad_fn), as PyTorch

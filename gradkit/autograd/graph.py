@@ -326,6 +326,24 @@ class Node:
     def _saved_result(self):
         return _saved(self, "_saved_result")
 
+    def __dir__(self):
+        """The attributes, less the ``_saved_*`` this node lacks: PyTorch lists only what a node
+        saved, and graph printers (torchviz's ``show_saved``) read every ``_saved_`` name."""
+        from .engine import has_saved
+
+        names = []
+        for name in object.__dir__(self):
+            if name in ("_saved_self", "_saved_other", "_saved_result"):
+                if not has_saved(self, name):  # (without unpacking: no hook runs)
+                    continue
+            elif name.startswith("_saved_"):
+                try:
+                    getattr(self, name)
+                except AttributeError:
+                    continue
+            names.append(name)
+        return names
+
     def name(self) -> str:
         name = (self.named or _name_from_aux(self)).__name__
         # PyTorch's hand-written nodes report their C++ name

@@ -421,7 +421,11 @@ def _signature_source(fn):
     sig = inspect.signature(fn)
     params, call, defaults = [], [], {}
     star = False
+    positional_only = False
     for p in sig.parameters.values():
+        if positional_only and p.kind is not p.POSITIONAL_ONLY:
+            params.append("/")  # (a slot taken by position only: var's legacy ``unbiased``)
+        positional_only = p.kind is p.POSITIONAL_ONLY
         text = p.name
         if p.default is not inspect.Parameter.empty:
             key = f"_d{len(defaults)}"
@@ -443,6 +447,8 @@ def _signature_source(fn):
         else:
             params.append(text)
             call.append(p.name)
+    if positional_only:
+        params.append("/")
     return params, call, defaults, star
 
 
@@ -456,6 +462,8 @@ def _dispatching(name, params, body, namespace, like):
     kind = "pos"
     for p in params:
         pname, eq, default = p.partition("=")
+        if pname == "/":
+            continue
         if pname == "*":
             kind = "kw"
             continue

@@ -17,6 +17,7 @@ from .._warnings import warn
 from ..amp._state import CPU as _AUTOCAST
 from ..amp._state import fp32 as _ac_fp32
 from ..autograd.graph import present
+from ..ops import _saved_arguments  # noqa: F401 (grad_fn._saved_* of view and reduction nodes)
 from ..ops import elementwise as E
 from ..ops import linalg as L
 from ..ops import reduction as R
@@ -61,6 +62,7 @@ from ._registry import (
     tensor_method,
     write_inplace,
 )
+from ._variance_args import _NO_DIM, _dim_or_unbiased
 from .comparison import isfinite, isnan
 from .elementwise import abs, maximum, minimum, where
 from .indexing import gather
@@ -292,15 +294,16 @@ def _correction(unbiased, correction):
 
 
 @declare(out="float_out")
-def var(input, dim=None, unbiased=None, keepdim=False, *, correction=None):
-    """Variance over ``dim`` with Bessel's ``correction`` (default 1; ``unbiased=False``: 0)."""
+def var(input, dim_or_unbiased=_NO_DIM, /, unbiased=None, keepdim=False, *, dim=_NO_DIM,
+        correction=None):
+    """Variance over ``dim`` with Bessel's ``correction`` (default 1; ``unbiased=False``: 0).
+    The first slot after ``input`` is ``dim``, or by position alone the legacy ``unbiased``."""
+    dim, unbiased = _dim_or_unbiased("var", dim_or_unbiased, dim, unbiased, keepdim, correction)
     return _var(input, dim, unbiased, keepdim, correction, "var")
 
 
 def _var(input, dim, unbiased, keepdim, correction, name, op=R.VAR, grad_name="VarBackward0"):
     x = _floating_only(_t(input), "std and var")
-    if isinstance(dim, bool):  # var(x, unbiased)
-        dim, unbiased = None, dim
     c = _correction(unbiased, correction)
     axis = _reduce_args(x, dim, "var")
     n = 1
@@ -316,9 +319,12 @@ def _var(input, dim, unbiased, keepdim, correction, name, op=R.VAR, grad_name="V
 
 
 @declare(out="float_out")
-def std(input, dim=None, unbiased=None, keepdim=False, *, correction=None):
+def std(input, dim_or_unbiased=_NO_DIM, /, unbiased=None, keepdim=False, *, dim=_NO_DIM,
+        correction=None):
     """Standard deviation: the square root of :func:`var` (a zero deviation has gradient 0).
-    A float32 variance is accumulated in float64 and its root rounded once, as PyTorch's."""
+    A float32 variance is accumulated in float64 and its root rounded once, as PyTorch's.
+    The first slot after ``input`` is ``dim``, or by position alone the legacy ``unbiased``."""
+    dim, unbiased = _dim_or_unbiased("std", dim_or_unbiased, dim, unbiased, keepdim, correction)
     x = _t(input)
     if _is_half(x):  # PyTorch's kernel: the variance and its root in float32, rounded once
         out = std(x.to(_dtype.float32), dim, unbiased, keepdim, correction=correction)
@@ -333,12 +339,18 @@ _DOF_NAME = [None]  # the op that asks for a variance, where it is not var/std i
 
 
 @declare(method=False)
-def var_mean(input, dim=None, unbiased=None, keepdim=False, *, correction=None):
+def var_mean(input, dim_or_unbiased=_NO_DIM, /, unbiased=None, keepdim=False, *, dim=_NO_DIM,
+             correction=None):
+    dim, unbiased = _dim_or_unbiased("var_mean", dim_or_unbiased, dim, unbiased, keepdim,
+                                     correction)
     return _with_mean(var, "var_mean", input, dim, unbiased, keepdim, correction)
 
 
 @declare(method=False)
-def std_mean(input, dim=None, unbiased=None, keepdim=False, *, correction=None):
+def std_mean(input, dim_or_unbiased=_NO_DIM, /, unbiased=None, keepdim=False, *, dim=_NO_DIM,
+             correction=None):
+    dim, unbiased = _dim_or_unbiased("std_mean", dim_or_unbiased, dim, unbiased, keepdim,
+                                     correction)
     return _with_mean(std, "std_mean", input, dim, unbiased, keepdim, correction)
 
 
@@ -346,8 +358,6 @@ def _with_mean(stat, name, input, dim, unbiased, keepdim, correction):
     """``(stat(input), mean(input))`` for var_mean/std_mean: ``stat``'s degrees-of-freedom
     warning names ``name`` (``_DOF_NAME``)."""
     x = _floating_only(_t(input), name)
-    if isinstance(dim, bool):  # var_mean(x, unbiased)
-        dim, unbiased = None, dim
     _DOF_NAME[0] = name
     try:
         s = stat(x, dim, unbiased, keepdim, correction=correction)

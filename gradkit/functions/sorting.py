@@ -334,6 +334,9 @@ def argsort(input, dim=-1, descending=False, stable=False):
 @declare(out=("same", out_tuple(2)))
 def topk(input, k, dim=-1, largest=True, sorted=True):
     x = _t(input)
+    if k.__class__ is bool:  # (PyTorch's SymInt k: a bool is no int there)
+        raise TypeError(f"topk(): argument 'k' (position 2) must be int, not bool; pass the "
+                        f"number of elements, e.g. k={int(k)}")
     check_int64(k, "topk", "k")
     d = _wrap_dim(dim, x.ndim)
     n = x.shape[d] if x.ndim else 1

@@ -63,8 +63,9 @@ def _indices(self):
 
 @tensor_method("_values")
 def _values(self):
-    """The values as stored (also of an uncoalesced tensor); differentiable."""
-    return S.values(self, _check=False)
+    """The values as stored (also of an uncoalesced tensor), sharing their memory, outside the
+    graph as PyTorch's (``values()`` is the differentiable one)."""
+    return S.values(self, _check=False).detach()
 
 
 @tensor_method("_nnz")

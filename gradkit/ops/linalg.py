@@ -927,3 +927,21 @@ def _lu_factor_b(xp, g, ins, out, aux, needs):
 
 
 LU_FACTOR = Op("LinalgLuFactor", _lu_factor_f, _lu_factor_b, saves=SAVES_INPUTS | SAVES_OUTPUT)
+
+
+def _torch_layout_f(xp, a, matrix):
+    """A copy of ``a`` in its own buffer as PyTorch lays out a factorization's result: each
+    ``matrix`` column-major, the batch row-major over them; (batches of) vectors or numbers
+    contiguous."""
+    if not matrix or a.ndim < 2:
+        return a.copy()
+    return xp.swapaxes(xp.swapaxes(a, -1, -2).copy(order="C"), -1, -2)
+
+
+def _torch_layout_b(xp, g, ins, out, aux, needs):
+    return (g,)
+
+
+# one result of a packed factorization (qr's Q, svd's S, ...) in PyTorch's layout, out of the
+# packed buffer (its own storage, as PyTorch's separate results)
+TORCH_LAYOUT = Op("Clone", _torch_layout_f, _torch_layout_b, saves=0)

@@ -436,6 +436,12 @@ def values(t, _check=True):
     return apply1(VALUES, t)
 
 
+def values_of(t):
+    """The stored values of a sparse COO tensor (also uncoalesced), differentiable (its
+    ``_values()`` is outside the graph, as PyTorch's)."""
+    return values(t, _check=False)
+
+
 def nnz(t) -> int:
     if _is_compressed(t):
         return int(t._data.nnz)
@@ -668,7 +674,7 @@ def index_select(x, dim, idx):
     shape = list(s.shape)
     shape[dim] = idx.size
     if dim >= s.sparse_dim:  # a dense dim: the values select, the pattern stays
-        values = x._values().index_select(dim - s.sparse_dim + 1, _tensor(idx))
+        values = values_of(x).index_select(dim - s.sparse_dim + 1, _tensor(idx))
         return sparse_coo_tensor(s.indices.copy(), values, tuple(shape))
     keys = s.indices[dim]
     order = np.argsort(keys, kind="stable")
@@ -679,7 +685,7 @@ def index_select(x, dim, idx):
     entries = order[starts + np.arange(total)]
     indices = s.indices[:, entries].copy()
     indices[dim] = np.repeat(np.arange(idx.size), counts)
-    values = x._values()[_tensor(entries)]
+    values = values_of(x)[_tensor(entries)]
     return sparse_coo_tensor(indices, values, tuple(shape))
 
 

@@ -17,13 +17,11 @@ torch = pytest.importorskip("torch")
 
 
 # (face, sample id) -> why gradkit's node name still differs (strict xfail: fixing one fails)
-_LINALG = "declared in gradkit/_linalg (its own name table there)"
 _RNN = "this sample's batch-first transpose is torch's TransposeBackward1 (an in-place transpose_)"
 _COMPOSED = "composed differently from torch's kernel; the last node's name shows"
 _INPLACE1 = "torch's in-place overload has its own formula (Backward1)"
 _INPLACE_FUSED = "gradkit's in-place face is an add_ of the product, not the op's own node"
 KNOWN = {
-    **{(f, i): _LINALG for f in ("function", "method") for i in ("slogdet",)},
     **{("function", i): _RNN for i in ("rnn_tanh",)},
     **{("function", i): _COMPOSED for i in ("vander-1", "vander-3", "rrelu_-1", "einsum",
                                             "einsum-1", "chain_matmul")},

@@ -162,3 +162,7 @@ def _guard_tensor_arguments():
 
 
 _guard_tensor_arguments()
+
+from . import _faces  # noqa: E402
+
+_faces.snapshot()  # (the faces as installed: a program's replacement is called, as PyTorch's)

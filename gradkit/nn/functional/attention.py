@@ -27,6 +27,7 @@ from ...backends.cuda import _SDP
 from ...functions._args import _tensor_attr_arg
 from ...ops.attention import ATTENTION
 from ...random import _gen, dropout_mask
+from ._faces import replaced
 from .linear import linear as _linear
 
 __all__ = ["multi_head_attention_forward", "scaled_dot_product_attention"]
@@ -358,6 +359,9 @@ def _check_mask_dtype(mask, dtype, need_weights, who):
 
 
 def _in_projection(x, w, b):
+    face = replaced("linear")  # (a program's F.linear, a FLOP counter's, as PyTorch's)
+    if face is not None:
+        return face(x, w, b)
     return _linear(x, w, b)  # one fused node: the product and the bias in one pass
 
 
@@ -498,7 +502,10 @@ def multi_head_attention_forward(
         # of the weights (NaN: RuntimeError, negative: ValueError) or its 4-D SDPA kernel
         err = ValueError if need_weights and dropout_p == dropout_p else RuntimeError
         raise err(f"{who}: dropout probability has to be between 0 and 1, but got {dropout_p}")
-    if not need_weights and dropout_p == 0.0 and not add_zero_attn:
+    # (PyTorch calls F.scaled_dot_product_attention when the weights are not wanted: a
+    # program's replacement of it is called in its place, with its operands)
+    sdpa = None if need_weights else replaced("scaled_dot_product_attention")
+    if not need_weights and dropout_p == 0.0 and not add_zero_attn and sdpa is None:
         out = _fused_heads(q, k, v, attn_mask, key_padding_mask, L, S, N, num_heads, head_dim)
         if out is not None:
             _out_proj_tensors(out_proj_weight, out_proj_bias)
@@ -525,13 +532,20 @@ def multi_head_attention_forward(
         kpm = kpm.reshape(N * num_heads, 1, S)
         attn_mask = kpm if attn_mask is None else attn_mask + kpm
     _check_mask_dtype(attn_mask, dtype, need_weights, who)
+    if sdpa is not None:
+        return _through_sdpa(sdpa, q, k, v, attn_mask, dropout_p, out_proj_weight, out_proj_bias,
+                             L, S, N, num_heads, head_dim, batched)
     scores = F.matmul(q * (1.0 / math.sqrt(head_dim)), F.transpose(k, 1, 2))
     if attn_mask is not None:
         scores = scores + attn_mask
     # PyTorch runs SDPA (safe softmax: a query whose keys are all masked gets 0) unless the
     # weights are wanted, and then a plain softmax (nan for such a query)
-    weights = F.softmax(scores, -1) if need_weights else _safe_softmax(scores)
-    dropped = _dropout(weights, dropout_p) if dropout_p > 0.0 else weights
+    softmax = replaced("softmax") if need_weights else None  # (a program's, as PyTorch's)
+    weights = softmax(scores, dim=-1) if softmax is not None else F.softmax(scores, -1) \
+        if need_weights else _safe_softmax(scores)
+    dropout = replaced("dropout") if dropout_p > 0.0 else None
+    dropped = dropout(weights, p=dropout_p) if dropout is not None else \
+        _dropout(weights, dropout_p) if dropout_p > 0.0 else weights
     out = F.matmul(dropped, v)  # (N*H, L, hd)
     out = F.transpose(out, 0, 1).reshape(L * N, E)
     _out_proj_tensors(out_proj_weight, out_proj_bias)
@@ -547,6 +561,21 @@ def multi_head_attention_forward(
     if not batched:
         weights = F.squeeze(weights, 0)
     return out, weights
+
+
+def _through_sdpa(sdpa, q, k, v, attn_mask, dropout_p, out_proj_weight, out_proj_bias, L, S,
+                  N, H, hd, batched):
+    """The heads through a program's ``F.scaled_dot_product_attention`` (a FLOP counter's),
+    with PyTorch's operands: ``(N, H, L, hd)`` heads and the mask as ``(N, H, L, S)``."""
+    if attn_mask is not None:
+        attn_mask = F.unsqueeze(attn_mask, 0) if attn_mask.shape[0] == 1 \
+            else attn_mask.reshape(N, H, -1, S)
+    out = sdpa(q.reshape(N, H, L, hd), k.reshape(N, H, S, hd), v.reshape(N, H, S, hd),
+               attn_mask, dropout_p, False)
+    out = F.permute(out, (2, 0, 1, 3)).reshape(L * N, H * hd)
+    _out_proj_tensors(out_proj_weight, out_proj_bias)
+    out = _out_projection(out, out_proj_weight, out_proj_bias, L, N)
+    return (out if batched else F.squeeze(out, 1)), None
 
 
 def _fused_heads(q, k, v, attn_mask, key_padding_mask, L, S, N, H, hd):

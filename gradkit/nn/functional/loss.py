@@ -719,7 +719,9 @@ def multilabel_soft_margin_loss(input: Tensor, target: Tensor, weight: Tensor | 
     Shape:
         - Output: :math:`(N)` for ``reduction='none'``, else a scalar
     """
-    from .activation import logsigmoid
+    from ._faces import face
+
+    logsigmoid = face("logsigmoid")  # (at call time, as PyTorch's: a program's replacement)
 
     # PyTorch's order: the elementwise loss (broadcasting, dtype errors), the class dim, then
     # the reduction
@@ -902,7 +904,9 @@ def triplet_margin_with_distance_loss(anchor: Tensor, positive: Tensor, negative
     Shape:
         - Output: the distances' shape for ``reduction='none'``, else a scalar
     """
-    from .normalization import pairwise_distance
+    from ._faces import face
+
+    pairwise_distance = face("pairwise_distance")  # (at call time, as PyTorch's)
 
     _check_reduction(reduction, "triplet_margin_with_distance_loss")
     if margin <= 0:

@@ -822,9 +822,9 @@ def local_response_norm(input: Tensor, size: int, alpha: float = 1e-4, beta: flo
         - Input: :math:`(N, C, *)`
         - Output: same as the input
     """
-    from .pooling import avg_pool2d
-    from .resample import pad
+    from ._faces import face, replaced
 
+    pad, avg_pool2d = face("pad"), face("avg_pool2d")  # (at call time, as PyTorch's)
     x = input if isinstance(input, Tensor) else as_tensor_arg(input)
     if x.ndim < 3:
         raise ValueError(f"local_response_norm() expects an input of shape (N, C, *) with at "
@@ -832,9 +832,15 @@ def local_response_norm(input: Tensor, size: int, alpha: float = 1e-4, beta: flo
     if x.numel() == 0:
         return x
     shape = tuple(x.shape)
-    sq = (x * x).reshape(shape[0], 1, shape[1], -1)
-    sq = pad(sq, (0, 0, size // 2, (size - 1) // 2))
-    div = avg_pool2d(sq, (size, 1), stride=1).reshape(shape)
+    if x.ndim > 3 and (replaced("pad") or replaced("avg_pool3d")):
+        # PyTorch's steps for 4-D and more (a program that replaced them sees its calls)
+        sq = (x * x).reshape(shape[0], 1, shape[1], shape[2], -1)
+        sq = pad(sq, (0, 0, 0, 0, size // 2, (size - 1) // 2))
+        div = face("avg_pool3d")(sq, (size, 1, 1), stride=1).reshape(shape)
+    else:
+        sq = (x * x).reshape(shape[0], 1, shape[1], -1)
+        sq = pad(sq, (0, 0, size // 2, (size - 1) // 2))
+        div = avg_pool2d(sq, (size, 1), stride=1).reshape(shape)
     for name, v in (("alpha", alpha), ("k", k), ("beta", beta)):  # (Scalars of PyTorch's ops)
         check_int_scalar(v, "local_response_norm", name)
     return x / (div * alpha + k) ** beta

@@ -26,6 +26,7 @@ from ...functions import where
 from ...functions._args import _tensor_attr_arg
 from ...ops import pooling as P
 from . import _node_names as _NN
+from ._faces import replaced
 from ._pool_rank import lp_kernel_check, rank_error
 
 __all__ = ["adaptive_avg_pool1d", "adaptive_avg_pool2d", "adaptive_avg_pool3d",
@@ -452,6 +453,9 @@ def adaptive_max_pool2d(input: Tensor, output_size, return_indices: bool = False
         - Input: :math:`(N, C, H, W)` or :math:`(C, H, W)`
         - Output: :math:`(N, C, H_{out}, W_{out})` or :math:`(C, H_{out}, W_{out})`
     """
+    with_indices = None if return_indices else replaced("adaptive_max_pool2d_with_indices")
+    if with_indices is not None:  # (a program's, called as PyTorch's Python does)
+        return with_indices(input, output_size)[0]
     return _adaptive_max(input, output_size, return_indices, 2, "adaptive_max_pool2d()")
 
 
@@ -462,6 +466,9 @@ def adaptive_max_pool1d(input: Tensor, output_size, return_indices: bool = False
         - Input: :math:`(N, C, L)` or :math:`(C, L)`
         - Output: :math:`(N, C, L_{out})` or :math:`(C, L_{out})`
     """
+    with_indices = None if return_indices else replaced("adaptive_max_pool1d_with_indices")
+    if with_indices is not None:  # (a program's, called as PyTorch's Python does)
+        return with_indices(input, output_size)[0]
     return _adaptive_max(input, output_size, return_indices, 1, "adaptive_max_pool1d()")
 
 
@@ -485,6 +492,17 @@ def _lp_pool(input, norm_type, kernel_size, stride, ceil_mode, n, who):
 
         def pool_avg(v):
             return _avg_pool(v, kernel_size, stride, 0, ceil_mode, True, None, n, who)
+    # a program's F.avg_pool<n>d / F.max_pool<n>d / F.relu, called as PyTorch's Python does
+    avg_face, max_face, relu_face = (replaced(f"avg_pool{n}d"), replaced(f"max_pool{n}d"),
+                                     replaced("relu"))
+    if max_face is not None:
+        def pool_max(v):
+            return max_face(v, kernel_size, stride, 0, 1, ceil_mode)
+    if avg_face is not None:
+        def pool_avg(v):
+            return avg_face(v, kernel_size, stride, 0, ceil_mode)
+    if relu_face is not None:
+        relu = relu_face  # noqa: F811
     if norm_type == float("inf"):
         return pool_max(_abs(x))
     if norm_type == -float("inf"):
@@ -873,6 +891,9 @@ def adaptive_max_pool3d(input: Tensor, output_size, return_indices: bool = False
         - Input: :math:`(N, C, D, H, W)` or :math:`(C, D, H, W)`
         - Output: :math:`(N, C, *output\\_size)`
     """
+    with_indices = None if return_indices else replaced("adaptive_max_pool3d_with_indices")
+    if with_indices is not None:  # (a program's, called as PyTorch's Python does)
+        return with_indices(input, output_size)[0]
     return _adaptive_max_pool3d(input, output_size, return_indices, "adaptive_max_pool3d()")
 
 

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import warnings
 
+import gradkit as _gradkit
+
 from ..._tensor import Tensor
+from .. import functional as FA  # F.* at call time, as PyTorch's
 from .. import init
-from ..functional import activation as FA
 from ..parameter import Parameter
 from .attention import MultiheadAttention  # noqa: F401 (torch.nn.modules.activation's)
 from .module import Module
@@ -71,7 +73,7 @@ class ReLU6(_Inplace):
     """``min(max(x, 0), 6)``."""
 
     def forward(self, input: Tensor) -> Tensor:
-        return FA.relu6(input, self.inplace)
+        return FA.hardtanh(input, 0.0, 6.0, self.inplace)  # (PyTorch's ReLU6 is a Hardtanh)
 
 
 class SELU(_Inplace):
@@ -240,7 +242,7 @@ class Sigmoid(Module):
     """``1 / (1 + exp(-x))``."""
 
     def forward(self, input: Tensor) -> Tensor:
-        return FA.sigmoid(input)
+        return _gradkit.sigmoid(input)  # (torch.sigmoid at call time, as PyTorch's)
 
 
 class LogSigmoid(Module):
@@ -254,7 +256,7 @@ class Tanh(Module):
     """``tanh(x)``."""
 
     def forward(self, input: Tensor) -> Tensor:
-        return FA.tanh(input)
+        return _gradkit.tanh(input)  # (torch.tanh at call time, as PyTorch's)
 
 
 class Softsign(Module):

@@ -13,6 +13,7 @@ import numpy as np
 from ... import _dtype
 from ... import functions as F
 from ..._tensor import Tensor, _make
+from .. import functional as NF
 from ..functional import attention as FA
 from ..parameter import Parameter
 from .module import Module
@@ -210,7 +211,7 @@ class MultiheadAttention(Module):
             else:
                 key = F.transpose(key, 0, 1)
             value = key if same_kv else F.transpose(value, 0, 1)
-        out, weights = FA.multi_head_attention_forward(
+        out, weights = NF.multi_head_attention_forward(  # (at call time, as PyTorch's)
             query, key, value, self.embed_dim, self.num_heads, self.in_proj_weight,
             self.in_proj_bias, self.bias_k, self.bias_v, self.add_zero_attn, self.dropout,
             self.out_proj.weight, self.out_proj.bias, training=self.training,

@@ -8,6 +8,7 @@ import numpy as np
 
 from ... import _dtype
 from ..._tensor import Tensor, wrap
+from .. import functional as F  # (F.batch_norm looked up at call time, as PyTorch's)
 from ..functional import normalization as FN
 from ..parameter import Parameter
 from .module import Module
@@ -138,9 +139,9 @@ class _BatchNorm(Module):
                 factor = 1.0 / float(self.num_batches_tracked)
         use_batch = self.training or (self.running_mean is None and self.running_var is None)
         keep = not self.training or self.track_running_stats
-        return FN.batch_norm(input, self.running_mean if keep else None,
-                             self.running_var if keep else None, self.weight, self.bias,
-                             use_batch, factor, self.eps)
+        return F.batch_norm(input, self.running_mean if keep else None,
+                            self.running_var if keep else None, self.weight, self.bias,
+                            use_batch, factor, self.eps)
 
 
 class BatchNorm2d(_BatchNorm):

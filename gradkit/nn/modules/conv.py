@@ -13,13 +13,18 @@ from ... import _dtype
 from ..._tensor import Tensor
 from ..._tensor.torch_function import ACTIVE as _TORCH_FUNCTION
 from ...autograd import grad_mode
+from .. import functional as F  # F.* at call time, as PyTorch's
 from ..functional import conv as FC
+from ..functional._faces import replaced
 from ..parameter import Parameter
 from .module import Module
 
 __all__ = ["Conv1d", "Conv2d", "Conv3d", "ConvTranspose1d", "ConvTranspose2d", "ConvTranspose3d"]
 
 _PADDING_MODES = ("zeros", "reflect", "replicate", "circular")
+# the public faces the layers call, as PyTorch's (a program may replace them: a FLOP counter)
+_CONV = (None, "conv1d", "conv2d", "conv3d")
+_CONV_FACES = (None, F.conv1d, F.conv2d, F.conv3d)
 
 
 def _ntuple(v, n, name, layer):
@@ -207,8 +212,10 @@ class _Conv(_ConvNd):
         """The convolution with the given ``weight`` and ``bias``: ``forward`` calls it with the
         layer's own, as PyTorch's, so a subclass that overrides it (Whisper's ``Conv1d`` casts
         them to the input's dtype) is honoured."""
-        if _TORCH_FUNCTION[0] and (type(input) is not Tensor or not _plain(weight)):
-            return self._functional_forward(input, weight, bias)  # a subclass (or vmap's)
+        if _TORCH_FUNCTION[0] and (type(input) is not Tensor or not _plain(weight)) \
+                or getattr(F, _CONV[self._n]) is not _CONV_FACES[self._n]:
+            # a subclass (or vmap's), or a program's replaced F.conv<n>d (a FLOP counter's)
+            return self._functional_forward(input, weight, bias)
         if self.padding_mode != "zeros":
             x = self._pad_input(input)
             return FC._conv_nd(x, weight, bias, self.stride, 0, self.dilation,
@@ -333,6 +340,10 @@ class _ConvTransposeNd(_ConvNd):
         FC.check_conv_input(x, self.weight, self._n, self._who(), self.in_channels)
         opad = self._output_padding(x, output_size, self.stride, self.padding,
                                     self.kernel_size, self._n, self.dilation)
+        face = replaced(f"conv_transpose{self._n}d")
+        if face is not None:  # (a program's F.conv_transpose<n>d, called as PyTorch's)
+            return face(x, self.weight, self.bias, self.stride, self.padding, opad, self.groups,
+                        self.dilation)
         return FC._conv_transpose_nd(x, self.weight, self.bias, self.stride, self.padding, opad,
                                      self.groups, self.dilation, self._n, self._who())
 

@@ -3,14 +3,8 @@
 from __future__ import annotations
 
 from ..._tensor import Tensor
-from ..functional.dropout import (
-    alpha_dropout,
-    dropout,
-    dropout1d,
-    dropout2d,
-    dropout3d,
-    feature_alpha_dropout,
-)
+from .. import functional as F  # F.* at call time, as PyTorch's
+from ..functional.dropout import dropout as _dropout
 from .module import Module
 
 __all__ = ["AlphaDropout", "Dropout", "Dropout1d", "Dropout2d", "Dropout3d",
@@ -50,17 +44,18 @@ class Dropout(_DropoutNd):
     """
 
     def forward(self, input: Tensor) -> Tensor:
-        if (not self.training or self.p == 0.0) and self.p == self.p:
+        if (not self.training or self.p == 0.0) and self.p == self.p \
+                and F.dropout is _dropout:  # (a replaced F.dropout is called, as PyTorch's)
             return input
         # (a NaN p is refused even in evaluation, by the functional, as PyTorch)
-        return dropout(input, self.p, self.training, self.inplace)
+        return F.dropout(input, self.p, self.training, self.inplace)
 
 
 class Dropout1d(_DropoutNd):
     """Zero whole channels of ``(N, C, L)`` / ``(C, L)`` input with probability ``p``."""
 
     def forward(self, input: Tensor) -> Tensor:
-        return dropout1d(input, self.p, self.training, self.inplace)
+        return F.dropout1d(input, self.p, self.training, self.inplace)
 
 
 class Dropout2d(_DropoutNd):
@@ -68,25 +63,25 @@ class Dropout2d(_DropoutNd):
     treated as ``(N, C, L)``, as PyTorch does)."""
 
     def forward(self, input: Tensor) -> Tensor:
-        return dropout2d(input, self.p, self.training, self.inplace)
+        return F.dropout2d(input, self.p, self.training, self.inplace)
 
 
 class Dropout3d(_DropoutNd):
     """Zero whole channels of ``(N, C, D, H, W)`` input with probability ``p``."""
 
     def forward(self, input: Tensor) -> Tensor:
-        return dropout3d(input, self.p, self.training, self.inplace)
+        return F.dropout3d(input, self.p, self.training, self.inplace)
 
 
 class AlphaDropout(_DropoutNd):
     """Dropout for SELU networks (keeps mean and variance)."""
 
     def forward(self, input: Tensor) -> Tensor:
-        return alpha_dropout(input, self.p, self.training)  # inplace ignored, as PyTorch
+        return F.alpha_dropout(input, self.p, self.training)  # inplace ignored, as PyTorch
 
 
 class FeatureAlphaDropout(_DropoutNd):
     """Alpha dropout of whole channels of ``(N, C, ...)`` input (for SELU networks)."""
 
     def forward(self, input: Tensor) -> Tensor:
-        return feature_alpha_dropout(input, self.p, self.training)  # as PyTorch: not in place
+        return F.feature_alpha_dropout(input, self.p, self.training)  # as PyTorch: not in place

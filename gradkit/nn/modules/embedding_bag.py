@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from ..._tensor import Tensor
 from ...autograd import grad_mode
+from .. import functional as F  # F.* at call time, as PyTorch's
 from .. import init
-from ..functional.embedding import embedding_bag
 from ..parameter import Parameter
 from .module import Module
 from .sparse import _padding_index
@@ -77,9 +77,9 @@ class EmbeddingBag(Module):
 
     def forward(self, input: Tensor, offsets: Tensor | None = None,
                 per_sample_weights: Tensor | None = None) -> Tensor:
-        return embedding_bag(input, self.weight, offsets, self.max_norm, self.norm_type,
-                             self.scale_grad_by_freq, self.mode, self.sparse,
-                             per_sample_weights, self.include_last_offset, self.padding_idx)
+        return F.embedding_bag(input, self.weight, offsets, self.max_norm, self.norm_type,
+                               self.scale_grad_by_freq, self.mode, self.sparse,
+                               per_sample_weights, self.include_last_offset, self.padding_idx)
 
     def extra_repr(self) -> str:
         s = f"{self.num_embeddings}, {self.embedding_dim}"

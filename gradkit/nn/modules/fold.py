@@ -6,6 +6,7 @@ from collections.abc import Sequence
 
 from ..._tensor import Tensor
 from ..functional import resample as FRS
+from ..functional._faces import replaced
 from .module import Module
 
 __all__ = ["Fold", "Unfold"]
@@ -43,6 +44,10 @@ class Fold(Module):
         self.stride = stride
 
     def forward(self, input: Tensor) -> Tensor:
+        face = replaced("fold")
+        if face is not None:  # (a program's F.fold, called as PyTorch's)
+            return face(input, self.output_size, self.kernel_size, self.dilation, self.padding,
+                        self.stride)
         return FRS._fold(input, self.output_size, self.kernel_size, self.dilation, self.padding,
                         self.stride, f"Fold({self.extra_repr()})")
 
@@ -78,6 +83,9 @@ class Unfold(Module):
         self.stride = stride
 
     def forward(self, input: Tensor) -> Tensor:
+        face = replaced("unfold")
+        if face is not None:  # (a program's F.unfold, called as PyTorch's)
+            return face(input, self.kernel_size, self.dilation, self.padding, self.stride)
         return FRS._unfold(input, self.kernel_size, self.dilation, self.padding, self.stride,
                           f"Unfold({self.extra_repr()})")
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from ..._tensor import Tensor, as_tensor_arg
 from ..._warnings import warn
-from ..functional import normalization as FN
+from .. import functional as FN  # F.* at call time, as PyTorch's
 from .batchnorm import _BatchNorm
 
 __all__ = ["InstanceNorm1d", "InstanceNorm2d", "InstanceNorm3d"]

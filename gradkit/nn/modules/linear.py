@@ -15,8 +15,8 @@ from ..._tensor import Tensor, apply, as_tensor_arg
 from ..._tensor.torch_function import ACTIVE as _TORCH_FUNCTION
 from ...amp._state import CPU as _AUTOCAST
 from ...ops import linear as LI
+from .. import functional as F  # F.* at call time, as PyTorch's
 from .. import init
-from ..functional.linear import bilinear as _bilinear
 from ..functional.linear import linear as _linear
 from ..parameter import Parameter
 from .module import Module
@@ -102,8 +102,10 @@ class Linear(Module):
         if w is None:  # parametrized (nn.utils.parametrize): computed by a property
             w = self.weight
         b = p["bias"] if "bias" in p else self.bias
-        if _TORCH_FUNCTION[0] and (type(input) is not Tensor or not _plain(w)):
-            return _linear(input, w, b)  # a subclass (or vmap's batched weights) takes it over
+        face = F.linear  # (a replaced F.linear, a FLOP counter's, is called as in PyTorch)
+        if face is not _linear or _TORCH_FUNCTION[0] and (type(input) is not Tensor
+                                                         or not _plain(w)):
+            return face(input, w, b)  # a subclass (or vmap's batched weights) takes it over
         shape = input._data.shape if isinstance(input, Tensor) else None
         if shape is None or not shape or shape[-1] != self.in_features:
             self._bad_input(input)
@@ -182,7 +184,7 @@ class Bilinear(Module):
                 f"expects inputs of shapes (*, {self.in1_features}) and (*, "
                 f"{self.in2_features}), but got {tuple(input1.shape)} and {tuple(input2.shape)}"
             )
-        return _bilinear(input1, input2, self.weight, self.bias)
+        return F.bilinear(input1, input2, self.weight, self.bias)
 
     def extra_repr(self) -> str:
         return (f"in1_features={self.in1_features}, in2_features={self.in2_features}, "
@@ -203,7 +205,7 @@ class Flatten(Module):
         self.end_dim = end_dim
 
     def forward(self, input: Tensor) -> Tensor:
-        if type(input) is not Tensor and _TORCH_FUNCTION[0]:  # the method, as PyTorch's
+        if isinstance(input, Tensor):  # the method, as PyTorch's (a program may replace it)
             return input.flatten(self.start_dim, self.end_dim)
         return _F.flatten(input, self.start_dim, self.end_dim)
 
@@ -230,7 +232,7 @@ class Unflatten(Module):
 
     def forward(self, input: Tensor) -> Tensor:
         x = input if isinstance(input, Tensor) else as_tensor_arg(input)
-        return _F.unflatten(x, self.dim, self.unflattened_size)
+        return x.unflatten(self.dim, self.unflattened_size)  # the method, as PyTorch's
 
     def extra_repr(self) -> str:
         return f"dim={self.dim}, unflattened_size={self.unflattened_size}"

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from ..._tensor import Tensor
 from ..._warnings import warn
+from .. import functional as F  # F.* at call time, as PyTorch's
 from ..functional import loss as FL
-from ..functional import loss_ctc as FCTC
 from .module import Module
 
 __all__ = [
@@ -63,9 +63,9 @@ class CrossEntropyLoss(_WeightedLoss):
         self.label_smoothing = label_smoothing
 
     def forward(self, input: Tensor, target: Tensor) -> Tensor:
-        return FL.cross_entropy(input, target, self._buffers["weight"],
-                                ignore_index=self.ignore_index, reduction=self.reduction,
-                                label_smoothing=self.label_smoothing)
+        return F.cross_entropy(input, target, self._buffers["weight"],
+                               ignore_index=self.ignore_index, reduction=self.reduction,
+                               label_smoothing=self.label_smoothing)
 
 
 class NLLLoss(_WeightedLoss):
@@ -87,8 +87,8 @@ class NLLLoss(_WeightedLoss):
         self.ignore_index = ignore_index
 
     def forward(self, input: Tensor, target: Tensor) -> Tensor:
-        return FL.nll_loss(input, target, self._buffers["weight"],
-                           ignore_index=self.ignore_index, reduction=self.reduction)
+        return F.nll_loss(input, target, self._buffers["weight"],
+                          ignore_index=self.ignore_index, reduction=self.reduction)
 
 
 class NLLLoss2d(NLLLoss):
@@ -106,14 +106,14 @@ class MSELoss(_Loss):
     """Mean squared error. Shape: input and target of the same (broadcastable) shape."""
 
     def forward(self, input: Tensor, target: Tensor) -> Tensor:
-        return FL.mse_loss(input, target, reduction=self.reduction)
+        return F.mse_loss(input, target, reduction=self.reduction)
 
 
 class L1Loss(_Loss):
     """Mean absolute error. Shape: input and target of the same (broadcastable) shape."""
 
     def forward(self, input: Tensor, target: Tensor) -> Tensor:
-        return FL.l1_loss(input, target, reduction=self.reduction)
+        return F.l1_loss(input, target, reduction=self.reduction)
 
 
 class SmoothL1Loss(_Loss):
@@ -130,7 +130,7 @@ class SmoothL1Loss(_Loss):
         self.beta = beta
 
     def forward(self, input: Tensor, target: Tensor) -> Tensor:
-        return FL.smooth_l1_loss(input, target, reduction=self.reduction, beta=self.beta)
+        return F.smooth_l1_loss(input, target, reduction=self.reduction, beta=self.beta)
 
 
 class HuberLoss(_Loss):
@@ -146,7 +146,7 @@ class HuberLoss(_Loss):
         self.delta = delta
 
     def forward(self, input: Tensor, target: Tensor) -> Tensor:
-        return FL.huber_loss(input, target, reduction=self.reduction, delta=self.delta)
+        return F.huber_loss(input, target, reduction=self.reduction, delta=self.delta)
 
 
 class BCELoss(_WeightedLoss):
@@ -160,8 +160,8 @@ class BCELoss(_WeightedLoss):
     """
 
     def forward(self, input: Tensor, target: Tensor) -> Tensor:
-        return FL.binary_cross_entropy(input, target, self._buffers["weight"],
-                                       reduction=self.reduction)
+        return F.binary_cross_entropy(input, target, self._buffers["weight"],
+                                      reduction=self.reduction)
 
 
 class BCEWithLogitsLoss(_Loss):
@@ -183,9 +183,9 @@ class BCEWithLogitsLoss(_Loss):
 
     def forward(self, input: Tensor, target: Tensor) -> Tensor:
         b = self._buffers
-        return FL.binary_cross_entropy_with_logits(input, target, b["weight"],
-                                                   reduction=self.reduction,
-                                                   pos_weight=b["pos_weight"])
+        return F.binary_cross_entropy_with_logits(input, target, b["weight"],
+                                                  reduction=self.reduction,
+                                                  pos_weight=b["pos_weight"])
 
 
 class KLDivLoss(_Loss):
@@ -203,7 +203,7 @@ class KLDivLoss(_Loss):
         self.log_target = log_target
 
     def forward(self, input: Tensor, target: Tensor) -> Tensor:
-        return FL.kl_div(input, target, reduction=self.reduction, log_target=self.log_target)
+        return F.kl_div(input, target, reduction=self.reduction, log_target=self.log_target)
 
 
 class _MarginLoss(_Loss):
@@ -217,16 +217,16 @@ class CosineEmbeddingLoss(_MarginLoss):
     """``1 - cos(x1, x2)`` for ``y = 1``; ``max(0, cos(x1, x2) - margin)`` for ``y = -1``."""
 
     def forward(self, input1: Tensor, input2: Tensor, target: Tensor) -> Tensor:
-        return FL.cosine_embedding_loss(input1, input2, target, self.margin,
-                                        reduction=self.reduction)
+        return F.cosine_embedding_loss(input1, input2, target, self.margin,
+                                       reduction=self.reduction)
 
 
 class MarginRankingLoss(_MarginLoss):
     """``max(0, -y (x1 - x2) + margin)``."""
 
     def forward(self, input1: Tensor, input2: Tensor, target: Tensor) -> Tensor:
-        return FL.margin_ranking_loss(input1, input2, target, self.margin,
-                                      reduction=self.reduction)
+        return F.margin_ranking_loss(input1, input2, target, self.margin,
+                                     reduction=self.reduction)
 
 
 class HingeEmbeddingLoss(_MarginLoss):
@@ -237,14 +237,14 @@ class HingeEmbeddingLoss(_MarginLoss):
         super().__init__(margin, size_average, reduce, reduction)
 
     def forward(self, input: Tensor, target: Tensor) -> Tensor:
-        return FL.hinge_embedding_loss(input, target, self.margin, reduction=self.reduction)
+        return F.hinge_embedding_loss(input, target, self.margin, reduction=self.reduction)
 
 
 class SoftMarginLoss(_Loss):
     """``log(1 + exp(-y x))``."""
 
     def forward(self, input: Tensor, target: Tensor) -> Tensor:
-        return FL.soft_margin_loss(input, target, reduction=self.reduction)
+        return F.soft_margin_loss(input, target, reduction=self.reduction)
 
 
 class TripletMarginLoss(_Loss):
@@ -282,8 +282,8 @@ class TripletMarginLoss(_Loss):
         self.swap = swap
 
     def forward(self, anchor: Tensor, positive: Tensor, negative: Tensor) -> Tensor:
-        return FL.triplet_margin_loss(anchor, positive, negative, margin=self.margin, p=self.p,
-                                      eps=self.eps, swap=self.swap, reduction=self.reduction)
+        return F.triplet_margin_loss(anchor, positive, negative, margin=self.margin, p=self.p,
+                                     eps=self.eps, swap=self.swap, reduction=self.reduction)
 
 
 class MultiLabelSoftMarginLoss(_WeightedLoss):
@@ -300,8 +300,8 @@ class MultiLabelSoftMarginLoss(_WeightedLoss):
     """
 
     def forward(self, input: Tensor, target: Tensor) -> Tensor:
-        return FL.multilabel_soft_margin_loss(input, target, weight=self.weight,
-                                              reduction=self.reduction)
+        return F.multilabel_soft_margin_loss(input, target, weight=self.weight,
+                                             reduction=self.reduction)
 
 
 class PoissonNLLLoss(_Loss):
@@ -326,8 +326,8 @@ class PoissonNLLLoss(_Loss):
         self.eps = eps
 
     def forward(self, log_input: Tensor, target: Tensor) -> Tensor:
-        return FL.poisson_nll_loss(log_input, target, log_input=self.log_input, full=self.full,
-                                   eps=self.eps, reduction=self.reduction)
+        return F.poisson_nll_loss(log_input, target, log_input=self.log_input, full=self.full,
+                                  eps=self.eps, reduction=self.reduction)
 
 
 class GaussianNLLLoss(_Loss):
@@ -352,8 +352,8 @@ class GaussianNLLLoss(_Loss):
         self.eps = eps
 
     def forward(self, input: Tensor, target: Tensor, var: Tensor | float) -> Tensor:
-        return FL.gaussian_nll_loss(input, target, var, full=self.full, eps=self.eps,
-                                    reduction=self.reduction)
+        return F.gaussian_nll_loss(input, target, var, full=self.full, eps=self.eps,
+                                   reduction=self.reduction)
 
 
 class MultiMarginLoss(_WeightedLoss):
@@ -382,8 +382,8 @@ class MultiMarginLoss(_WeightedLoss):
         self.margin = margin
 
     def forward(self, input: Tensor, target: Tensor) -> Tensor:
-        return FL.multi_margin_loss(input, target, p=self.p, margin=self.margin,
-                                    weight=self.weight, reduction=self.reduction)
+        return F.multi_margin_loss(input, target, p=self.p, margin=self.margin,
+                                   weight=self.weight, reduction=self.reduction)
 
 
 class TripletMarginWithDistanceLoss(_Loss):
@@ -412,7 +412,7 @@ class TripletMarginWithDistanceLoss(_Loss):
         self.swap = swap
 
     def forward(self, anchor: Tensor, positive: Tensor, negative: Tensor) -> Tensor:
-        return FL.triplet_margin_with_distance_loss(
+        return F.triplet_margin_with_distance_loss(
             anchor, positive, negative, distance_function=self.distance_function,
             margin=self.margin, swap=self.swap, reduction=self.reduction)
 
@@ -427,7 +427,7 @@ class MultiLabelMarginLoss(_Loss):
     """
 
     def forward(self, input: Tensor, target: Tensor) -> Tensor:
-        return FL.multilabel_margin_loss(input, target, reduction=self.reduction)
+        return F.multilabel_margin_loss(input, target, reduction=self.reduction)
 
 
 class CTCLoss(_Loss):
@@ -461,5 +461,5 @@ class CTCLoss(_Loss):
 
     def forward(self, log_probs: Tensor, targets: Tensor, input_lengths,
                 target_lengths) -> Tensor:
-        return FCTC.ctc_loss(log_probs, targets, input_lengths, target_lengths, self.blank,
-                           self.reduction, self.zero_infinity)
+        return F.ctc_loss(log_probs, targets, input_lengths, target_lengths, self.blank,
+                          self.reduction, self.zero_infinity)

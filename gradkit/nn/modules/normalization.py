@@ -9,8 +9,8 @@ from collections.abc import Sequence
 import numpy as np
 
 from ..._tensor import Tensor
+from .. import functional as FN  # F.* at call time, as PyTorch's
 from .. import init
-from ..functional import normalization as FN
 from ..parameter import Parameter
 from .module import Module
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from ..._tensor import Tensor
 from ..functional import resample as FRS
+from ..functional._faces import replaced
 from .module import Module
 
 __all__ = ["ChannelShuffle", "PixelShuffle", "PixelUnshuffle"]
@@ -30,6 +31,9 @@ class PixelShuffle(Module):
         self.upscale_factor = upscale_factor
 
     def forward(self, input: Tensor) -> Tensor:
+        face = replaced("pixel_shuffle")
+        if face is not None:  # (a program's F.pixel_shuffle, called as PyTorch's)
+            return face(input, self.upscale_factor)
         return FRS._pixel_shuffle(input, self.upscale_factor,
                                  f"PixelShuffle(upscale_factor={self.upscale_factor})")
 
@@ -54,6 +58,9 @@ class PixelUnshuffle(Module):
         self.downscale_factor = downscale_factor
 
     def forward(self, input: Tensor) -> Tensor:
+        face = replaced("pixel_unshuffle")
+        if face is not None:  # (a program's F.pixel_unshuffle, called as PyTorch's)
+            return face(input, self.downscale_factor)
         return FRS._pixel_unshuffle(input, self.downscale_factor,
                                    f"PixelUnshuffle(downscale_factor={self.downscale_factor})")
 
@@ -82,6 +89,9 @@ class ChannelShuffle(Module):
         self.groups = groups
 
     def forward(self, input: Tensor) -> Tensor:
+        face = replaced("channel_shuffle")
+        if face is not None:  # (a program's F.channel_shuffle, called as PyTorch's)
+            return face(input, self.groups)
         return FRS._channel_shuffle(input, self.groups, f"ChannelShuffle(groups={self.groups})")
 
     def extra_repr(self) -> str:

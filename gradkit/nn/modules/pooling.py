@@ -10,6 +10,7 @@ from ..._tensor import Tensor
 from ..._tensor.torch_function import ACTIVE as _TORCH_FUNCTION
 from ..functional import _pool_fractional as FF
 from ..functional import pooling as FP
+from ..functional._faces import replaced
 from .module import Module
 
 __all__ = ["AdaptiveAvgPool1d", "AdaptiveAvgPool2d", "AdaptiveAvgPool3d", "AdaptiveMaxPool1d",
@@ -38,6 +39,10 @@ class _MaxPoolNd(Module):
                 f"dilation={self.dilation}, ceil_mode={self.ceil_mode}")
 
     def forward(self, input: Tensor):
+        face = replaced(f"max_pool{self._n}d")
+        if face is not None:  # (a program's F.max_pool<n>d, called as PyTorch's)
+            return face(input, self.kernel_size, self.stride, self.padding, self.dilation,
+                        ceil_mode=self.ceil_mode, return_indices=self.return_indices)
         if type(input) is not Tensor and _TORCH_FUNCTION[0]:  # through F, as PyTorch's
             return getattr(FP, f"max_pool{self._n}d")(
                 input, self.kernel_size, self.stride, self.padding, self.dilation,
@@ -110,6 +115,10 @@ class AvgPool2d(Module):
         return f"kernel_size={self.kernel_size}, stride={self.stride}, padding={self.padding}"
 
     def forward(self, input: Tensor) -> Tensor:
+        face = replaced("avg_pool2d")
+        if face is not None:  # (a program's F.avg_pool2d, called as PyTorch's)
+            return face(input, self.kernel_size, self.stride, self.padding, self.ceil_mode,
+                        self.count_include_pad, self.divisor_override)
         if type(input) is not Tensor and _TORCH_FUNCTION[0]:  # through F, as PyTorch's
             return FP.avg_pool2d(input, self.kernel_size, self.stride, self.padding,
                                  self.ceil_mode, self.count_include_pad, self.divisor_override)
@@ -141,6 +150,10 @@ class AvgPool1d(Module):
         return f"kernel_size={self.kernel_size}, stride={self.stride}, padding={self.padding}"
 
     def forward(self, input: Tensor) -> Tensor:
+        face = replaced("avg_pool1d")
+        if face is not None:  # (a program's F.avg_pool1d, called as PyTorch's)
+            return face(input, self.kernel_size, self.stride, self.padding, self.ceil_mode,
+                        self.count_include_pad)
         return FP._avg_pool(input, self.kernel_size, self.stride, self.padding, self.ceil_mode,
                             self.count_include_pad, None, 1, "AvgPool1d")
 
@@ -156,6 +169,9 @@ class _AdaptiveAvgPoolNd(Module):
         return f"output_size={self.output_size}"
 
     def forward(self, input: Tensor) -> Tensor:
+        face = replaced(f"adaptive_avg_pool{self._n}d")
+        if face is not None:  # (a program's F.adaptive_avg_pool<n>d, as PyTorch's)
+            return face(input, self.output_size)
         if self._n > 1 and FP._one_per_plane(input, self.output_size, self._n):
             # (PyTorch's functional face: one output element per plane is a mean, any rank)
             return FP._plane_mean(input, self._n, f"{type(self).__name__}()")
@@ -200,6 +216,9 @@ class _AdaptiveMaxPoolNd(Module):
         return f"output_size={self.output_size}"
 
     def forward(self, input: Tensor):
+        face = replaced(f"adaptive_max_pool{self._n}d")
+        if face is not None:  # (a program's F.adaptive_max_pool<n>d, as PyTorch's)
+            return face(input, self.output_size, self.return_indices)
         return FP._adaptive_max(input, self.output_size, self.return_indices, self._n,
                                 type(self).__name__)
 
@@ -247,6 +266,9 @@ class _LPPoolNd(Module):
                 f"stride={self.stride}, ceil_mode={self.ceil_mode}")
 
     def forward(self, input: Tensor) -> Tensor:
+        face = replaced(f"lp_pool{self._n}d")
+        if face is not None:  # (a program's F.lp_pool<n>d, called as PyTorch's)
+            return face(input, float(self.norm_type), self.kernel_size, self.stride, self.ceil_mode)
         return FP._lp_pool(input, self.norm_type, self.kernel_size, self.stride, self.ceil_mode,
                            self._n, f"{type(self).__name__}({self.extra_repr()})")
 
@@ -302,6 +324,9 @@ class _MaxUnpoolNd(Module):
         return f"kernel_size={self.kernel_size}, stride={self.stride}, padding={self.padding}"
 
     def forward(self, input: Tensor, indices: Tensor, output_size=None) -> Tensor:
+        face = replaced(f"max_unpool{self._n}d")
+        if face is not None:  # (a program's F.max_unpool<n>d, called as PyTorch's)
+            return face(input, indices, self.kernel_size, self.stride, self.padding, output_size)
         return FP._max_unpool(input, indices, self.kernel_size, self.stride, self.padding,
                               output_size, self._n, f"{type(self).__name__}({self.extra_repr()})")
 
@@ -359,6 +384,10 @@ class MaxPool3d(_MaxPoolNd):
     _n = 3
 
     def forward(self, input: Tensor):
+        face = replaced("max_pool3d")
+        if face is not None:  # (a program's F.max_pool3d, called as PyTorch's)
+            return face(input, self.kernel_size, self.stride, self.padding, self.dilation,
+                        ceil_mode=self.ceil_mode, return_indices=self.return_indices)
         return FP._max_pool3d(input, self.kernel_size, self.stride, self.padding, self.dilation,
                               self.ceil_mode, self.return_indices,
                               f"MaxPool3d({self.extra_repr()})")
@@ -390,6 +419,10 @@ class AvgPool3d(Module):
         return f"kernel_size={self.kernel_size}, stride={self.stride}, padding={self.padding}"
 
     def forward(self, input: Tensor) -> Tensor:
+        face = replaced("avg_pool3d")
+        if face is not None:  # (a program's F.avg_pool3d, called as PyTorch's)
+            return face(input, self.kernel_size, self.stride, self.padding, self.ceil_mode,
+                        self.count_include_pad, self.divisor_override)
         return FP._avg_pool3d(input, self.kernel_size, self.stride, self.padding, self.ceil_mode,
                               self.count_include_pad, self.divisor_override,
                               f"AvgPool3d({self.extra_repr()})")
@@ -409,6 +442,9 @@ class AdaptiveAvgPool3d(_AdaptiveAvgPoolNd):
     _n = 3
 
     def forward(self, input: Tensor) -> Tensor:
+        face = replaced("adaptive_avg_pool3d")
+        if face is not None:  # (a program's F.adaptive_avg_pool3d, as PyTorch's)
+            return face(input, self.output_size)
         if FP._one_per_plane(input, self.output_size, 3):
             return FP._plane_mean(input, 3, "AdaptiveAvgPool3d()")
         return FP._adaptive_avg_pool3d(input, self.output_size,
@@ -430,6 +466,9 @@ class AdaptiveMaxPool3d(_AdaptiveMaxPoolNd):
     _n = 3
 
     def forward(self, input: Tensor):
+        face = replaced("adaptive_max_pool3d")
+        if face is not None:  # (a program's F.adaptive_max_pool3d, as PyTorch's)
+            return face(input, self.output_size, self.return_indices)
         return FP._adaptive_max_pool3d(input, self.output_size, self.return_indices,
                                        f"AdaptiveMaxPool3d({self.extra_repr()})")
 

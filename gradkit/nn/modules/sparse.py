@@ -6,8 +6,8 @@ import numpy as np
 
 from ..._tensor import Tensor
 from ...autograd import grad_mode
+from .. import functional as F  # F.* at call time, as PyTorch's
 from .. import init
-from ..functional.embedding import embedding as _embedding
 from ..parameter import Parameter
 from .module import Module
 
@@ -100,8 +100,8 @@ class Embedding(Module):
                 f"{self.embedding_dim}) got index {bad}; valid indices are 0.."
                 f"{self.num_embeddings - 1}"
             )
-        return _embedding(input, self.weight, self.padding_idx, self.max_norm, self.norm_type,
-                            self.scale_grad_by_freq, self.sparse)
+        return F.embedding(input, self.weight, self.padding_idx, self.max_norm, self.norm_type,
+                           self.scale_grad_by_freq, self.sparse)
 
     def extra_repr(self) -> str:
         s = f"{self.num_embeddings}, {self.embedding_dim}"
