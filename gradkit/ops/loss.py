@@ -131,9 +131,28 @@ def _ce_f(xp, x, t, weight, ignore_index, reduction, smoothing):
     if not smoothing and reduction != "none" and x.size <= _EXACT_MAX:
         # (PyTorch's order where its log_softmax values are followed too: small batches)
         out = _nll_reduce_in_order(loss, valid, w_t, weight, reduction)
+    elif smoothing and weight is None and reduction != "none" and x.size <= _EXACT_MAX:
+        out = _smoothed_in_order(lse[:, 0] - s_t, logp, valid, reduction, smoothing)
     if out is None:  # (in PyTorch's order only where its log_softmax values are followed)
         out = _reduce(xp, loss, reduction, denom, x.dtype, x.size <= _EXACT_MAX)
     return out, (tc, valid, w_t, denom, weight, reduction, smoothing, (e, se, mx), xp)
+
+
+def _smoothed_in_order(nll_rows, logp, valid, reduction, smoothing):
+    """Label-smoothed cross entropy ('mean'/'sum', no weight, every row counting) as PyTorch
+    composes it, each step rounded as its kernels round: ``(1 - eps) * nll_loss +
+    (-logp.sum(1)).sum() [/ n] * (eps / C)``; None where that order is not followed."""
+    if not valid.all() or type(logp) is not np.ndarray or logp.dtype.itemsize < 4:
+        return None
+    nll = _nll_reduce_in_order(nll_rows, valid, nll_rows, None, reduction)
+    rows = cascade_sum(logp, (1,), False)
+    total = cascade_sum(-rows, None, False) if rows is not None else None
+    if nll is None or total is None:
+        return None
+    dt = logp.dtype.type
+    if reduction == "mean":
+        total = total / dt(logp.shape[0])
+    return np.asarray(dt(1 - smoothing) * nll + total * dt(smoothing / logp.shape[1]))
 
 
 def _ce_coefs(ns, m, c, tc, valid, w_t, weight, smoothing, dtype):
@@ -388,7 +407,8 @@ def _pointwise(name, loss, deriv, grad=None):
         x, y = ins
         reduction, param, weight, n = aux
         d = x - y
-        if grad is not None and weight is None and (n or reduction != "mean"):
+        if grad is not None and weight is None and type(d) is np.ndarray and \
+                (n or reduction != "mean"):  # (NumPy arrays; a recorded backward: composite)
             norm = d.dtype.type(1.0 / n if reduction == "mean" else 1.0)
             with np.errstate(all="ignore"):
                 gd = grad(xp, d, g, norm, param, n if reduction == "mean" else 1)

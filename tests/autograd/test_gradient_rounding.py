@@ -122,3 +122,17 @@ def test_loss_gradients_in_the_scalar_tail(name):
         grads.append(L.autograd.grad(fn(L, *xs) * 1.7, xs)[0].numpy())
     assert (grads[0] != grads[1]).sum() <= 2
     np.testing.assert_array_equal(grads[0].ravel()[:208], grads[1].ravel()[:208])
+
+
+def test_label_smoothed_cross_entropy_composes_as_torch():
+    # (1 - eps) * nll_loss + (-logp.sum(1)).sum() / n * (eps / C), each step rounded as
+    # PyTorch's kernels (a batch whose log_softmax values are PyTorch's)
+    rng = np.random.default_rng(0)
+    x = rng.standard_normal((6, 37)).astype(np.float32)
+    t = rng.integers(0, 37, 6)
+    for eps in (0.1, 0.2):
+        for reduction in ("mean", "sum"):
+            values = [L.nn.functional.cross_entropy(
+                L.tensor(x), L.tensor(t), label_smoothing=eps, reduction=reduction).item()
+                for L in (gk, torch)]
+            assert values[0] == values[1], (eps, reduction)
