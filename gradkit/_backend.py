@@ -19,6 +19,7 @@ import os
 import numpy as np
 
 from . import _exact_float32, _meta, _noblas
+from ._cascade_sum import cascade_sum as _cascade_sum
 from ._complex import CArray
 from ._meta import MetaArray
 
@@ -34,8 +35,9 @@ def _sum_to(xp, g, shape):
     axes = tuple(range(lead)) + tuple(
         i + lead for i, n in enumerate(shape) if n == 1 and g.shape[i + lead] != 1
     )
-    if axes:
-        g = g.sum(axis=axes, keepdims=True)
+    if axes:  # (float32/float64 NumPy arrays added in PyTorch's order, as its sum_to)
+        s = _cascade_sum(g, axes, True) if type(g) is _ndarray else None
+        g = g.sum(axis=axes, keepdims=True) if s is None else s
     if lead:
         g = g.reshape(shape)
     return g
@@ -129,13 +131,16 @@ def channel_sums(g):
 
 
 def _keep_by_product(mask, g):
-    """``g`` where ``mask`` (a bool array), else exactly 0 (also where ``g`` is inf or nan, which
+    """``g`` where ``mask`` (a bool array), else exactly +0 (also where ``g`` is inf or nan, which
     a product with the mask would turn into nan). A multiply, not ``np.where``: on a conv-sized
     gradient NumPy's where is ~14x slower (it branches per element); the where runs only when
     ``g`` may hold a non-finite value."""
     if g.dtype.kind == "f" and not _all_finite(g):
         return np.where(mask, g, np.zeros((), g.dtype))
-    return g * mask
+    out = g * mask
+    if out.dtype.kind == "f":  # (+0, not the -0 of a negative g times False: PyTorch's zero)
+        out += 0.0
+    return out
 
 
 def _keep_by_where(mask, g):

@@ -59,6 +59,7 @@ from ._args import (
     tensor_input_for_out,
 )
 from ._float_pairs import _binary_float_op, _float_pair
+from ._fused_rounding import _alpha_fused, _check3, _fused_kind
 from ._lerp import _check_lerp
 from ._registry import (
     _check_cast,
@@ -106,7 +107,11 @@ def add_(self, other, *, alpha=1):
     _inplace_dtype(self, other, "add_")
     if alpha != 1 and _is_half(self):
         return write_inplace(self, add(inplace_input(self, (other,)), other, alpha=alpha), "add_")
-    return inplace(self, E.ADD, _times_alpha(self, other, alpha, "add_"))
+    fused = _alpha_fused(self, other, alpha, 1) if alpha != 1 else None
+    out = inplace(self, E.ADD, _times_alpha(self, other, alpha, "add_"))
+    if fused is not None:  # (rounded once, as PyTorch's kernel)
+        np.copyto(self._data, fused)
+    return out
 
 
 def sub_(self, other, *, alpha=1):
@@ -114,7 +119,11 @@ def sub_(self, other, *, alpha=1):
     _inplace_dtype(self, other, "sub_")
     if alpha != 1 and _is_half(self):
         return write_inplace(self, sub(inplace_input(self, (other,)), other, alpha=alpha), "sub_")
-    return inplace(self, E.SUB, _times_alpha(self, other, alpha, "sub_"))
+    fused = _alpha_fused(self, other, alpha, -1) if alpha != 1 else None
+    out = inplace(self, E.SUB, _times_alpha(self, other, alpha, "sub_"))
+    if fused is not None:  # (rounded once, as PyTorch's kernel)
+        np.copyto(self._data, fused)
+    return out
 
 
 def mul_(self, other):
@@ -148,7 +157,7 @@ def clamp_(self, min=None, max=None):
 def addcmul_(self, tensor1, tensor2, *, value=1):
     if tensor1.__class__ is not Tensor or tensor2.__class__ is not Tensor:
         _tensor_operands("addcmul_", (1, "tensor1", tensor1), (2, "tensor2", tensor2))
-    if _is_half(self):
+    if _is_half(self) or _fused_kind(self):
         return write_inplace(self, addcmul(inplace_input(self, (tensor1, tensor2)), tensor1,
                                                  tensor2, value=value), "addcmul_")
     return rename(add_(self, tensor1 * tensor2 * value if value != 1 else tensor1 * tensor2),
@@ -159,7 +168,7 @@ def addcdiv_(self, tensor1, tensor2, *, value=1):
     if tensor1.__class__ is not Tensor or tensor2.__class__ is not Tensor:
         _tensor_operands("addcdiv_", (1, "tensor1", tensor1), (2, "tensor2", tensor2))
     _check_addcdiv(_t(tensor1, "tensor1"), _t(tensor2, "tensor2"))
-    if _is_half(self):
+    if _is_half(self) or _fused_kind(self):
         return write_inplace(self, addcdiv(inplace_input(self, (tensor1, tensor2)), tensor1,
                                                  tensor2, value=value), "addcdiv_")
     return rename(add_(self, tensor1 / tensor2 * value if value != 1 else tensor1 / tensor2),
@@ -416,6 +425,9 @@ def add(input, other, *, alpha=1):
         out = _half_alpha(input, other, alpha, 1, "add")
     if out is None:
         out = _t(input) + _times_alpha(input, other, alpha, "add")
+        fused = _alpha_fused(_t(input), other, alpha, 1)
+        if fused is not None:  # (the graph's values rounded once, as PyTorch's kernel)
+            np.copyto(out._data, fused)
     return present(out, "AddBackward0", (_t(input), other if isinstance(other, Tensor) else None))
 
 
@@ -435,7 +447,11 @@ def sub(input, other, *, alpha=1):
         if out is not None:
             return present(out, "SubBackward0",
                            (input, other if isinstance(other, Tensor) else None))
-    return _t(input) - _times_alpha(input, other, alpha, "sub")
+    out = _t(input) - _times_alpha(input, other, alpha, "sub")
+    fused = _alpha_fused(_t(input), other, alpha, -1) if alpha != 1 else None
+    if fused is not None:  # (the graph's values rounded once, as PyTorch's kernel)
+        np.copyto(out._data, fused)
+    return out
 
 
 @declare(inplace=mul_, out=True, aliases=("multiply",))
@@ -693,6 +709,9 @@ def addcmul(input, tensor1, tensor2, *, value=1):
         f32, f64 = _dtype.float32, _dtype.float64
         p = (t1.to(f32) * value).to(f64) * t2.to(f64)
         return (p + x.to(f64)).to(f32).to(x.dtype)
+    if _fused_kind(x) and type(value) in (int, float):  # (one node, PyTorch's rounding)
+        _check3(x, t1, t2, "addcmul")
+        return apply(E.ADDCMUL, (x, t1, t2), (value,))
     return x + _times_value(t1 * t2, x, value)
 
 
@@ -790,6 +809,9 @@ def addcdiv(input, tensor1, tensor2, *, value=1):
     x, t1, t2 = _promoted3(x, t1, t2, value, "addcdiv")
     if _is_half(x):  # PyTorch's kernel: input + value * tensor1 / tensor2 in float32
         return _in_opmath(lambda a, b, c: a + b * value / c, x, t1, t2)
+    if _fused_kind(x) and type(value) in (int, float):  # (one node, PyTorch's rounding)
+        _check3(x, t1, t2, "addcdiv")
+        return apply(E.ADDCDIV, (x, t1, t2), (value,))
     return x + _times_value(t1 / t2, x, value)
 
 

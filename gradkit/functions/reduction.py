@@ -417,8 +417,6 @@ def norm(input, p="fro", dim=None, keepdim=False, dtype=None):
         return amax(abs(x), dim=axis if axis is not None else (), keepdim=keepdim)
     if p == -float("inf"):
         return amin(abs(x), dim=axis if axis is not None else (), keepdim=keepdim)
-    if p == 1:
-        return sum(abs(x), dim=axis, keepdim=keepdim)
     if p == 0:
         count = sum((x != 0).to(x.dtype), dim=axis, keepdim=keepdim)
         if not x.requires_grad:

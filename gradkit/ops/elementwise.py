@@ -22,13 +22,14 @@ from ..autograd.graph import (
     SCALAR_KEEPS_NUMBER_ONLY,
     Op,
 )
+from ._fused import fma
 from .special import erf_array
 
 __all__ = [
     "ADD", "SUB", "MUL", "DIV", "NEG", "POW", "EXP", "LOG", "LOG1P", "EXPM1", "SQRT",
     "RSQRT", "STD_ROOT", "SIN", "COS", "TANH", "SIGMOID", "RELU", "ABS", "CLAMP", "MAXIMUM",
-    "MINIMUM", "WHERE", "CAST", "LERP", "ZERO_GRAD", "ERF", "SQUARE", "RECIPROCAL", "ATAN2",
-    "HYPOT",
+    "MINIMUM", "WHERE", "CAST", "LERP", "ADDCMUL", "ADDCDIV", "ZERO_GRAD", "ERF", "SQUARE",
+    "RECIPROCAL", "ATAN2", "HYPOT",
     "LOGADDEXP", "FMOD", "REMAINDER", "ASIN", "ACOS", "ATAN", "ASINH", "ACOSH", "ATANH", "SINH",
     "COSH", "EXP2", "FMAX", "FMIN", "COPYSIGN", "DIV_ROUNDED", "FLOOR_DIVIDE", "erf_array",
     "rounded_div", "FREXP_MANTISSA",
@@ -78,7 +79,7 @@ def _div_f(xp, a, b):
 def _div_b(xp, g, ins, out, aux, needs):
     a, b = ins
     ga = g / b if needs[0] else None
-    gb = -(g * a) / (b * b) if needs[1] else None
+    gb = -g * ((a / b) / b) if needs[1] else None  # (PyTorch's expression: its rounding)
     return ga, gb
 
 
@@ -140,13 +141,13 @@ def _pow_b(xp, g, ins, out, aux, needs):
     a, b = ins
     ga = gb = None
     if needs[0]:
+        # PyTorch's grad * (b * a.pow(b - 1)), the power by its kernel's special cases
+        # (a ** -0.5 is rsqrt: -inf at -0.0, NaN at -inf)
         if isinstance(b, (int, float)):
-            # a ** -0.5 as PyTorch's pow kernel computes it, rsqrt: -inf at -0.0, NaN at -inf
-            ga = (g * b * (1 / xp.sqrt(a)) if b == 0.5 else g * b * a ** (b - 1)) if b != 0 \
-                else g * 0
+            ga = g * (b * _pow_f(xp, a, b - 1)) if b != 0 else g * 0
         else:
             # where b == 0 the derivative is 0 even at a == 0 (avoid 0 * inf)
-            ga = xp.where(b == 0, 0.0, g * b * a ** xp.where(b == 0, 1.0, b - 1))
+            ga = xp.where(b == 0, 0.0, g * (b * a ** xp.where(b == 0, 1.0, b - 1)))
     if needs[1]:
         if isinstance(a, (int, float)):  # a Python base (2 ** t): its log is a number
             if a == 0:
@@ -414,6 +415,9 @@ def _lerp_f(xp, s, e, w):
         r = xp.where(xp.abs(w) < 0.5, s64 + np.float64(w) * d64 if np.ndim(w) == 0 else
                      s64 + w.astype(np.float64) * d64, e64 - d64 * np.asarray(w1, np.float64))
         return r.astype(np.float32).astype(dt)
+    if type(d) is np.ndarray and d.dtype.itemsize >= 4:  # fused, as PyTorch's vectorised kernel
+        w = np.asarray(w, d.dtype)
+        return xp.where(xp.abs(w) < 0.5, fma(w, d, s, d.dtype), fma(-d, 1 - w, e, d.dtype))
     r = xp.where(xp.abs(w) < 0.5, s + w * d, e - d * (1 - w))
     return r.astype(dt) if dt is not None else r
 
@@ -841,3 +845,41 @@ def _frexp_b(xp, g, ins, out, aux, needs):
 
 
 FREXP_MANTISSA = Op("Frexp", _frexp_f, _frexp_b, saves=SAVES_INPUTS | SAVES_OUTPUT)
+
+
+# addcmul/addcdiv of float32/float64 tensors: one node each (PyTorch's AddcmulBackward0 and
+# AddcdivBackward0), the arithmetic in the order of PyTorch's kernels and derivative formulas:
+# ``fma(value * t1, t2, x)`` and ``x + value * t1 / t2``; aux: (value,)
+def _float_dtype(*arrays):
+    return next((a.dtype for a in arrays if getattr(a, "dtype", None) is not None), None)
+
+
+def _addcmul_f(xp, x, t1, t2, value):
+    dt = _float_dtype(x, t1, t2)
+    if type(x) is np.ndarray and type(t1) is np.ndarray and type(t2) is np.ndarray:
+        return fma(t1 * dt.type(value), t2, x, dt)
+    return x + t1 * value * t2
+
+
+def _addcmul_b(xp, g, ins, out, aux, needs):
+    x, t1, t2 = ins
+    value = aux[0]
+    return (g if needs[0] else None, g * (t2 * value) if needs[1] else None,
+            g * (t1 * value) if needs[2] else None)
+
+
+def _addcdiv_f(xp, x, t1, t2, value):
+    return x + t1 * value / t2
+
+
+def _addcdiv_b(xp, g, ins, out, aux, needs):
+    x, t1, t2 = ins
+    value = aux[0]
+    with np.errstate(all="ignore"):
+        g1 = g * (value / t2) if needs[1] else None
+        g2 = -g * (t1 * value / (t2 * t2)) if needs[2] else None
+    return (g if needs[0] else None), g1, g2
+
+
+ADDCMUL = Op("Addcmul", _addcmul_f, _addcmul_b, broadcasts=True)
+ADDCDIV = Op("Addcdiv", _addcdiv_f, _addcdiv_b, broadcasts=True)

@@ -11,6 +11,7 @@ import numpy as _np
 
 from .._backend import namespace_of, to_host
 from ..autograd.graph import SAVES_INPUTS, SAVES_OUTPUT, Op, Shown, node_class
+from ._norm_order import ordered_norm
 from .einsum import EINSUM, parse_einsum  # noqa: F401 (re-exported)
 from .lu_host import (  # noqa: F401 (re-exported)
     _non_finite_host,
@@ -537,6 +538,9 @@ def _vector_norm_f(xp, a, p, axis, keepdims, shape):
         return one
     if p in (_np.inf, -_np.inf):  # (NaN propagates, as PyTorch's amax/amin)
         return (xp.max if p > 0 else xp.min)(xp.abs(a), axis=axis, keepdims=keepdims)
+    ordered = ordered_norm(a, p, axis, keepdims)  # (PyTorch's summation order)
+    if ordered is not None:
+        return ordered
     if p == 2:
         return xp.sqrt(xp.sum(a * a, axis=axis, keepdims=keepdims))
     if p == 1:

@@ -131,9 +131,28 @@ def _ce_f(xp, x, t, weight, ignore_index, reduction, smoothing):
     if not smoothing and reduction != "none" and x.size <= _EXACT_MAX:
         # (PyTorch's order where its log_softmax values are followed too: small batches)
         out = _nll_reduce_in_order(loss, valid, w_t, weight, reduction)
+    elif smoothing and weight is None and reduction != "none" and x.size <= _EXACT_MAX:
+        out = _smoothed_in_order(lse[:, 0] - s_t, logp, valid, reduction, smoothing)
     if out is None:  # (in PyTorch's order only where its log_softmax values are followed)
         out = _reduce(xp, loss, reduction, denom, x.dtype, x.size <= _EXACT_MAX)
     return out, (tc, valid, w_t, denom, weight, reduction, smoothing, (e, se, mx), xp)
+
+
+def _smoothed_in_order(nll_rows, logp, valid, reduction, smoothing):
+    """Label-smoothed cross entropy ('mean'/'sum', no weight, every row counting) as PyTorch
+    composes it, each step rounded as its kernels round: ``(1 - eps) * nll_loss +
+    (-logp.sum(1)).sum() [/ n] * (eps / C)``; None where that order is not followed."""
+    if not valid.all() or type(logp) is not np.ndarray or logp.dtype.itemsize < 4:
+        return None
+    nll = _nll_reduce_in_order(nll_rows, valid, nll_rows, None, reduction)
+    rows = cascade_sum(logp, (1,), False)
+    total = cascade_sum(-rows, None, False) if rows is not None else None
+    if nll is None or total is None:
+        return None
+    dt = logp.dtype.type
+    if reduction == "mean":
+        total = total / dt(logp.shape[0])
+    return np.asarray(dt(1 - smoothing) * nll + total * dt(smoothing / logp.shape[1]))
 
 
 def _ce_coefs(ns, m, c, tc, valid, w_t, weight, smoothing, dtype):
@@ -374,8 +393,10 @@ def _upstream(g, aux):
     return g
 
 
-def _pointwise(name, loss, deriv):
-    """A loss of ``d = input - target``: ``loss(xp, d, param)``, ``deriv(xp, d, param)``."""
+def _pointwise(name, loss, deriv, grad=None):
+    """A loss of ``d = input - target``: ``loss(xp, d, param)``, ``deriv(xp, d, param)``;
+    ``grad(xp, d, g, norm, param, n)``, where given, is the gradient as PyTorch's kernel
+    computes it (``norm``: 1/n for 'mean', else 1, in d's dtype), used without a weight."""
 
     def forward(xp, x, y, reduction, param, weight):
         d = x - y
@@ -384,7 +405,15 @@ def _pointwise(name, loss, deriv):
 
     def backward(xp, g, ins, out, aux, needs):
         x, y = ins
-        gd = _upstream(g, aux) * deriv(xp, x - y, aux[1])
+        reduction, param, weight, n = aux
+        d = x - y
+        if grad is not None and weight is None and type(d) is np.ndarray and \
+                (n or reduction != "mean"):  # (NumPy arrays; a recorded backward: composite)
+            norm = d.dtype.type(1.0 / n if reduction == "mean" else 1.0)
+            with np.errstate(all="ignore"):
+                gd = grad(xp, d, g, norm, param, n if reduction == "mean" else 1)
+        else:
+            gd = _upstream(g, aux) * deriv(xp, d, param)
         return (gd if needs[0] else None), (-gd if needs[1] else None)
 
     return Op(name, forward, backward, broadcasts=True, returns_aux=True)
@@ -412,9 +441,55 @@ def _huber_d(xp, d, delta):
     return xp.where(xp.abs(d) < delta, d, delta * xp.sign(d))
 
 
-MSE = _pointwise("MseLoss", lambda xp, d, p: d * d, lambda xp, d, p: 2 * d)
-SMOOTH_L1 = _pointwise("SmoothL1Loss", _smooth_l1, _smooth_l1_d)
-HUBER = _pointwise("HuberLoss", _huber, _huber_d)
+# The gradients in the order of PyTorch's kernels' arithmetic (their rounding): MSE's
+# ``(2 norm) * d * g``; smooth L1's and Huber's three branches (``d`` at +-beta/delta on the
+# outer ones; a NaN ``d`` takes the inner one). Smooth L1 with beta 0 is PyTorch's L1 loss:
+# ``sgn(d) * (g / n)``. PyTorch's vectorised loop runs 2 vectors (of 32 bytes) at a time and
+# its scalar form on most of the rest (``_scalar_tail``; an element or two of that tail, which
+# its compiler arranges, can still round otherwise).
+def _mse_g(xp, d, g, norm, p, n):
+    return norm * 2 * d * g
+
+
+def _scalar_tail(d, g):
+    """The flat (C-order) index where PyTorch's kernel switches to its scalar form for the
+    gradient of ``d`` (contiguous, one loop below its 32768-element thread grain), or None."""
+    if type(d) is not np.ndarray or d.size >= 32768 or not d.flags.c_contiguous or \
+            (np.ndim(g) and (g.shape != d.shape or not g.flags.c_contiguous)):
+        return None
+    return d.size - d.size % (64 // d.itemsize)
+
+
+def _with_tail(vec, d, g, scalar):
+    """``vec`` with its scalar-tail elements replaced by ``scalar(d, g)`` over them."""
+    start = _scalar_tail(d, g) if type(vec) is np.ndarray else None
+    if start is None or start == d.size:
+        return vec
+    out = np.ascontiguousarray(vec).reshape(-1)
+    gt = g.reshape(-1)[start:] if np.ndim(g) else g
+    out[start:] = scalar(d.reshape(-1)[start:], gt)
+    return out.reshape(d.shape)
+
+
+def _smooth_l1_g(xp, d, g, norm, beta, n):
+    if not beta:
+        return xp.sign(d) * (g / n)
+    b = d.dtype.type(beta)
+    vec = norm * xp.where(xp.abs(d) >= b, xp.where(d > 0, 1, -1).astype(d.dtype), d / b) * g
+    return _with_tail(vec, d, g, lambda dd, gg: xp.where(
+        dd <= -b, -norm * gg, xp.where(dd >= b, norm * gg, norm * dd * gg / b)))
+
+
+def _huber_g(xp, d, g, norm, delta, n):
+    dl = d.dtype.type(delta)
+    vec = norm * xp.where(d <= -dl, -dl, xp.where(d >= dl, dl, d)) * g
+    return _with_tail(vec, d, g, lambda dd, gg: xp.where(
+        dd <= -dl, -norm * gg * dl, xp.where(dd >= dl, norm * gg * dl, norm * dd * gg)))
+
+
+MSE = _pointwise("MseLoss", lambda xp, d, p: d * d, lambda xp, d, p: 2 * d, _mse_g)
+SMOOTH_L1 = _pointwise("SmoothL1Loss", _smooth_l1, _smooth_l1_d, _smooth_l1_g)
+HUBER = _pointwise("HuberLoss", _huber, _huber_d, _huber_g)
 
 
 # ------------------------------------------------------------------ binary cross entropy

@@ -352,7 +352,7 @@ def _zeros_in(xp, shape, dtype, fmt):
     return MF.empty_in(xp, shape, dtype, fmt, fill=0)
 
 
-def _avg_pool_f(xp, x, kernel, stride, padding, out_hw, inv_div, fmt=None):
+def _avg_pool_f(xp, x, kernel, stride, padding, out_hw, div, fmt=None):
     n, c, h, w = x.shape
     hp, wp = _avg_geometry((h, w), kernel, stride, padding, out_hw)
     xpad = _pad_to(x, padding[0], padding[1], hp, wp, 0)
@@ -365,23 +365,25 @@ def _avg_pool_f(xp, x, kernel, stride, padding, out_hw, inv_div, fmt=None):
         for j in range(kernel[1]):
             acc += xpad[:, :, i:i + hspan:sh, j:j + wspan:sw]
     if acc.dtype.kind in "iu":  # PyTorch's integer kernel: sum / divisor, truncated toward 0
-        div = xp.asarray(np.rint(1.0 / np.asarray(inv_div)).astype(acc.dtype))
+        div = xp.asarray(np.rint(np.asarray(div)).astype(acc.dtype))
         return (xp.abs(acc) // div) * xp.sign(acc)
-    acc *= xp.asarray(inv_div, dtype=x.dtype)  # a host array: moved to the input's device
+    acc /= xp.asarray(div, dtype=x.dtype)  # (divided, as PyTorch; a host array: moved over)
     return acc
 
 
-def _avg_pool_t_f(xp, g, kernel, stride, padding, out_hw, inv_div, in_hw, fmt=None):
+def _avg_pool_t_f(xp, g, kernel, stride, padding, out_hw, div, in_hw, fmt=None):
     n, c = g.shape[:2]
     hp, wp = _avg_geometry(in_hw, kernel, stride, padding, out_hw)
     buf = _zeros_in(xp, (n, c, hp, wp), g.dtype, fmt)
-    gd = g * xp.asarray(inv_div, dtype=g.dtype)
+    gd = g / xp.asarray(div, dtype=g.dtype)
     ho, wo = out_hw
     sh, sw = stride
     hspan = sh * (ho - 1) + 1
     wspan = sw * (wo - 1) + 1
-    for i in range(kernel[0]):
-        for j in range(kernel[1]):
+    # (kernel offsets from the last: each input element then receives its windows' shares in
+    # the order of the windows, as PyTorch's kernel adds them)
+    for i in reversed(range(kernel[0])):
+        for j in reversed(range(kernel[1])):
             buf[:, :, i:i + hspan:sh, j:j + wspan:sw] += gd
     ph, pw = padding
     if fmt is None or fmt is MF.contiguous_format:
@@ -401,10 +403,10 @@ def _avg_pool_t_b(xp, g, ins, out, aux, needs):
     return (_avg_pool_fwd(xp, g, *aux),)
 
 
-def _avg_pool_fwd(xp, x, kernel, stride, padding, out_hw, inv_div, in_hw, fmt=None):
+def _avg_pool_fwd(xp, x, kernel, stride, padding, out_hw, div, in_hw, fmt=None):
     """``fmt``: the memory format of the output and of the input's gradient (the input's
     suggested one, as PyTorch's kernels)."""
-    return _avg_pool_f(xp, x, kernel, stride, padding, out_hw, inv_div, fmt)
+    return _avg_pool_f(xp, x, kernel, stride, padding, out_hw, div, fmt)
 
 
 AVG_POOL = Op("AvgPool2D", _avg_pool_fwd, _avg_pool_b, saves=0)

@@ -113,8 +113,9 @@ def _mean_f(xp, a, axis, keepdims, shape):
 def _mean_b(xp, g, ins, out, aux, needs):
     axis, keepdims, shape = aux
     n = _count(shape, axis)
-    # (scaled, then broadcast: PyTorch's gradient is a stride-0 view, see expand_reduced)
-    g = g * (1.0 / n if n else float("nan"))
+    # (divided by n, as PyTorch's mean_backward, then broadcast: PyTorch's gradient is a
+    # stride-0 view, see expand_reduced)
+    g = g / n if n else g * float("nan")
     if isinstance(g, np.generic):
         g = np.asarray(g)  # (a 0-d gradient scaled is a NumPy scalar)
     return (expand_reduced(xp, g, shape, axis, keepdims),)

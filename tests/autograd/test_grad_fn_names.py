@@ -386,7 +386,6 @@ KNOWN = {
             "another input order",
     "gru": "one fused GRU node; PyTorch's CPU GRU is a composite per step",
     "cosine_similarity": "the same composite with clamp where PyTorch clones",
-    "normalize": "clamp where PyTorch has clamp_min + expand",
     "multihead_attention": "the input projection is matmul + add; PyTorch fuses an addmm over "
                            "an unsafe view",
     "sdpa": "PyTorch records its safe softmax and reshape-alias nodes",

@@ -224,7 +224,12 @@ def hardsigmoid(input: Tensor, inplace: bool = False) -> Tensor:
         return _in_place(x, hardsigmoid, "hardsigmoid_")
     if _is_half(x):  # float16/bfloat16: in float32, rounded once (as PyTorch's kernel)
         return hardsigmoid(x.float()).to(x.dtype)
-    return present(_F.clamp(x + 3.0, 0.0, 6.0) * (1.0 / 6.0), "HardsigmoidBackward0", (x,))
+    clamped = _F.clamp(x + 3.0, 0.0, 6.0)
+    # (the gradient is g times the float32 1/6, in float64 too, as PyTorch's backward kernel)
+    out = clamped * float(np.float32(1.0 / 6.0))
+    if type(out._data) is np.ndarray:  # (its forward divides)
+        np.copyto(out._data, clamped._data / out._data.dtype.type(6))
+    return present(out, "HardsigmoidBackward0", (x,))
 
 
 def hardswish(input: Tensor, inplace: bool = False) -> Tensor:

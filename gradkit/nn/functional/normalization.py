@@ -591,10 +591,15 @@ def rms_norm(input: Tensor, normalized_shape: Sequence[int] | int,
 
 def normalize(input: Tensor, p: float = 2.0, dim: int = 1, eps: float = 1e-12,
               out=None) -> Tensor:
-    """``x / max(||x||_p, eps)`` along ``dim``."""
+    """``x / max(||x||_p, eps)`` along ``dim`` (written into ``out`` when given)."""
     x = input if isinstance(input, Tensor) else as_tensor_arg(input)
-    n = _F.norm(x, p, dim, keepdim=True)
-    return x / _F.clamp(n, min=eps)
+    # (PyTorch's graph: the norm clamped by clamp_min, then expanded to x's shape)
+    denom = _F.norm(x, p, dim, keepdim=True).clamp_min(eps).expand_as(x)
+    if out is None:
+        return x / denom
+    from ... import div  # (the public face, which writes out=; gradkit imports this module)
+
+    return div(x, denom, out=out)
 
 
 def cosine_similarity(x1: Tensor, x2: Tensor, dim: int = 1, eps: float = 1e-8) -> Tensor:

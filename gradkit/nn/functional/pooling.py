@@ -229,7 +229,7 @@ def _avg_pool(input, kernel_size, stride, padding, ceil_mode, count_include_pad,
                                   f"'{label}'; convert the input with .float() first")
     in_hw = tuple(x.shape[2:])
     div = P.avg_divisor(in_hw, k, s, p, out, count_include_pad, divisor_override)
-    y = apply1(P.AVG_POOL, x, (k, s, p, out, 1.0 / div, in_hw, MF.suggest(x._data)))
+    y = apply1(P.AVG_POOL, x, (k, s, p, out, div, in_hw, MF.suggest(x._data)))
     return undo(y)
 
 
@@ -323,16 +323,38 @@ def _adaptive_avg(input, output_size, n, who):
     if in_hw[0] % out[0] == 0 and in_hw[1] % out[1] == 0:
         k = (in_hw[0] // out[0], in_hw[1] // out[1])
         div = np.full(out, float(k[0] * k[1]))
-        y = apply1(P.AVG_POOL, x, (k, k, (0, 0), out, 1.0 / div, in_hw, MF.suggest(x._data)))
+        y = apply1(P.AVG_POOL, x, (k, k, (0, 0), out, div, in_hw, MF.suggest(x._data)))
         return undo(y)
-    # uneven windows: each axis in turn, by gathering every window's elements (not a product with
-    # an averaging matrix, whose zeros would turn an inf elsewhere in the row into NaN)
-    y = _adaptive_avg_last(x, in_hw[1], out[1])
-    y = _adaptive_avg_last(y.transpose(-1, -2), in_hw[0], out[0]).transpose(-1, -2)
+    # uneven windows: every window's elements gathered (not a product with an averaging matrix,
+    # whose zeros would turn an inf elsewhere in the row into NaN), added one by one in row-major
+    # order and divided by the window's height and width, as PyTorch's kernel
+    y = _adaptive_avg_windows(x, in_hw, out)
     # PyTorch's one node (connected: its gradients stay in the graph under create_graph)
     fmt = MF.suggest(x._data)  # PyTorch's kernel writes the input's suggested format
     y = y.contiguous(memory_format=fmt)
     return undo(present(y, "AdaptiveAvgPool2DBackward0", (x,), connected=True))
+
+
+def _adaptive_avg_windows(x, in_hw, out):
+    """The mean of each 2-D adaptive window of ``x`` (N, C, H, W): its sum in row-major order,
+    one element at a time, divided by its height, then by its width."""
+    rows, cols = P.adaptive_windows(in_hw[0], out[0]), P.adaptive_windows(in_hw[1], out[1])
+    wins = [[h * in_hw[1] + w for h in range(h0, h1) for w in range(w0, w1)]
+            for h0, h1 in rows for w0, w1 in cols]
+    k = max(len(win) for win in wins)
+    idx = np.array([win + [win[-1]] * (k - len(win)) for win in wins], dtype=np.int64)
+    ok = np.array([[j < len(win) for j in range(k)] for win in wins])
+    kh = np.array([h1 - h0 for h0, h1 in rows for _ in cols], dtype=x.dtype)
+    kw = np.array([w1 - w0 for _ in rows for w0, w1 in cols], dtype=x.dtype)
+    xp = namespace_of(x._data)
+    v = x.reshape(x.shape[0], x.shape[1], -1)[..., wrap(xp.asarray(idx))]
+    zero = wrap(xp.zeros((), dtype=x.dtype))
+    total = v[..., 0] + 0.0  # (PyTorch's sum starts at +0)
+    for j in range(1, k):
+        term = v[..., j] if ok[:, j].all() else where(wrap(xp.asarray(ok[:, j])), v[..., j], zero)
+        total = total + term
+    total = total / wrap(xp.asarray(kh)) / wrap(xp.asarray(kw))  # (PyTorch's two divisions)
+    return total.reshape(x.shape[0], x.shape[1], *out)
 
 
 def _adaptive_avg_last(x, n_in, n_out):

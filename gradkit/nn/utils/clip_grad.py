@@ -33,52 +33,37 @@ def _no_sparse(arrays, op: str) -> None:
                 f"computed from p.grad.coalesce().values()")
 
 
-def _norm_of(arr, norm_type: float) -> float:
-    if type(arr) is not np.ndarray:  # a device array: reduce on the host (one transfer each)
-        arr = arr.get()
-    if norm_type == math.inf:
-        return float(np.abs(arr).max()) if arr.size else 0.0
-    if norm_type == -math.inf:
-        return float(np.abs(arr).min()) if arr.size else math.inf
-    if norm_type == 2.0:
-        flat = arr.reshape(-1).astype(np.float64, copy=False)
-        return math.sqrt(float(np.dot(flat, flat)))
-    if norm_type == 1.0:
-        return float(np.abs(arr).sum(dtype=np.float64))
-    return float((np.abs(arr.astype(np.float64)) ** norm_type).sum()) ** (1.0 / norm_type)
+def _grouped(tensors) -> list:
+    """``tensors`` in PyTorch's order: grouped by (device, dtype) in order of appearance."""
+    groups: dict = {}
+    for t in tensors:
+        groups.setdefault((str(t.device), t.dtype), []).append(t)
+    return [t for group in groups.values() for t in group]
 
 
 def get_total_norm(tensors: Iterable[Tensor] | Tensor, norm_type: float = 2.0,
                    error_if_nonfinite: bool = False, foreach=None) -> Tensor:
-    """The norm of all ``tensors`` together (as if concatenated into one vector)."""
+    """The norm of all ``tensors`` together (as if concatenated into one vector): as PyTorch,
+    the ``norm_type``-norm of their norms, each in its own dtype (so the same bits)."""
+    from ... import no_grad, stack
+    from ...linalg import vector_norm
+
+    tensors = _as_list(tensors)
     norm_type = float(norm_type)
-    arrays = [t._data for t in _as_list(tensors)]
-    dtype = arrays[0].dtype if arrays else np.float32
-    if not arrays:
+    if not tensors:
         return wrap(np.asarray(0.0, dtype=np.float32))
-    try:
-        norms = [_norm_of(a, norm_type) for a in arrays]
-    except RuntimeError:  # a sparse gradient has no dense storage to read
-        _no_sparse(arrays, "aten::linalg_vector_norm")
-        raise
-    if norm_type == math.inf:
-        total = max(norms)
-    elif norm_type == -math.inf:
-        total = min(norms)
-    else:
-        total = sum(n ** norm_type for n in norms) ** (1.0 / norm_type)
-    if error_if_nonfinite and not math.isfinite(total):
+    _no_sparse([t._data for t in tensors], "aten::linalg_vector_norm")
+    first = tensors[0].device
+    with no_grad():
+        norms = [vector_norm(t, norm_type).to(first) for t in _grouped(tensors)]
+        total = vector_norm(stack(norms), norm_type)
+    if error_if_nonfinite and not math.isfinite(float(total.item())):
         raise RuntimeError(
             f"The total norm of order {norm_type} for gradients from `parameters` is "
             f"non-finite, so it cannot be clipped. To disable this error and scale the gradients "
             f"by the non-finite norm anyway, set `error_if_nonfinite=False`"
         )
-    out = np.asarray(total, dtype=dtype)
-    if type(arrays[0]) is not np.ndarray:  # report the norm on the gradients' device
-        from ...device import _to_namespace_of
-
-        out = _to_namespace_of(out, arrays[0])
-    return wrap(out)
+    return total
 
 
 def clip_grad_norm_(parameters: Iterable[Tensor] | Tensor, max_norm: float,
@@ -111,11 +96,18 @@ def clip_grad_norm_(parameters: Iterable[Tensor] | Tensor, max_norm: float,
 
 
 def _scale_grads(grads, max_norm, total_norm) -> None:
-    coef = float(max_norm) / (float(total_norm) + 1e-6)
-    if coef < 1.0:
+    """Each gradient times ``min(max_norm / (total_norm + 1e-6), 1)``, computed as PyTorch
+    computes it (a tensor of the norm's dtype, the division as ``reciprocal() * max_norm``)."""
+    from ... import clamp, no_grad, tensor
+
+    if not isinstance(total_norm, Tensor):
+        total_norm = tensor(float(total_norm))
+    with no_grad():
+        coef = clamp(float(max_norm) / (total_norm + 1e-6), max=1.0)
+        if float(coef.item()) >= 1.0:  # (times one changes nothing: no write, no version)
+            return
         for g in grads:
-            g._data *= coef
-            g._vc[0] += 1
+            g.mul_(coef.to(g.device))
 
 
 def clip_grads_with_norm_(parameters: Iterable[Tensor] | Tensor, max_norm: float,
@@ -125,8 +117,7 @@ def clip_grads_with_norm_(parameters: Iterable[Tensor] | Tensor, max_norm: float
     (with :func:`get_total_norm`, or reduced across processes)."""
     grads = [p.grad for p in _as_list(parameters) if p.grad is not None]
     if grads:
-        _scale_grads(grads, max_norm, total_norm.item() if isinstance(total_norm, Tensor)
-                     else total_norm)
+        _scale_grads(grads, max_norm, total_norm)
 
 
 def clip_grad_norm(parameters, max_norm, norm_type=2.0, error_if_nonfinite=False,
