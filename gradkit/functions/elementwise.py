@@ -16,8 +16,7 @@ from .. import _dtype, return_types
 from .._backend import NumpyNamespace as _NS
 from .._backend import to_host
 from .._int_range import check_int_scalar, check_number_operand
-from .._options import allocation_error
-from .._tensor.record import apply, apply1, apply2, check_broadcast, inplace, unary_result
+from .._tensor.record import apply, apply1, apply2, check_broadcast, inplace
 from .._tensor.tensor import Tensor, wrap
 from .._warnings import warn_once
 from ..autograd.graph import present, rename
@@ -35,7 +34,6 @@ from ._args import (
     _float_operand,
     _half_alpha,
     _in_opmath,
-    _integral_unary,
     _is_half,
     _not_implemented,
     _number_bounds,
@@ -59,6 +57,7 @@ from ._args import (
     tensor_input_for_out,
 )
 from ._float_pairs import _binary_float_op, _float_pair
+from ._float_unary import _float_unary
 from ._fused_rounding import _alpha_fused, _check3, _fused_kind
 from ._lerp import _check_lerp
 from ._registry import (
@@ -208,38 +207,6 @@ tensor_method("__ipow__")(pow_)  # x **= e is x.pow_(e)
 
 
 # ------------------------------------------------------------------ functions
-
-
-def _float_unary(op, name, doc, ufunc=None):
-    """A one-input function of floats: integer inputs become the default float dtype first.
-
-    Built by a factory so that the common case (a floating Tensor) is one type test and one
-    dtype test before ``apply1``: these run once per op in user code. ``ufunc``: the NumPy
-    function that is ``op``'s forward on a NumPy array (``xp.tanh(a)``), called directly there
-    (one Python call less per op)."""
-    if ufunc is not None:
-        ufunc = getattr(ufunc, "one", ufunc)  # (a rounded-once ufunc's one-array form)
-
-        def fn(input):
-            if type(input) is Tensor:
-                data = input._data
-                if type(data) is _ndarray and data.dtype.kind == "f":
-                    try:
-                        return unary_result(op, input, data, ufunc(data))
-                    except MemoryError as e:  # (``apply1``'s translation, on this path)
-                        raise allocation_error(f"while computing {op.name}", e, True) from None
-                if data.dtype.kind == "f":
-                    return apply1(op, input)
-            return _integral_unary(op, _t(input))
-    else:
-        def fn(input):
-            if type(input) is Tensor and input._data.dtype.kind == "f":
-                return apply1(op, input)
-            return _integral_unary(op, _t(input))
-
-    fn.__name__ = fn.__qualname__ = name
-    fn.__doc__ = doc
-    return fn
 
 
 exp = _float_unary(E.EXP, "exp", ufunc=_NS.exp, doc="e to the power of each element.")
