@@ -10,7 +10,7 @@ import numpy as np
 from .._backend import to_host
 from .._tensor.tensor import Tensor, wrap
 from .._warnings import warn, warn_once
-from ..autograd.graph import present
+from ..autograd.graph import present, rename
 from ..ops import shape as S
 from ._args import _const_like, _dim_in, _int_arg, _t, _tensors_only, _type_name
 from ._registry import (
@@ -163,8 +163,9 @@ def _index_fill_(self, dim, index, value):
         warn("Use of index_fill_ on expanded tensors is deprecated. Please clone() the tensor "
              "before performing this operation. This also applies to advanced indexing e.g. "
              "tensor[mask] = scalar")
-    return write_inplace(self, index_fill(inplace_input(self, (index, value)), dim, index,
-                                          value), "index_fill_")
+    out = write_inplace(self, index_fill(inplace_input(self, (index, value)), dim, index, value),
+                        "index_fill_")
+    return rename(out, "IndexFillBackward1" if isinstance(value, Tensor) else "IndexFillBackward0")
 
 
 @declare(inplace=_index_fill_)
