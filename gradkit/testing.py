@@ -3,10 +3,11 @@
 ``assert_close(actual, expected)`` passes when ``|actual - expected| <= atol + rtol *
 |expected|`` elementwise, with PyTorch's default tolerances per dtype (float16 ``rtol=1e-3,
 atol=1e-5``, bfloat16 ``1.6e-2, 1e-5``, float32 ``1.3e-6, 1e-5``, float64 ``1e-7, 1e-7``;
-complex32/64/128 as float16/32/64 on the moduli of the differences; integers and bool exact; the larger of the two dtypes' when ``check_dtype=False`` lets them
-differ). Tensors, NumPy arrays, Python numbers and (nested) sequences and mappings of them are
-compared; a failure raises ``AssertionError`` with PyTorch's message layout (mismatched
-elements, greatest absolute and relative difference and where, the item of a sequence).
+complex32/64/128 as float16/32/64 on the moduli of the differences; integers and bool exact;
+the larger of the two dtypes' when ``check_dtype=False`` lets them differ). Tensors, NumPy
+arrays, Python numbers and (nested) sequences and mappings of them are compared; a failure
+raises ``AssertionError`` with PyTorch's message layout (mismatched elements, greatest absolute
+and relative difference and where, the item of a sequence).
 """
 
 from __future__ import annotations
