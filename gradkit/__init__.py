@@ -118,6 +118,10 @@ _LAZY_MODULES = frozenset(("_C", "cpu", "multiprocessing", "profiler", "signal",
                            "fx", "library", "futures", "__config__", "ao", "quantization"))
 
 
+_DEPRECATED_HAS = {"has_cuda": ("cuda", "is_built"), "has_mps": ("mps", "is_built"),
+                   "has_cudnn": ("cudnn", "is_available"), "has_mkldnn": ("mkldnn", "is_available")}
+
+
 def __getattr__(name):
     if name == "torch":  # ``torch.torch`` is the package itself (kornia's ``torch.torch.Tensor``)
         import sys as _sys
@@ -130,6 +134,17 @@ def __getattr__(name):
         return _dtype._load_float8(name)
     if name in _dtype._NAMED_ONLY:  # torch.uint1, torch.qint8, ...: named, no tensors of them
         return _dtype._NAMED_ONLY[name]
+    if name in _DEPRECATED_HAS:  # torch.has_cuda, ...: PyTorch's warning, then the backend's
+        import warnings
+
+        mod, fn = _DEPRECATED_HAS[name]
+        warnings.warn(f"'{name}' is deprecated, please use '{__name__}.backends.{mod}.{fn}()'",
+                      UserWarning, stacklevel=2)
+        return getattr(getattr(backends, mod), fn)()
+    if name in ("has_openmp", "has_mkl"):  # build flags: gradkit runs on NumPy's BLAS
+        return getattr(backends, name[4:]).is_available()
+    if name in ("has_lapack", "has_spectral"):  # linalg and fft are NumPy's
+        return True
     if name in ("Stream", "Event"):  # torch.Stream(), torch.Event(): the CPU's, in order
         from . import _streams
 

@@ -2,11 +2,12 @@
 
 ``assert_close(actual, expected)`` passes when ``|actual - expected| <= atol + rtol *
 |expected|`` elementwise, with PyTorch's default tolerances per dtype (float16 ``rtol=1e-3,
-atol=1e-5``, bfloat16 ``1.6e-2, 1e-5``, float32 ``1.3e-6, 1e-5``, float64 ``1e-7, 1e-7``,
-integers and bool exact; the larger of the two dtypes' when ``check_dtype=False`` lets them
-differ). Tensors, NumPy arrays, Python numbers and (nested) sequences and mappings of them are
-compared; a failure raises ``AssertionError`` with PyTorch's message layout (mismatched
-elements, greatest absolute and relative difference and where, the item of a sequence).
+atol=1e-5``, bfloat16 ``1.6e-2, 1e-5``, float32 ``1.3e-6, 1e-5``, float64 ``1e-7, 1e-7``;
+complex32/64/128 as float16/32/64 on the moduli of the differences; integers and bool exact;
+the larger of the two dtypes' when ``check_dtype=False`` lets them differ). Tensors, NumPy
+arrays, Python numbers and (nested) sequences and mappings of them are compared; a failure
+raises ``AssertionError`` with PyTorch's message layout (mismatched elements, greatest absolute
+and relative difference and where, the item of a sequence).
 """
 
 from __future__ import annotations
@@ -21,7 +22,8 @@ __all__ = ["assert_close", "assert_allclose", "make_tensor"]
 
 _TOLERANCES = {  # dtype name: (rtol, atol), as torch.testing._comparison
     "float16": (1e-3, 1e-5), "bfloat16": (1.6e-2, 1e-5), "float32": (1.3e-6, 1e-5),
-    "float64": (1e-7, 1e-7),
+    "float64": (1e-7, 1e-7), "complex32": (1e-3, 1e-5), "complex64": (1.3e-6, 1e-5),
+    "complex128": (1e-7, 1e-7),
 }
 
 
@@ -69,13 +71,14 @@ def _compare_arrays(a, e, rtol, atol, equal_nan, identifier, scalar):
     if work.kind == "b":
         work = np.dtype(np.int64)
     af, ef = a.astype(work), e.astype(work)
-    fwork = work if work.kind == "f" else np.dtype(np.float32)
+    inexact = work.kind in "fc"  # complex: |a - e| <= atol + rtol * |e| in moduli, as torch
+    fwork = np.abs(np.zeros(0, work)).dtype if inexact else np.dtype(np.float32)
     with np.errstate(invalid="ignore", over="ignore", divide="ignore"):
         ok = af == ef
-        if work.kind == "f":
+        if inexact:
             diff = np.abs(af - ef)
             finite = np.isfinite(af) & np.isfinite(ef)
-            ok = ok | (finite & (diff <= work.type(atol) + work.type(rtol) * np.abs(ef)))
+            ok = ok | (finite & (diff <= fwork.type(atol) + fwork.type(rtol) * np.abs(ef)))
             if equal_nan:
                 ok = ok | (np.isnan(af) & np.isnan(ef))
     if ok.all():
@@ -87,18 +90,19 @@ def _compare_arrays(a, e, rtol, atol, equal_nan, identifier, scalar):
     tol_rel = "" if exact else f" (up to {rtol} allowed)"
     close = "equal" if exact else "close"
     if scalar:  # as torch: from the Python values (float64)
-        a64, e64 = (x.astype(np.float64).reshape(-1)[0] if work.kind == "f" else
+        wide = np.complex128 if work.kind == "c" else np.float64
+        a64, e64 = (x.astype(wide).reshape(-1)[0] if inexact else
                     int(x.reshape(-1)[0]) for x in (af, ef))
-        absdiff = np.abs(np.float64(a64) - np.float64(e64)).reshape(1)
+        absdiff = np.abs(wide(a64) - wide(e64)).reshape(1)
         with np.errstate(invalid="ignore", divide="ignore"):
-            reldiff = absdiff / np.abs(np.float64(e64))
+            reldiff = absdiff / np.abs(wide(e64))
         return (f"{identifier} are not {close}!\n\nExpected {_fmt(ef.reshape(-1)[0])} but got "
                 f"{_fmt(af.reshape(-1)[0])}.\nAbsolute difference: "
                 f"{_fmt(absdiff.reshape(-1)[0])}{tol_abs}\nRelative difference: "
                 f"{_fmt(reldiff.reshape(-1)[0])}{tol_rel}")
     bad = ~ok
     total = ok.size
-    absdiff = absdiff.astype(np.float64) if work.kind == "f" else absdiff
+    absdiff = absdiff.astype(np.float64) if inexact else absdiff
     nbad = int(bad.sum())
 
     def where(values):

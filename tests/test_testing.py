@@ -131,3 +131,16 @@ def test_make_tensor_draws_pytorchs_values(name, noncontiguous):
                                         noncontiguous=noncontiguous, **kw)
             made.append((t.to(lib.complex128).tolist(), t.is_contiguous(), lib.rand(1).item()))
         assert made[0] == made[1]
+
+
+@pytest.mark.parametrize("dtype,rel", [("complex64", 1e-7), ("complex128", 5e-8)])
+def test_assert_close_complex_defaults_are_pytorchs(dtype, rel):
+    # complex tensors take their real dtype's default tolerances (complex64: rtol 1.3e-6,
+    # atol 1e-5), not exact equality
+    torch = pytest.importorskip("torch")
+    a = np.array([1 + 2j, -3 + 0.5j, 2j], dtype=dtype)
+    b = a * (1 + rel)
+    torch.testing.assert_close(torch.from_numpy(a), torch.from_numpy(b))
+    gk.testing.assert_close(gk.from_numpy(a), gk.from_numpy(b))
+    with pytest.raises(AssertionError):
+        gk.testing.assert_close(gk.from_numpy(a), gk.from_numpy(a * (1 + 1e-3)))

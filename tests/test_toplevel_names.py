@@ -191,3 +191,27 @@ def test_package_names_itself_as_pytorch():
     # ``torch.torch`` is the package (kornia annotates with ``torch.torch.Tensor``)
     assert torch.torch is torch
     assert gk.torch is gk and gk.torch.Tensor is gk.Tensor
+
+
+@pytest.mark.parametrize("name,backend", [("has_cuda", "cuda.is_built"),
+                                          ("has_mps", "mps.is_built"),
+                                          ("has_cudnn", "cudnn.is_available"),
+                                          ("has_mkldnn", "mkldnn.is_available")])
+def test_deprecated_has_flags_warn_and_read_the_backend(name, backend):
+    # neuralop's tests branch on ``torch.has_cuda``; PyTorch warns and asks the backend
+    with pytest.warns(UserWarning, match=f"'{name}' is deprecated, please use .*backends."
+                                         f"{backend.replace('.', '[.]')}"):
+        value = getattr(gk, name)
+    mod, fn = backend.split(".")
+    assert value is getattr(getattr(gk.backends, mod), fn)()
+    with pytest.warns(UserWarning):
+        assert getattr(torch, name) in (True, False)
+
+
+def test_build_flags_read_without_warning():
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        assert gk.has_lapack is True and gk.has_spectral is True
+        assert gk.has_openmp is gk.backends.openmp.is_available()
+        assert gk.has_mkl is gk.backends.mkl.is_available()
+        assert torch.has_lapack is True and torch.has_spectral is True

@@ -50,6 +50,7 @@ from ..ops import shape as S
 from ..ops import strided as ST
 from . import torch_function as _tf
 from .tensor import _INFERENCE, Tensor, _edge, _make, _scalar_or_tensor
+from .view_links import untracked_view_chain
 
 __all__ = ["SCALAR_ARRAYS", "VIEW_OPS", "apply", "apply1", "apply2", "apply_multi", "apply_scalar",
            "apply_split", "assign", "check_broadcast", "function_node", "inplace", "rebase_view",
@@ -741,6 +742,8 @@ def view_chain(t):
     basic index, reshape or permute recorded with grad), the tensor at the end of the chain of
     views and the view nodes from ``t`` up to it; else ``(t, [])``."""
     chain = []
+    if t._grad_fn is None and not t.requires_grad:
+        return untracked_view_chain(t, _VIEW_BASES)
     while True:
         node = t._grad_fn
         if node is None or node.op not in _VIEW_OPS_SET:

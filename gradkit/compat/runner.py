@@ -234,7 +234,15 @@ def main(argv: list[str]) -> int:
             tb = None  # the program did not compile: Python shows where, and no frames
         else:
             tb = _without_hook(_program_frames(exc.__traceback__, filename))
-        traceback.print_exception(type(exc), exc, tb)
+        exc.__traceback__ = tb
+        # Python's own display (it also adds "Did you mean ...?" to NameError/AttributeError,
+        # which the traceback module of Python 3.11 does not), through the program's hook if it
+        # set one, as an uncaught exception would be
+        display = sys.excepthook
+        try:
+            display(type(exc), exc, tb)
+        except Exception:  # noqa: BLE001 (a broken hook: Python prints the error plainly)
+            traceback.print_exception(type(exc), exc, tb)
         sys.stderr.flush()
         code = 130 if isinstance(exc, KeyboardInterrupt) else 1
         from .. import distributed  # under mpiexec the other ranks must not wait forever

@@ -4,8 +4,8 @@
 * ``datasets``: MNIST, FashionMNIST, CIFAR10/100 from their standard local files, ImageFolder,
   DatasetFolder, FakeData (nothing is downloaded);
 * ``models``: torchvision's classification models (ResNet, VGG, AlexNet, MobileNetV2/V3,
-  SqueezeNet, DenseNet, EfficientNet, ShuffleNetV2, GoogLeNet, ViT, ConvNeXt, RegNet) with its
-  state_dict keys, arguments and initialisation;
+  SqueezeNet, DenseNet, EfficientNet, ShuffleNetV2, GoogLeNet, Inception v3, ViT, ConvNeXt,
+  RegNet) with its state_dict keys, arguments and initialisation;
 * ``ops``: the blocks they share (Conv2dNormActivation, SqueezeExcitation, MLP, StochasticDepth);
 * ``utils``: ``make_grid``, ``save_image``;
 * ``io``: ``read_image``, ``decode_image``/``decode_png``/``decode_jpeg``, ``encode_png``,

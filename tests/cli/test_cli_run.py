@@ -53,6 +53,27 @@ def test_run_exit_codes_and_traceback(tmp_path, capsys):
     assert rc == 2 and "can't open file" in err
 
 
+def test_run_traceback_suggests_names_as_python_does(tmp_path, capsys):
+    # Python's own display adds "Did you mean" to an AttributeError/NameError (the traceback
+    # module of Python 3.11 does not): a misspelt submodule of an nn.Module reads as in PyTorch
+    prog = _program(tmp_path, (
+        "import torch\n\n\nclass M(torch.nn.Module):\n    def __init__(self):\n"
+        "        super().__init__()\n        self.to_hidden_gate = torch.nn.Linear(2, 2)\n\n\n"
+        "M().to_hidden_gat\n"), "typo.py")
+    rc, out, err = run(capsys, "run", prog)
+    assert rc == 1
+    assert err.rstrip().endswith("AttributeError: 'M' object has no attribute 'to_hidden_gat'. "
+                                 "Did you mean: 'to_hidden_gate'?"), err
+    prog = _program(tmp_path, "import sys\n\n\ndef hook(t, v, tb):\n"
+                              "    print('hooked', t.__name__)\n\n\nsys.excepthook = hook\n"
+                              "1 / 0\n", "hooked.py")
+    try:
+        rc, out, err = run(capsys, "run", prog)
+    finally:
+        sys.excepthook = sys.__excepthook__
+    assert rc == 1 and "hooked ZeroDivisionError" in out + err, (out, err)
+
+
 def test_run_syntax_error_reads_as_python_prog_py_shows_it(tmp_path, capsys):
     """A program that does not compile: only the file, line and caret, as ``python prog.py``
     prints them, not the runner's frames that compiled it."""

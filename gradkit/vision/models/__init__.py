@@ -1,8 +1,8 @@
 """``gradkit.vision.models``: torchvision's classification models with its state_dict keys.
 
 ResNet, VGG, AlexNet, MobileNetV2/V3, SqueezeNet, DenseNet, EfficientNet, ShuffleNetV2,
-GoogLeNet, VisionTransformer, ConvNeXt and RegNet, each with torchvision's module structure
-(state_dict keys, shapes and order), constructor arguments and weight initialisation.
+GoogLeNet, Inception v3, VisionTransformer, ConvNeXt and RegNet, each with torchvision's module
+structure (state_dict keys, shapes and order), constructor arguments and weight initialisation.
 
 Built with ``weights=None`` only: gradkit downloads nothing. Load a checkpoint you have with
 ``model.load_state_dict(gradkit.load(path))``.
@@ -19,6 +19,8 @@ from .efficientnet import *
 from .efficientnet import __all__ as _efficientnet_all
 from .googlenet import *
 from .googlenet import __all__ as _googlenet_all
+from .inception import *
+from .inception import __all__ as _inception_all
 from .mobilenetv2 import *
 from .mobilenetv2 import __all__ as _mobilenetv2_all
 from .mobilenetv3 import *
@@ -38,5 +40,6 @@ from .vision_transformer import __all__ as _vision_transformer_all
 
 __all__ = ["Weights", "WeightsEnum",
            *_alexnet_all, *_convnext_all, *_densenet_all, *_efficientnet_all,
-           *_googlenet_all, *_mobilenetv2_all, *_mobilenetv3_all, *_regnet_all, *_resnet_all,
+           *_googlenet_all, *_inception_all, *_mobilenetv2_all, *_mobilenetv3_all, *_regnet_all,
+           *_resnet_all,
            *_shufflenetv2_all, *_squeezenet_all, *_vgg_all, *_vision_transformer_all]

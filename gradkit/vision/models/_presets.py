@@ -26,6 +26,7 @@ PRESETS = {
     "efficientnet_v2_m-dc08266a.pth": (480, 480, "bilinear", 33, 1000),
     "efficientnet_v2_s-dd5fe13b.pth": (384, 384, "bilinear", 33, 1000),
     "googlenet-1378be20.pth": (224, 256, "bilinear", 15, 1000),
+    "inception_v3_google-0cc3c7bd.pth": (299, 342, "bilinear", 75, 1000),
     "mobilenet_v2-7ebf99e0.pth": (224, 232, "bilinear", 1, 1000),
     "mobilenet_v2-b0353104.pth": (224, 256, "bilinear", 1, 1000),
     "mobilenet_v3_large-5c1a4163.pth": (224, 232, "bilinear", 1, 1000),
