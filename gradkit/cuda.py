@@ -5,7 +5,8 @@ from __future__ import annotations
 from . import _backend
 
 __all__ = ["is_available", "device_count", "synchronize", "manual_seed", "manual_seed_all",
-           "seed", "seed_all", "is_initialized", "current_device", "set_device",
+           "seed", "seed_all", "get_rng_state", "get_rng_state_all", "set_rng_state",
+           "set_rng_state_all", "is_initialized", "current_device", "set_device",
            "get_device_name", "get_device_capability", "get_arch_list", "is_bf16_supported",
            "empty_cache", "memory_allocated", "max_memory_allocated", "memory_reserved",
            "max_memory_reserved", "reset_peak_memory_stats", "reset_max_memory_allocated",
@@ -50,6 +51,37 @@ def seed() -> None:
 
 def seed_all() -> None:
     seed()
+
+
+def _rng_state_on_gpu(what):
+    return NotImplementedError(
+        f"torch.cuda.{what}(): gradkit's GPU generator is CuPy's, whose state cannot be read or "
+        f"restored; reseed it with torch.cuda.manual_seed(seed) instead")
+
+
+def get_rng_state(device="cuda"):
+    """The GPU generator's state: PyTorch's CPU build refuses (AssertionError), as does this
+    without a GPU; on a GPU, CuPy's generator state cannot be read (NotImplementedError)."""
+    if not is_available():
+        raise _no_cuda("get_rng_state")
+    raise _rng_state_on_gpu("get_rng_state")
+
+
+def get_rng_state_all() -> list:
+    """One state per GPU: ``[]`` without one, as PyTorch (checkpointing code saves it)."""
+    return [get_rng_state(i) for i in range(device_count())]
+
+
+def set_rng_state(new_state, device="cuda") -> None:
+    """Restore the GPU generator's state: without a GPU nothing to restore (PyTorch's CPU
+    build queues the call for a CUDA that never starts); on a GPU, see :func:`get_rng_state`."""
+    if is_available():
+        raise _rng_state_on_gpu("set_rng_state")
+
+
+def set_rng_state_all(new_states) -> None:
+    for i, state in enumerate(new_states):
+        set_rng_state(state, i)
 
 
 def is_initialized() -> bool:

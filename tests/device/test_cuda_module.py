@@ -90,3 +90,13 @@ def test_deprecated_peak_resets_warn_and_reset_every_peak(torch, name):
     with pytest.warns(FutureWarning, match=f"{name} now calls .*reset_peak_memory_stats"):
         getattr(gk.cuda, name)()
     assert gk.cuda._PEAK == {"allocated": 0, "reserved": 0}
+
+
+def test_rng_state_all_is_empty_and_single_state_refused_as_pytorch_without_a_gpu(torch):
+    # checkpointing code (poutyne's ModelCheckpoint) saves and restores every GPU's state
+    assert gk.cuda.get_rng_state_all() == torch.cuda.get_rng_state_all() == []
+    assert gk.cuda.set_rng_state_all([]) is None and torch.cuda.set_rng_state_all([]) is None
+    with pytest.raises(AssertionError):
+        torch.cuda.get_rng_state()
+    with pytest.raises(AssertionError, match="get_rng_state.*no CUDA device"):
+        gk.cuda.get_rng_state()
