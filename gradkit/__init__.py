@@ -230,13 +230,15 @@ def save(obj, f, *args, format=None, **kwargs):
     return _save(obj, f, *args, format=format, **kwargs)
 
 
-def load(f, map_location=None, pickle_module=None, *, weights_only=True, **kwargs):
+def load(f, map_location=None, pickle_module=None, *, weights_only=None, **kwargs):
     """Load a gradkit checkpoint, a safetensors file or a PyTorch ``.pt``/``.pth`` file; PyTorch
-    files are unpickled with PyTorch's weights_only allow-list unless ``weights_only=False``;
-    see gradkit.serialization.load."""
+    files are unpickled with PyTorch's weights_only allow-list unless ``weights_only=False``
+    (or, as in PyTorch, ``pickle_module`` is given and ``weights_only`` is not); see
+    gradkit.serialization.load."""
     from .serialization import load as _load
 
-    return _load(f, map_location=map_location, weights_only=weights_only, **kwargs)
+    return _load(f, map_location=map_location, pickle_module=pickle_module,
+                 weights_only=weights_only, **kwargs)
 
 
 __all__ = [

@@ -5,7 +5,7 @@ from __future__ import annotations
 from . import _backend
 
 __all__ = ["is_available", "device_count", "synchronize", "manual_seed", "manual_seed_all",
-           "seed", "seed_all", "get_rng_state", "set_rng_state", "get_rng_state_all",
+           "seed", "seed_all", "get_rng_state", "get_rng_state_all", "set_rng_state",
            "set_rng_state_all", "is_initialized", "current_device", "set_device",
            "get_device_name", "get_device_capability", "get_arch_list", "is_bf16_supported",
            "empty_cache", "memory_allocated", "max_memory_allocated", "memory_reserved",
@@ -53,26 +53,30 @@ def seed_all() -> None:
     seed()
 
 
+def _rng_state_on_gpu(what):
+    return NotImplementedError(
+        f"torch.cuda.{what}(): gradkit's GPU generator is CuPy's, whose state cannot be read or "
+        f"restored; reseed it with torch.cuda.manual_seed(seed) instead")
+
+
 def get_rng_state(device="cuda"):
-    """The GPU generator's state: refused without CUDA (PyTorch's CPU build raises too), and
-    with CuPy, whose generator has no state as bytes."""
+    """The GPU generator's state: PyTorch's CPU build refuses (AssertionError), as does this
+    without a GPU; on a GPU, CuPy's generator state cannot be read (NotImplementedError)."""
     if not is_available():
         raise _no_cuda("get_rng_state")
-    raise NotImplementedError("torch.cuda.get_rng_state: gradkit's GPU generator (CuPy's) has no "
-                              "state to save as bytes; reseed with torch.cuda.manual_seed instead")
-
-
-def set_rng_state(new_state, device="cuda") -> None:
-    """Restore a GPU generator's state: nothing to do without CUDA (PyTorch's CPU build queues
-    the call for a GPU that never comes), refused with CuPy (see ``get_rng_state``)."""
-    if is_available():
-        get_rng_state(device)
+    raise _rng_state_on_gpu("get_rng_state")
 
 
 def get_rng_state_all() -> list:
-    """One state per GPU: an empty list without CUDA, as PyTorch's CPU build answers
-    (lightning's ``isolate_rng`` saves and restores them around every fit)."""
+    """One state per GPU: ``[]`` without one, as PyTorch (checkpointing code saves it)."""
     return [get_rng_state(i) for i in range(device_count())]
+
+
+def set_rng_state(new_state, device="cuda") -> None:
+    """Restore the GPU generator's state: without a GPU nothing to restore (PyTorch's CPU
+    build queues the call for a CUDA that never starts); on a GPU, see :func:`get_rng_state`."""
+    if is_available():
+        raise _rng_state_on_gpu("set_rng_state")
 
 
 def set_rng_state_all(new_states) -> None:

@@ -690,7 +690,7 @@ def _peek(f, n: int) -> tuple[bytes, Any]:
     return data[:n], buf
 
 
-def load(f: FileLike, map_location=None, pickle_module=None, *, weights_only: bool = True,
+def load(f: FileLike, map_location=None, pickle_module=None, *, weights_only: bool | None = None,
          mmap=None, **pickle_load_args) -> Any:
     """Load a checkpoint: what ``gradkit.save`` wrote, any safetensors file (as
     ``{name: tensor}``), or PyTorch's own ``.pt``/``.pth`` files (zip or legacy format).
@@ -708,8 +708,12 @@ def load(f: FileLike, map_location=None, pickle_module=None, *, weights_only: bo
         map_location: where tensors go: ``None`` (where they were saved: ``'cuda'`` needs CUDA),
             ``'cpu'``, ``'cuda'``/``'cuda:N'`` or a ``gradkit.device``, a dict such as
             ``{'cuda:0': 'cpu'}``, or a callable ``fn(storage, location)`` as in PyTorch.
-        pickle_module: accepted for PyTorch compatibility; ignored.
-        weights_only: for PyTorch files: restrict unpickling to the allow-list (default True).
+        pickle_module: as in PyTorch, naming one (``pickle``) asks for a full unpickle: with
+            ``weights_only`` left unset the file is read as with ``weights_only=False``, and
+            with ``weights_only=True`` it is refused (RuntimeError). Its own unpickler is not
+            used (gradkit's reads the file).
+        weights_only: for PyTorch files: restrict unpickling to the allow-list (default: True,
+            or False when ``pickle_module`` is given, as PyTorch's default).
         mmap: accepted for PyTorch compatibility; ignored.
 
     Returns:
@@ -725,6 +729,13 @@ def load(f: FileLike, map_location=None, pickle_module=None, *, weights_only: bo
     """
     from ._torch_format import is_torch_file, load_torch
 
+    if weights_only is None:  # PyTorch's default: an explicit pickle_module opts out
+        weights_only = pickle_module is None
+    elif weights_only and pickle_module is not None:
+        raise RuntimeError("gradkit.load: can not safely load weights when an explicit "
+                           f"pickle_module ({getattr(pickle_module, '__name__', pickle_module)})"
+                           " is specified with weights_only=True; drop pickle_module, or pass "
+                           "weights_only=False for a file from a trusted source")
     head, src = _peek(f, 16)
     if is_torch_file(head):
         return load_torch(src, _name_of(f), map_location=map_location,

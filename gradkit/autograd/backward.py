@@ -36,6 +36,8 @@ def _as_list(x, name):
         return [x]
     if isinstance(x, (list, tuple)):
         return list(x)
+    if not isinstance(x, (str, bytes)) and hasattr(x, "__iter__"):
+        return list(x)  # PyTorch takes any iterable: a generator, dict.values(), iter(list)
     raise TypeError(f"{name} must be a Tensor or a sequence of Tensors, got {type(x).__name__}")
 
 

@@ -15,10 +15,10 @@ __all__: list = []
 
 
 @tensor_method("to_sparse")
-def to_sparse(self, sparseDims=None, *, layout=None, blocksize=None, dense_dim=None):
-    """A sparse COO copy holding the nonzero entries (with ``sparseDims`` sparse dims, or
-    ``dense_dim`` trailing dense dims); differentiable."""
-    return S.to_sparse(self, sparseDims, layout=layout, blocksize=blocksize, dense_dim=dense_dim)
+def to_sparse(self, sparse_dim=None, *, layout=None, blocksize=None, dense_dim=None):
+    """A sparse COO copy holding the nonzero entries (with ``sparse_dim`` sparse dims, given by
+    position or by PyTorch's keyword, or ``dense_dim`` trailing dense dims); differentiable."""
+    return S.to_sparse(self, sparse_dim, layout=layout, blocksize=blocksize, dense_dim=dense_dim)
 
 
 @tensor_method("to_sparse_coo")

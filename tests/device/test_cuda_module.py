@@ -114,3 +114,11 @@ def test_rng_states_answer_as_pytorchs_cpu_build(torch):
     for lib in (torch, gk):
         with pytest.raises(AssertionError):
             lib.cuda.get_rng_state()
+def test_rng_state_all_is_empty_and_single_state_refused_as_pytorch_without_a_gpu(torch):
+    # checkpointing code (poutyne's ModelCheckpoint) saves and restores every GPU's state
+    assert gk.cuda.get_rng_state_all() == torch.cuda.get_rng_state_all() == []
+    assert gk.cuda.set_rng_state_all([]) is None and torch.cuda.set_rng_state_all([]) is None
+    with pytest.raises(AssertionError):
+        torch.cuda.get_rng_state()
+    with pytest.raises(AssertionError, match="get_rng_state.*no CUDA device"):
+        gk.cuda.get_rng_state()

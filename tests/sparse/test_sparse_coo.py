@@ -138,13 +138,12 @@ def test_hybrid_coalesce_and_to_sparse_sparse_dim(torch):
     a = np.zeros((3, 4, 2))
     a[0, 1] = [1.0, 0.0]
     a[2, 3] = [0.0, 5.0]
-    for kw in ({}, {"sparseDims": 1}, {"sparseDims": 2}, {"dense_dim": 1}):
-        tk = {"sparseDims" if "sparseDims" in kw else "dense_dim": v for v in kw.values()}
-        tkw = {"sparse_dim": tk["sparseDims"]} if "sparseDims" in tk else tk
+    # sparse_dim by PyTorch's keyword (a constrained-optimization library's tests pass it so)
+    for kw in ({}, {"sparse_dim": 1}, {"sparse_dim": 2}, {"dense_dim": 1}):
         gs = gk.tensor(a).to_sparse(**kw)
-        ts = torch.tensor(a).to_sparse(*tkw.values()) if "sparse_dim" in tkw else \
-            torch.tensor(a).to_sparse(**tkw)
+        ts = torch.tensor(a).to_sparse(**kw)
         assert torch_repr(gs) == repr(ts)
+    assert torch_repr(gk.tensor(a).to_sparse(1)) == repr(torch.tensor(a).to_sparse(1))
     assert torch_repr(gk.tensor(a).to_sparse_coo()) == repr(torch.tensor(a).to_sparse_coo())
 
 

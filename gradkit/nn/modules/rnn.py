@@ -150,13 +150,64 @@ class RNNBase(Module):
 
     @property
     def _flat_weights(self):
+        fw = self.__dict__.get("_flat_weights_set")
+        if fw is not None:
+            return fw
         return [self._weight(n) for n in self._flat_weights_names]
 
+    @_flat_weights.setter
+    def _flat_weights(self, value):
+        """A list assigned here is what the layer computes with (in ``_flat_weights_names``
+        order), as PyTorch's forward reads its ``_flat_weights`` list: libraries that run a
+        layer on other weights (higher's ``monkeypatch``) assign it. As in PyTorch, ``setattr``
+        of one weight updates its entry, and once a weight attribute is no longer the tensor it
+        was when the list was assigned (that ``setattr``, ``functional_call``), or after
+        ``.to()``/``.double()``, the layer goes back to its weight attributes."""
+        value = list(value)
+        names = self._flat_weights_names
+        if len(value) != len(names):
+            raise ValueError(f"{self._name}: _flat_weights needs one tensor per name in "
+                             f"_flat_weights_names ({len(names)}), got {len(value)}")
+        d = self.__dict__
+        d["_flat_weights_set"] = value
+        d["_flat_weights_refs"] = [self._attr_weight(n) for n in names]
+
+    def __setattr__(self, name, value):
+        super().__setattr__(name, value)
+        fw = self.__dict__.get("_flat_weights_set")
+        if fw is not None and name in self._flat_weights_names:
+            fw[self._flat_weights_names.index(name)] = getattr(self, name, None)
+
+    def _apply(self, fn, recurse=True):
+        self.__dict__.pop("_flat_weights_set", None)  # PyTorch's _init_flat_weights
+        return super()._apply(fn, recurse)
+
+    def _assigned_flat_weights(self):
+        """The assigned ``_flat_weights`` list while every weight attribute is still the one it
+        was assigned over (PyTorch's ``_weights_have_changed``), else None (and it is dropped)."""
+        d = self.__dict__
+        fw = d.get("_flat_weights_set")
+        if fw is None:
+            return None
+        for name, ref in zip(self._flat_weights_names, d["_flat_weights_refs"]):
+            w = self._attr_weight(name)
+            if w is not None and ref is not None and w is not ref:
+                del d["_flat_weights_set"]
+                return None
+        return fw
+
     def _weight(self, name):
-        """The weight ``name`` the layer computes with: its parameter, or what replaced it (a
-        tensor set after the parameter was deleted, as AWD-LSTM's WeightDrop and
-        ``weight_norm``'s pre-hook do, or a parametrization), as PyTorch's ``_flat_weights``
-        follows ``setattr``; None for a bias the layer was built without."""
+        """The weight ``name`` the layer computes with: an assigned ``_flat_weights`` list's
+        entry, else its parameter, or what replaced it (a tensor set after the parameter was
+        deleted, as AWD-LSTM's WeightDrop and ``weight_norm``'s pre-hook do, or a
+        parametrization), as PyTorch's ``_flat_weights`` follows ``setattr``; None for a bias
+        the layer was built without."""
+        fw = self._assigned_flat_weights()
+        if fw is not None and name in self._flat_weights_names:
+            return fw[self._flat_weights_names.index(name)]
+        return self._attr_weight(name)
+
+    def _attr_weight(self, name):
         p = self._parameters
         return p[name] if name in p else getattr(self, name, None)
 
