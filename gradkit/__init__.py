@@ -153,14 +153,14 @@ def __getattr__(name):
         from .func import vmap
 
         return vmap
-    if name in ("ScriptObject", "ScriptModule"):  # torch.ScriptModule is torch._C.ScriptModule
+    # torch.ScriptModule is torch._C.ScriptModule; torch.PyTorchFileReader (a torch.save
+    # archive's records) is torch._C's too; under `gradkit run` they show PyTorch's names
+    if name in ("ScriptObject", "ScriptModule", "PyTorchFileReader"):
         from . import _C
+        from .compat import typenames
 
+        typenames.refresh()
         return getattr(_C, name)
-    if name == "PyTorchFileReader":  # torch.PyTorchFileReader: a torch.save archive's records
-        from ._file_reader import PyTorchFileReader
-
-        return PyTorchFileReader
     if name == "Future":  # torch.Future is torch.futures.Future
         from .futures import Future
 

@@ -31,6 +31,9 @@ _SHARED = frozenset((
 
 # (gradkit module, class) -> PyTorch's module, where its file differs from gradkit's
 _TORCH_HOME = {
+    ("gradkit._file_reader", "PyTorchFileReader"): "torch",  # (torch._C's, shown as torch's)
+    ("gradkit._C", "ScriptModule"): "torch",
+    ("gradkit._C", "ScriptObject"): "torch",
     ("gradkit.nn.modules.pixelshuffle", "ChannelShuffle"): "torch.nn.modules.channelshuffle",
     ("gradkit.nn.modules.normalization", "CosineSimilarity"): "torch.nn.modules.distance",
     ("gradkit.nn.modules.normalization", "PairwiseDistance"): "torch.nn.modules.distance",
