@@ -26,6 +26,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from ._fma import fma32
+
 __all__ = ["EXACT_MAX", "fma32", "kernel_exp", "rounded_once", "sigmoid"]
 
 EXACT_MAX = 256
@@ -70,16 +72,6 @@ _L2L = float(np.float32(-1.428606765330187045e-06))  # -ln 2, low part
 _POLY = tuple(float(np.float32(c)) for c in (
     0.000198527617612853646278381, 0.00139304355252534151077271, 0.00833336077630519866943359,
     0.0416664853692054748535156, 0.166666671633720397949219, 0.5))
-
-
-def fma32(x, y, z):
-    """float32 ``x * y + z`` rounded once: the product of two float32 values is exact in
-    float64, so one float64 addition and one rounding to float32 (a second rounding that
-    differs from one only at float32 midpoints that float64 cannot tell apart, about once in
-    2**29 inputs)."""
-    r = np.multiply(x, y, dtype=_F64)
-    r += z
-    return r.astype(_F32)
 
 
 def kernel_exp(a):

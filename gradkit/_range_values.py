@@ -28,29 +28,10 @@ import math
 
 import numpy as np
 
-_SPLIT = 134217729.0  # 2**27 + 1: Veltkamp's splitting constant for float64
+from ._fma import fma32
+from ._fma import fma64 as fma
+
 _VECTOR = {np.dtype(np.float32): 8, np.dtype(np.float64): 4}  # AVX2 lanes
-
-
-def _halves(x):
-    t = _SPLIT * x
-    hi = t - (t - x)
-    return hi, x - hi
-
-
-def fma(a, b, c):
-    """``a * b + c`` in float64 rounded once (a, b, c scalars or arrays)."""
-    a, b, c = np.float64(a), np.asarray(b, np.float64), np.asarray(c, np.float64)
-    p = a * b
-    with np.errstate(all="ignore"):
-        ah, al = _halves(a)
-        bh, bl = _halves(b)
-        err = ((ah * bh - p) + ah * bl + al * bh) + al * bl  # p + err == a * b exactly
-        s = p + c
-        v = s - p
-        sum_err = (p - (s - v)) + (c - v)  # s + sum_err == p + c exactly
-        out = s + (sum_err + err)
-    return np.where(np.isfinite(out), out, s)
 
 
 def _round_half(x, dt):
@@ -143,12 +124,6 @@ def _cast(vals, dt):
     return vals.astype(dt)
 
 
-def _fma32(a, b, c):
-    """``a * b + c`` of float32 values in float32, rounded once (through exact float64)."""
-    return (np.float64(a) * np.asarray(b, np.float64) + np.asarray(c, np.float64)) \
-        .astype(np.float32)
-
-
 def arange(start: float, step: float, n: int, dt) -> np.ndarray:
     """``n`` values of ``arange(start, ..., step)`` in the output dtype ``dt``."""
     dt = np.dtype(dt)
@@ -156,7 +131,7 @@ def arange(start: float, step: float, n: int, dt) -> np.ndarray:
         return (int(start) + int(step) * np.arange(n, dtype=np.int64)).astype(dt)
     i = np.arange(n, dtype=np.float64)
     if dt.itemsize == 2:  # float16/bfloat16: accumulated in float32, vectors of 16
-        madd, start, step, lanes = _fma32, np.float32(start), np.float32(step), 16
+        madd, start, step, lanes = fma32, np.float32(start), np.float32(step), 16
     else:
         madd, start, step, lanes = fma, float(start), float(step), _VECTOR[dt]
     out = np.empty(n, dt)

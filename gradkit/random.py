@@ -22,6 +22,8 @@ import threading
 
 import numpy as np
 
+from ._fma import fma32 as _fma32
+from ._fma import fma64 as _fma64
 from ._stride_order import insertion_order
 
 __all__ = ["Generator", "manual_seed", "seed", "initial_seed", "get_rng_state", "set_rng_state",
@@ -315,10 +317,6 @@ _LOG_P = tuple(_F(v) for v in (7.0376836292e-2, -1.1514610310e-1, 1.1676998740e-
                                2.0000714765e-1, -2.4999993993e-1, 3.3333331174e-1))
 
 
-def _fma32(a, b, c):
-    return (np.asarray(a, np.float64) * np.asarray(b, np.float64) + c).astype(_F)
-
-
 def _log32(x):
     bits = x.view(np.int32)
     e = ((bits >> 23) - 127).astype(_F) + _F(1)
@@ -357,25 +355,6 @@ def _sincos32(x):
     s = np.where(sin_poly, ys, yc).view(np.int32) ^ sin_sign
     c = np.where(sin_poly, yc, ys).view(np.int32) ^ cos_sign
     return s.view(_F), c.view(_F)
-
-
-def _fma64(a, b, c):
-    """``fma(a, b, c)`` in float64 from error-free transformations (Dekker's product, Knuth's
-    sum): the exact ``a * b + c`` to within a rounding far below the last bit."""
-    a = np.asarray(a, np.float64)
-    p = a * b
-    split = 134217729.0  # 2**27 + 1
-    t = a * split
-    ah = t - (t - a)
-    al = a - ah
-    t = b * split
-    bh = t - (t - b)
-    bl = b - bh
-    perr = ((ah * bh - p) + ah * bl + al * bh) + al * bl
-    s = p + c
-    bb = s - p
-    serr = (p - (s - bb)) + (c - bb)
-    return s + (serr + perr)
 
 
 def _vmap(fn, a: np.ndarray) -> np.ndarray:

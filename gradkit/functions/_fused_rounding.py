@@ -1,5 +1,5 @@
 """Where add/sub (with ``alpha``), addcmul and addcdiv round as PyTorch's CPU kernels: one
-fused multiply-add (ops/_fused.py) for float32/float64 NumPy tensors."""
+fused multiply-add (_fma.py) for float32/float64 NumPy tensors."""
 
 from __future__ import annotations
 
@@ -28,7 +28,7 @@ def _alpha_fused(x, other, alpha, sign):
         od = other
     else:
         return None
-    from ..ops._fused import fma
+    from .._fma import fma
 
     return fma(od, sign * alpha, xd, xd.dtype)
 

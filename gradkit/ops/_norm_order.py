@@ -24,7 +24,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ._fused import fma
+from .._fma import fma
 
 __all__ = ["ordered_norm"]
 

@@ -15,6 +15,7 @@ from .. import _activation_float32 as _A32
 from .. import _noblas, _wasm_simd
 from .._backend import to_host
 from .._exact_float32 import sigmoid as _exact_sigmoid
+from .._fma import fma
 from ..autograd.graph import (
     SAVED_FOR_THE_OTHER,
     SAVES_INPUTS,
@@ -22,7 +23,6 @@ from ..autograd.graph import (
     SCALAR_KEEPS_NUMBER_ONLY,
     Op,
 )
-from ._fused import fma
 from .special import erf_array
 
 __all__ = [

@@ -17,15 +17,12 @@ from __future__ import annotations
 import numpy as np
 
 from ..._backend import to_host
+from ..._fma import fma32
 from ..._tensor import wrap
 
 __all__ = ["bilinear_exact", "kernel_coords", "nearest_index"]
 
 _F32 = np.float32
-
-
-def _fma(a, b, c):
-    return (np.asarray(a, np.float64) * np.asarray(b, np.float64) + c).astype(_F32)
 
 
 def kernel_coords(g, size: int, padding_mode: str, align_corners: bool) -> np.ndarray:
@@ -37,7 +34,7 @@ def kernel_coords(g, size: int, padding_mode: str, align_corners: bool) -> np.nd
         if align_corners:
             c = ((g + one) * (_F32(size - 1) / _F32(2))).astype(_F32)
         else:
-            c = _fma(g + one, _F32(size) / _F32(2), _F32(-0.5))
+            c = fma32(g + one, _F32(size) / _F32(2), _F32(-0.5))
         if padding_mode == "zeros":
             return c
         if padding_mode == "reflection":
@@ -50,7 +47,7 @@ def kernel_coords(g, size: int, padding_mode: str, align_corners: bool) -> np.nd
             else:
                 a = np.abs((c - low).astype(_F32))
                 flips = np.trunc((a / twice_span).astype(_F32))
-                extra = _fma(-flips, twice_span, a)
+                extra = fma32(-flips, twice_span, a)
                 c = (np.minimum(extra, (twice_span - extra).astype(_F32)) + low).astype(_F32)
         # clamp_max(max_val, clamp_min(0, c)): NaN becomes 0
         c = np.where(np.isnan(c), _F32(0), c)
@@ -86,9 +83,9 @@ def bilinear_exact(out, x, g, padding_mode: str, align_corners: bool):
 
     with np.errstate(invalid="ignore", over="ignore"):
         acc = corner(iy, ix) * (s * e)[..., None]
-        acc = _fma(corner(iy, ix + 1), (s * w)[..., None], acc)
-        acc = _fma(corner(iy + 1, ix), (nn * e)[..., None], acc)
-        acc = _fma(corner(iy + 1, ix + 1), (nn * w)[..., None], acc)
+        acc = fma32(corner(iy, ix + 1), (s * w)[..., None], acc)
+        acc = fma32(corner(iy + 1, ix), (nn * e)[..., None], acc)
+        acc = fma32(corner(iy + 1, ix + 1), (nn * w)[..., None], acc)
     ok = np.isfinite(data)
     keep = finite.reshape(-1, 1) & ok
     exact = np.where(keep, acc.reshape(data.shape), data).astype(data.dtype)

@@ -4,7 +4,7 @@ resample.py (which stays under the length limit).
 
 PyTorch computes a linear/cubic source index ``scale * (j + 0.5) - 0.5`` with one fused
 multiply-add where its kernels are built with FMA (every x86-64 build since AVX2): float32 taps
-here round it once too (``_fma32``), so the weights match bit for bit.
+here round it once too (``fma32``), so the weights match bit for bit.
 """
 
 from __future__ import annotations
@@ -13,13 +13,9 @@ import math
 
 import numpy as np
 
+from ..._fma import fma32
+
 __all__ = ["aa_taps", "bilinear_lanes", "cubic_taps", "fma32", "linear_taps", "nearest_taps"]
-
-
-def fma32(a, b, c):
-    """``a * b + c`` rounded once to float32 (float32 operands: the product is exact in
-    float64; the sum is rounded there first, which differs from a true FMA only on a tie)."""
-    return (np.multiply(a, b, dtype=np.float64) + c).astype(np.float32)
 
 
 def _opmath(dtype):

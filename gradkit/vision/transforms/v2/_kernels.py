@@ -13,6 +13,8 @@ import numpy as np
 
 import gradkit as gk
 
+from ...._fma import fma as _fma
+from ...._fma import fma32 as _fma32
 from ...._tensor import Tensor
 from .. import _functional_tensor as F_t
 from .. import functional as F
@@ -62,10 +64,9 @@ def autocontrast(image: Tensor) -> Tensor:
 
 def _fma_add(a: np.ndarray, b, alpha: float) -> np.ndarray:
     """``a + alpha * b`` as torch's ``add_(b, alpha=alpha)`` computes it on CPU: a fused
-    multiply-add in the tensor's dtype (one rounding, emulated in float64 for float32)."""
-    if a.dtype == np.float32:
-        return (a.astype(np.float64) + np.float64(np.float32(alpha)) *
-                np.asarray(b, dtype=np.float64)).astype(np.float32)
+    multiply-add in the tensor's dtype (one rounding) for float32/float64."""
+    if a.dtype in (np.float32, np.float64):
+        return _fma(b, alpha, a, a.dtype)
     return a + a.dtype.type(alpha) * np.asarray(b, dtype=a.dtype)
 
 
@@ -194,12 +195,6 @@ def solarize(image: Tensor, threshold: float) -> Tensor:
 
 
 # --------------------------------------------------------------------- geometry
-
-def _fma32(a: np.ndarray, b, c) -> np.ndarray:
-    """float32 ``a * b + c`` rounded once."""
-    return (a.astype(np.float64) * np.asarray(b, dtype=np.float64) +
-            np.asarray(c, dtype=np.float64)).astype(np.float32)
-
 
 def _grid_sample_bilinear_f32(x: np.ndarray, grid: np.ndarray) -> np.ndarray:
     """``grid_sample(x, grid, "bilinear", "zeros", align_corners=False)`` on float32, rounded
