@@ -27,7 +27,9 @@ import numpy as np
 
 from .. import _memory_format as MF
 from .._backend import column_sums
+from .._fma import fma
 from ..autograd.graph import SAVES_INPUTS, Op
+from ._row_moments import EXACT_MAX, row_moments
 
 __all__ = ["BATCH_NORM", "BATCH_NORM_EVAL", "LAYER_NORM", "LAYER_NORM_HALF", "channel_shape"]
 
@@ -173,13 +175,20 @@ def _layer_norm_f(xp, x, *rest, half=False, fused=False):
     x2 = x.reshape(-1, d)
     if x2.dtype.kind != "f":
         x2 = x2.astype(np.float32)
-    mu = x2.sum(axis=-1, keepdims=True)
-    mu *= 1.0 / d
-    xc = x2 - mu
-    if type(xc) is np.ndarray:
-        var = np.einsum("ij,ij->i", xc, xc).reshape(-1, 1) / d
+    exact = type(x2) is np.ndarray and x2.dtype.kind == "f" and x2.dtype.itemsize >= 4 and \
+        0 < x2.size <= EXACT_MAX
+    if exact:  # (PyTorch's Welford moments, its bits: ops/_row_moments.py)
+        mu, var = row_moments(np.ascontiguousarray(x2))
+        mu, var = mu.reshape(-1, 1), var.reshape(-1, 1)
+        xc = x2 - mu
     else:
-        var = (xc * xc).mean(axis=-1, keepdims=True)
+        mu = x2.sum(axis=-1, keepdims=True)
+        mu *= 1.0 / d
+        xc = x2 - mu
+        if type(xc) is np.ndarray:
+            var = np.einsum("ij,ij->i", xc, xc).reshape(-1, 1) / d
+        else:
+            var = (xc * xc).mean(axis=-1, keepdims=True)
     rstd = 1 / xp.sqrt(var + eps)
     xc *= rstd
     xhat = xc
@@ -191,9 +200,12 @@ def _layer_norm_f(xp, x, *rest, half=False, fused=False):
         shift = -(mu * rstd)
         out = (x2.astype(np.float64) * rstd.astype(np.float64) + shift).astype(x2.dtype)
     if has_w:
-        out = out * wb[0].reshape(-1)
-        if has_b:
-            out += wb[1].reshape(-1)
+        if has_b and exact and not fused and wb[0].dtype == wb[1].dtype == x2.dtype:
+            out = fma(out, wb[0].reshape(-1), wb[1].reshape(-1), x2.dtype)  # (as PyTorch's)
+        else:
+            out = out * wb[0].reshape(-1)
+            if has_b:
+                out += wb[1].reshape(-1)
     elif has_b:
         out = out + wb[0].reshape(-1)
     elif not fused:  # no affine: the output must not be the saved xhat, which an in-place op

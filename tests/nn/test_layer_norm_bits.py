@@ -1,0 +1,64 @@
+"""layer_norm's forward bit for bit as PyTorch's CPU kernel (its Welford row moments and fused
+affine step: ops/_row_moments.py), float32 and float64, rows short and long, with and without
+the affine parameters; above ops/_row_moments.EXACT_MAX elements NumPy's moments stand."""
+
+import numpy as np
+import pytest
+
+import gradkit as gk
+from gradkit.ops._row_moments import EXACT_MAX, row_moments
+
+torch = pytest.importorskip("torch")
+
+SIZES = [1, 3, 7, 8, 9, 33, 100, 127, 128, 129, 136, 256, 300, 768, 1000, 2050, 4100]
+
+
+@pytest.mark.parametrize("dt", [np.float32, np.float64])
+@pytest.mark.parametrize("n", SIZES)
+def test_row_moments_are_pytorchs(dt, n):
+    rng = np.random.default_rng(n)
+    x = (rng.standard_normal((3, n)) * 3 + 1).astype(dt)
+    _, mean, rstd = torch.ops.aten.native_layer_norm(torch.from_numpy(x), (n,), None, None, 1e-5)
+    m, v = row_moments(x)
+    np.testing.assert_array_equal(m, mean.numpy().ravel())
+    np.testing.assert_array_equal(dt(1) / np.sqrt(v + dt(1e-5)), rstd.numpy().ravel())
+
+
+@pytest.mark.parametrize("dt", [np.float32, np.float64])
+@pytest.mark.parametrize("affine", ["none", "weight", "both"])
+@pytest.mark.parametrize("shape", [(4, 16, 64), (32, 10), (3, 7), (2, 5, 300)])
+def test_layer_norm_output_bits(dt, affine, shape):
+    rng = np.random.default_rng(7)
+    x = (rng.standard_normal(shape) * 2 + 0.5).astype(dt)
+    n = shape[-1]
+    w = (rng.standard_normal(n) + 1).astype(dt) if affine != "none" else None
+    b = rng.standard_normal(n).astype(dt) if affine == "both" else None
+
+    def run(lib):
+        t = lambda a: None if a is None else lib.from_numpy(a.copy())  # noqa: E731
+        return lib.nn.functional.layer_norm(t(x), (n,), t(w), t(b), 1e-5).numpy()
+
+    np.testing.assert_array_equal(run(gk), run(torch))
+
+
+def test_module_and_gradients_still_match():
+    rng = np.random.default_rng(3)
+    x = rng.standard_normal((6, 40)).astype(np.float32)
+    gm, tm = gk.nn.LayerNorm(40), torch.nn.LayerNorm(40)
+    with torch.no_grad():
+        tm.weight.copy_(torch.from_numpy(rng.standard_normal(40).astype(np.float32)))
+    gm.weight.data = gk.from_numpy(tm.weight.detach().numpy().copy())
+    gx, tx = gk.from_numpy(x.copy()).requires_grad_(), torch.from_numpy(x.copy()).requires_grad_()
+    gy, ty = gm(gx), tm(tx)
+    np.testing.assert_array_equal(gy.detach().numpy(), ty.detach().numpy())
+    (gy * gy).sum().backward()
+    (ty * ty).sum().backward()
+    np.testing.assert_allclose(gx.grad.numpy(), tx.grad.numpy(), rtol=1e-5, atol=1e-6)
+    assert gy.grad_fn.name() == ty.grad_fn.name()
+
+
+def test_large_inputs_keep_the_fast_moments():
+    x = np.random.default_rng(0).standard_normal((EXACT_MAX // 64 + 1, 64)).astype(np.float32)
+    got = gk.nn.functional.layer_norm(gk.from_numpy(x), (64,)).numpy()
+    want = torch.nn.functional.layer_norm(torch.from_numpy(x), (64,)).numpy()
+    np.testing.assert_allclose(got, want, rtol=1e-5, atol=1e-5)
