@@ -31,7 +31,8 @@ from .._fma import fma
 from ..autograd.graph import SAVES_INPUTS, Op
 from ._row_moments import EXACT_MAX, row_moments
 
-__all__ = ["BATCH_NORM", "BATCH_NORM_EVAL", "LAYER_NORM", "LAYER_NORM_HALF", "channel_shape"]
+__all__ = ["BATCH_NORM", "BATCH_NORM_EVAL", "GROUP_NORM_PLAIN", "LAYER_NORM", "LAYER_NORM_HALF",
+           "channel_shape"]
 
 
 def channel_shape(ndim: int, c: int) -> tuple:
@@ -169,7 +170,7 @@ def _ln_stats(xp, x2, eps):
 
 
 @_opmath_half
-def _layer_norm_f(xp, x, *rest, half=False, fused=False):
+def _layer_norm_f(xp, x, *rest, half=False, fused=False, rstd64=False):
     *wb, d, eps, has_w, has_b = rest
     shape = x.shape
     x2 = x.reshape(-1, d)
@@ -189,7 +190,11 @@ def _layer_norm_f(xp, x, *rest, half=False, fused=False):
             var = np.einsum("ij,ij->i", xc, xc).reshape(-1, 1) / d
         else:
             var = (xc * xc).mean(axis=-1, keepdims=True)
-    rstd = 1 / xp.sqrt(var + eps)
+    if rstd64 and type(var) is np.ndarray:  # (group norm's kernel adds a double eps)
+        with np.errstate(all="ignore"):
+            rstd = (1.0 / np.sqrt(var.astype(np.float64) + eps)).astype(var.dtype)
+    else:
+        rstd = 1 / xp.sqrt(var + eps)
     xc *= rstd
     xhat = xc
     out = xhat
@@ -302,3 +307,7 @@ LAYER_NORM = Op("NativeLayerNorm", _layer_norm_f, _layer_norm_b, returns_aux=Tru
 # a float16/bfloat16 input's layer norm, computed in float32 as PyTorch's reduced-type kernel
 LAYER_NORM_HALF = Op("NativeLayerNorm", partial(_layer_norm_f, fused=True), _layer_norm_b,
                      returns_aux=True)
+# group norm without affine parameters: layer norm of the (N, G, D) view, its rstd computed in
+# float64 from the row variance (PyTorch's group norm kernel adds a double eps)
+GROUP_NORM_PLAIN = Op("NativeLayerNorm", partial(_layer_norm_f, rstd64=True), _layer_norm_b,
+                      returns_aux=True)

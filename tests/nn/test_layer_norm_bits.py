@@ -62,3 +62,22 @@ def test_large_inputs_keep_the_fast_moments():
     got = gk.nn.functional.layer_norm(gk.from_numpy(x), (64,)).numpy()
     want = torch.nn.functional.layer_norm(torch.from_numpy(x), (64,)).numpy()
     np.testing.assert_allclose(got, want, rtol=1e-5, atol=1e-5)
+
+
+@pytest.mark.parametrize("dt", [np.float32, np.float64])
+@pytest.mark.parametrize("affine", [False, True])
+@pytest.mark.parametrize("shape,groups", [((4, 16, 128), 4), ((2, 6, 5, 5), 3), ((3, 8, 7), 2),
+                                          ((2, 4, 300), 1)])
+def test_group_norm_output_bits(dt, affine, shape, groups):
+    """group norm shares the row moments; its rstd adds a double eps (rounded once)."""
+    rng = np.random.default_rng(11)
+    x = (rng.standard_normal(shape) * 3 + 1).astype(dt)
+    c = shape[1]
+    w = (rng.standard_normal(c) + 1).astype(dt) if affine else None
+    b = rng.standard_normal(c).astype(dt) if affine else None
+
+    def run(lib):
+        t = lambda a: None if a is None else lib.from_numpy(a.copy())  # noqa: E731
+        return lib.nn.functional.group_norm(t(x), groups, t(w), t(b), 1e-5).numpy()
+
+    np.testing.assert_array_equal(run(gk), run(torch))

@@ -13,6 +13,7 @@ import numpy as np
 from ... import _memory_format as MF
 from ... import functions as _F
 from ..._backend import namespace_of
+from ..._fma import fma64
 from ..._int_range import check_int_scalar, float_param
 from ..._tensor import Tensor, apply, as_tensor_arg, wrap
 from ..._tensor.record import write_error
@@ -20,6 +21,8 @@ from ..._warnings import warn_once
 from ...autograd.graph import SAVES_INPUTS, Op, present
 from ...functions._args import _tensor_operands, _tensors_only
 from ...ops import normalization as NO
+from ...ops._row_moments import EXACT_MAX as ROW_EXACT_MAX
+from ...ops._row_moments import row_moments
 from . import _node_names as _NN
 
 __all__ = ["batch_norm", "cosine_similarity", "group_norm", "instance_norm", "layer_norm",
@@ -352,10 +355,15 @@ def _gn_var(xg, mean):
 def _gn_stats(xp, x, groups, eps):
     n = x.shape[0]
     xg = x.reshape(n, groups, -1)
-    mean = xg.mean(-1)
-    if type(xg) is np.ndarray:
+    if type(xg) is np.ndarray and xg.dtype.kind == "f" and xg.dtype.itemsize >= 4 and \
+            0 < xg.size <= ROW_EXACT_MAX:  # PyTorch's Welford moments, its bits
+        mean, var = row_moments(np.ascontiguousarray(xg.reshape(n * groups, -1)))
+        mean, var = mean.reshape(n, groups), var.reshape(n, groups)
+    elif type(xg) is np.ndarray:
+        mean = xg.mean(-1)
         var = _gn_var(xg, mean)
     else:
+        mean = xg.mean(-1)
         var = ((xg - mean[..., None]) * (xg - mean[..., None])).mean(-1)
     if type(var) is np.ndarray:  # PyTorch's kernel adds its double eps: rstd in float64, rounded
         with np.errstate(all="ignore"):
@@ -406,6 +414,9 @@ def _gn_fused_f(xp, x, w, b, groups, eps):
             y = x * s64.reshape((n, c) + extra)
             y += shift.reshape((n, c) + extra)
             return y.astype(np.float32)
+        if type(x) is np.ndarray and x.dtype == np.float64:  # (the same two fused steps)
+            shift = fma64(-scale, mean, b)
+            return fma64(x, scale.reshape((n, c) + extra), shift.reshape((n, c) + extra))
         shift = b - mean * scale
         return x * scale.reshape((n, c) + extra) + shift.reshape((n, c) + extra)
 
@@ -518,7 +529,8 @@ def _group_norm(input, num_groups, weight, bias, eps, one_value_check):
     if d == 0:  # an empty input: nothing to normalise
         y = x.clone()
     else:
-        y = apply(NO.LAYER_NORM, [x.reshape(n, num_groups, d)], (d, float(eps), False, False))
+        y = apply(NO.GROUP_NORM_PLAIN, [x.reshape(n, num_groups, d)],
+                  (d, float(eps), False, False))
         y = y.reshape(tuple(x.shape))
     if weight is not None:
         y = y * weight.reshape(bshape)
