@@ -22,7 +22,7 @@ from .._fma import fma32, fma64
 
 __all__ = ["EXACT_MAX", "row_moments"]
 
-EXACT_MAX = 1 << 14  # elements; larger inputs keep NumPy's two-pass moments
+EXACT_MAX = 1 << 12  # elements; larger inputs keep NumPy's two-pass moments
 _CHUNK = 16
 _F32 = np.dtype(np.float32)
 

@@ -26,7 +26,7 @@ def test_row_moments_are_pytorchs(dt, n):
 
 @pytest.mark.parametrize("dt", [np.float32, np.float64])
 @pytest.mark.parametrize("affine", ["none", "weight", "both"])
-@pytest.mark.parametrize("shape", [(4, 16, 64), (32, 10), (3, 7), (2, 5, 300)])
+@pytest.mark.parametrize("shape", [(4, 16, 64), (32, 10), (3, 7), (2, 5, 300), (3, 1300)])
 def test_layer_norm_output_bits(dt, affine, shape):
     rng = np.random.default_rng(7)
     x = (rng.standard_normal(shape) * 2 + 0.5).astype(dt)
@@ -66,7 +66,7 @@ def test_large_inputs_keep_the_fast_moments():
 
 @pytest.mark.parametrize("dt", [np.float32, np.float64])
 @pytest.mark.parametrize("affine", [False, True])
-@pytest.mark.parametrize("shape,groups", [((4, 16, 128), 4), ((2, 6, 5, 5), 3), ((3, 8, 7), 2),
+@pytest.mark.parametrize("shape,groups", [((2, 16, 128), 4), ((2, 6, 5, 5), 3), ((3, 8, 7), 2),
                                           ((2, 4, 300), 1)])
 def test_group_norm_output_bits(dt, affine, shape, groups):
     """group norm shares the row moments; its rstd adds a double eps (rounded once)."""
