@@ -57,8 +57,37 @@ def _opmath_half(fn):
     return forward
 
 
+def _bn_stats_f32(x, axes, eps):
+    """PyTorch's CPU statistics of a contiguous float32 (N, C, *) batch with spatial positions:
+    per channel, the sum in double, ``mean = float(sum / n)``, the float squares of ``x - mean``
+    summed in double and rounded to float, ``invstd = float(1 / sqrt(double(var_sum / n) +
+    eps))`` (its ``batch_norm_cpu_collect_stats`` and ``update_stats``; NumPy's pairwise double
+    sums stand for its sequential ones, equal after the rounding to float but at midpoints)."""
+    n = x.size // x.shape[1]
+    mean = (x.sum(axis=axes, keepdims=True, dtype=np.float64) / n).astype(np.float32)
+    xc = x - mean
+    var_sum = np.square(xc).sum(axis=axes, keepdims=True, dtype=np.float64).astype(np.float32)
+    with np.errstate(all="ignore"):
+        var = var_sum / np.float32(n)
+        invstd = (1.0 / np.sqrt(var.astype(np.float64) + eps)).astype(np.float32)
+        unbiased = var_sum / np.float32(n - 1)
+    return mean, xc, var, invstd, unbiased
+
+
 @_opmath_half
 def _bn_f(xp, x, w, b, axes, eps, box, fused=True, half=False):
+    if fused and not half and type(x) is np.ndarray and x.dtype == np.float32 and \
+            x.ndim >= 3 and x.flags.c_contiguous and x.size and x.size // x.shape[0] > x.shape[1]:
+        mean, xc, var, invstd, unbiased = _bn_stats_f32(x, axes, eps)
+        shape = channel_shape(x.ndim, x.shape[1])
+        alpha = invstd if w is None else invstd * w.reshape(shape).astype(np.float32)
+        beta = -(mean * alpha) if b is None else \
+            fma(-mean, alpha, b.reshape(shape).astype(np.float32), np.float32)
+        y = fma(x, alpha, beta, np.float32)  # (PyTorch's fused transform, rounded once)
+        xc *= invstd
+        if box is not None:  # (with the unbiased variance: the float32 running-stats update)
+            box.append((mean.reshape(-1), var.reshape(-1), unbiased.reshape(-1)))
+        return y, (axes, eps, xc, invstd)
     mean = x.mean(axis=axes, keepdims=True)
     xc = x - mean
     var = xp.mean(xp.square(xc), axis=axes, keepdims=True)

@@ -13,7 +13,7 @@ import numpy as np
 from ... import _memory_format as MF
 from ... import functions as _F
 from ..._backend import namespace_of
-from ..._fma import fma64
+from ..._fma import fma32, fma64
 from ..._int_range import check_int_scalar, float_param
 from ..._tensor import Tensor, apply, as_tensor_arg, wrap
 from ..._tensor.record import write_error
@@ -31,6 +31,24 @@ __all__ = ["batch_norm", "cosine_similarity", "group_norm", "instance_norm", "la
 
 def _update_running(buf: Tensor, value, momentum: float) -> None:
     _write_running(buf, _running_update(buf._data, value, momentum))
+
+
+def _update_running_f32(running_mean, running_var, mean, unbiased, momentum) -> None:
+    """The running statistics as PyTorch's CPU batch norm updates them after its contiguous
+    float32 kernel (measured bit for bit): ``m * mean + (1 - m) * running_mean`` in float,
+    ``fma(m, unbiased_var, (1 - m) * running_var)`` for the variance. Other buffers' dtypes
+    take the double update."""
+    m, keep = np.float32(momentum), np.float32(1.0 - momentum)
+    with np.errstate(all="ignore"):
+        if running_mean is not None:
+            rm = running_mean._data
+            _write_running(running_mean, m * mean + keep * rm if rm.dtype == np.float32 else
+                           _running_update(rm, mean, momentum))
+        if running_var is not None:
+            rv = running_var._data
+            _write_running(running_var, fma32(m, unbiased, keep * rv)
+                           if rv.dtype == np.float32 else
+                           _running_update(rv, unbiased, momentum))
 
 
 def _write_running(buf: Tensor, new) -> None:
@@ -224,7 +242,9 @@ def _batch_norm(input, running_mean, running_var, weight, bias, training, moment
         track = running_mean is not None or running_var is not None
         box = [] if track else None
         y = apply(NO.BATCH_NORM, (x, weight, bias), (axes, eps, box, fused))
-        if track:
+        if track and len(box[0]) == 3:  # PyTorch's float32 update after its NCHW kernel
+            _update_running_f32(running_mean, running_var, box[0][0], box[0][2], momentum)
+        elif track:
             mean, var = box[0]
             if running_mean is not None:
                 _update_running(running_mean, mean, momentum)

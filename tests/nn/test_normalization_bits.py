@@ -1,6 +1,8 @@
-"""layer_norm's forward bit for bit as PyTorch's CPU kernel (its Welford row moments and fused
-affine step: ops/_row_moments.py), float32 and float64, rows short and long, with and without
-the affine parameters; above ops/_row_moments.EXACT_MAX elements NumPy's moments stand."""
+"""Normalisation forwards bit for bit as PyTorch's CPU kernels: layer and group norm (the
+Welford row moments and fused affine step: ops/_row_moments.py), float32 and float64, rows short
+and long, with and without the affine parameters (above ops/_row_moments.EXACT_MAX elements
+NumPy's moments stand); batch norm of contiguous float32 (N, C, *) batches, its output and
+running statistics."""
 
 import numpy as np
 import pytest
@@ -81,3 +83,29 @@ def test_group_norm_output_bits(dt, affine, shape, groups):
         return lib.nn.functional.group_norm(t(x), groups, t(w), t(b), 1e-5).numpy()
 
     np.testing.assert_array_equal(run(gk), run(torch))
+
+
+@pytest.mark.parametrize("shape", [(8, 4, 5, 5), (4, 3, 17), (16, 32, 6, 6), (2, 3, 4, 5, 6)])
+@pytest.mark.parametrize("affine", [False, True])
+def test_batch_norm_training_bits(shape, affine):
+    rng = np.random.default_rng(5)
+    c = shape[1]
+    mods = {lib: getattr(lib.nn, f"BatchNorm{len(shape) - 2}d")(c, affine=affine)
+            for lib in (gk, torch)}
+    state = {"running_mean": rng.standard_normal(c).astype(np.float32),
+             "running_var": rng.uniform(0.5, 2, c).astype(np.float32)}
+    if affine:
+        state["weight"] = rng.uniform(0.5, 1.5, c).astype(np.float32)
+        state["bias"] = rng.standard_normal(c).astype(np.float32)
+    for lib, mod in mods.items():
+        mod.load_state_dict({k: lib.from_numpy(v.copy()) for k, v in state.items()},
+                            strict=False)
+    outs = {}
+    for step in range(3):
+        x = (rng.standard_normal(shape) * 3 + 1).astype(np.float32)
+        for lib, mod in mods.items():
+            outs[lib] = mod(lib.from_numpy(x.copy())).detach().numpy()
+        np.testing.assert_array_equal(outs[gk], outs[torch])
+        for name in ("running_mean", "running_var"):
+            np.testing.assert_array_equal(getattr(mods[gk], name).numpy(),
+                                          getattr(mods[torch], name).numpy())
