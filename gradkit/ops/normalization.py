@@ -57,6 +57,12 @@ def _opmath_half(fn):
     return forward
 
 
+# batch norm's statistics and transform as PyTorch's bits up to this many elements (a few more
+# passes over memory than NumPy's float32 ones: 2x the time on a 64x64x16x16 batch; larger
+# batches, whose convolutions already differ from PyTorch's in the last bits, keep them)
+BN_EXACT_MAX = 1 << 16
+
+
 def _bn_stats_f32(x, axes, eps):
     """PyTorch's CPU statistics of a contiguous float32 (N, C, *) batch with spatial positions:
     per channel, the sum in double, ``mean = float(sum / n)``, the float squares of ``x - mean``
@@ -77,7 +83,8 @@ def _bn_stats_f32(x, axes, eps):
 @_opmath_half
 def _bn_f(xp, x, w, b, axes, eps, box, fused=True, half=False):
     if fused and not half and type(x) is np.ndarray and x.dtype == np.float32 and \
-            x.ndim >= 3 and x.flags.c_contiguous and x.size and x.size // x.shape[0] > x.shape[1]:
+            x.ndim >= 3 and x.flags.c_contiguous and 0 < x.size <= BN_EXACT_MAX and \
+            x.size // x.shape[0] > x.shape[1]:
         mean, xc, var, invstd, unbiased = _bn_stats_f32(x, axes, eps)
         shape = channel_shape(x.ndim, x.shape[1])
         alpha = invstd if w is None else invstd * w.reshape(shape).astype(np.float32)
