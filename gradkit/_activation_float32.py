@@ -39,6 +39,7 @@ from ._exact_float32 import EXACT_MAX, _sleef_exp, fma32
 __all__ = ["elu", "elu_backward", "gelu", "gelu_backward", "gelu_scalar", "gelu_scalar_backward",
            "gelu_tanh", "gelu_tanh_backward",
            "hardswish_backward", "log_sigmoid", "log_sigmoid_backward", "mish", "mish_backward",
+           "vector_body_nans",
            "sigmoid", "silu", "silu_backward", "softplus", "softplus_backward", "tanh_backward"]
 
 _F32 = np.dtype(np.float32)
@@ -74,6 +75,25 @@ def _vector_width():
             pass
     _WIDTH.append(width)
     return width
+
+
+def vector_body_nans(x):
+    """Where a float64 gradient of ``x`` is NaN in PyTorch's kernel and its scalar formula is
+    not: ``x`` NaN inside the vectorized steps (two vectors of float64: 8 elements with AVX2),
+    whose blends give NaN there, where the scalar tail picks a finite branch (hardswish,
+    ELU/SELU/CELU). A boolean array of ``x``'s shape, or None (no such element; ``x`` not a
+    small float64 array, or a Tensor holding one under ``create_graph``)."""
+    a = getattr(x, "_data", x)
+    if type(a) is not _ndarray or a.dtype is not _F64 or a.size > EXACT_MAX:
+        return None
+    width = _vector_width() // 2
+    flat = a.reshape(-1)
+    cut = flat.size - flat.size % width if width else 0
+    if not cut or not np.isnan(flat[:cut]).any():
+        return None
+    mask = np.zeros(flat.size, bool)
+    mask[:cut] = np.isnan(flat[:cut])
+    return mask.reshape(a.shape)
 
 
 def _small(a):

@@ -85,7 +85,15 @@ def _elu_b(xp, g, ins, out, aux, needs):
         return (d,)
     z = xp.minimum(x, 0)
     z = z * input_scale if input_scale != 1 else z
-    return (g * xp.where(x <= 0, xp.exp(z) * (alpha * scale * input_scale), scale),)
+    return (_body_nans(xp, x, g * xp.where(x <= 0, xp.exp(z) * (alpha * scale * input_scale),
+                                            scale)),)
+
+
+def _body_nans(xp, x, d):
+    """``d`` with NaN where PyTorch's vector lanes give NaN for a NaN input (float64; small
+    float32 arrays take _activation_float32's lanes)."""
+    mask = _A32.vector_body_nans(x)
+    return d if mask is None else xp.where(mask, float("nan"), d)
 
 
 ELU = Op("Elu", _elu_f, _elu_b, saves=SAVES_INPUTS)
@@ -420,7 +428,7 @@ def _hardswish_b(xp, g, ins, out, aux, needs):
         return (d,)
     mid = (x > -3) & (x < 3)
     xm = xp.where(mid, x, 0)  # (an inf or NaN outside puts no NaN into the middle formula)
-    return (xp.where(x <= -3, g * 0, xp.where(mid, g * (xm / 3 + 0.5), g)),)
+    return (_body_nans(xp, x, xp.where(x <= -3, g * 0, xp.where(mid, g * (xm / 3 + 0.5), g))),)
 
 
 HARDSWISH = Op("Hardswish", _hardswish_f, _hardswish_b, saves=SAVES_INPUTS)

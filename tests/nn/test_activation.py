@@ -284,3 +284,19 @@ def test_gelu_module_checks_approximate_in_forward(torch, approximate):
         np.testing.assert_allclose(got[1], want[1], rtol=1e-6)
     else:
         assert got == want
+
+
+@pytest.mark.parametrize("name", ["hardswish", "elu", "celu", "selu"])
+@pytest.mark.parametrize("n", [3, 11, 20])
+def test_float64_nan_gradient_in_vector_body_as_torch(name, n):
+    """PyTorch's float64 gradients of these at a NaN input: NaN in its vectorized steps, the
+    scalar branch's value in its tail (how many elements each takes follows the processor)."""
+    torch = pytest.importorskip("torch")
+    vals = [float("nan") if i % 2 else 0.5 * i - 2 for i in range(n)]
+
+    def run(L):
+        x = L.tensor(vals, dtype=L.float64, requires_grad=True)
+        g, = L.autograd.grad(getattr(L.nn.functional, name)(x).sum(), x)
+        return g.numpy()
+
+    np.testing.assert_allclose(run(gk), run(torch), rtol=1e-12, atol=1e-15)
