@@ -334,3 +334,39 @@ def test_broadcast_error_traceback_shows_one_error(call):
             call(m)
         text = "".join(traceback.format_exception(info.value))
         assert "During handling" not in text and "ValueError" not in text, text
+
+
+@pytest.mark.parametrize("call", [
+    lambda L: L.ones(3, 4).t().sub_(L.ones(0, 1), alpha=float("nan")),
+    lambda L: L.ones(3, 4).sub_(L.ones(0, 1), alpha=2),
+    lambda L: L.ones(3, 4, dtype=L.float64).add_(L.ones(2, 1, dtype=L.float64), alpha=0.5),
+])
+def test_inplace_add_sub_with_alpha_of_unbroadcastable_shapes(call):
+    """The float32/float64 in-place add_/sub_ with alpha rounds once (a fused multiply-add on
+    the arrays, before the op's own broadcast check): NumPy's broadcast ValueError reached the
+    user; fuzzer seed 50 --variants case 2762."""
+    _same(call)
+    with pytest.raises(RuntimeError, match="must match the size"):
+        call(gk)
+
+
+@pytest.mark.parametrize("call", [
+    lambda L: L.diff(L.ones(3, 0, dtype=L.float64), out=L.ones(2, 2, dtype=L.float64)),
+    lambda L: L.diff(L.ones(0, dtype=L.float64), out=L.ones(0, dtype=L.float64)),
+    lambda L: L.diff(L.ones(0), prepend=L.ones(0), append=L.ones(0), n=2, out=L.ones(0)),
+    # not empty once prepended, or n = 0: a result
+    lambda L: L.diff(L.ones(0), prepend=L.ones(2), out=L.ones(0)),
+    lambda L: L.diff(L.ones(0), n=0, out=L.ones(0)),
+    lambda L: L.diff(L.ones(3, 0, dtype=L.float64)),
+    # the earlier checks first
+    lambda L: L.diff(L.ones(0), dim=3, out=L.ones(0)),
+    lambda L: L.diff(L.ones(0), n=-1, out=L.ones(0)),
+])
+def test_diff_out_of_an_empty_dimension_as_torch(call):
+    """diff(out=) narrows from position 1 of an empty differencing dimension: PyTorch's
+    IndexError, where gradkit returned the empty result; seed 50 --variants case 4713."""
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        _same(call)
