@@ -582,6 +582,9 @@ def _max_unpool(input, indices, kernel_size, stride, padding, output_size, n, wh
             raise RuntimeError(f"{who} expects int64 indices of the input's shape "
                                f"{tuple(x.shape)}, got indices of shape {tuple(idx.shape)} and "
                                f"dtype {idx.dtype}")
+        if n == 3 and any(v <= 0 for v in s):  # (max_unpool3d's kernel only)
+            raise RuntimeError(f"{who}: strides should be greater than zero, but got stride: "
+                               f"{list(s)}")
     if x.ndim < n:
         raise IndexError(f"{who} expects input of shape (N, C, {spatial}) or (C, {spatial}), got "
                          f"a {x.ndim}-D input of shape {tuple(x.shape)}")
@@ -854,7 +857,7 @@ def _avg_pool3d(input, kernel_size, stride, padding, ceil_mode, count_include_pa
 
 
 def _adaptive3d(input, output_size, who):
-    kind = "adaptive_max" if "max" in who else "adaptive_avg"
+    kind = "adaptive_max" if "max" in who.lower() else "adaptive_avg"
     x, unbatched = _as5d(input, who, "spatial", rank_error(input, output_size, 3, kind))
     o = _tuple(output_size, 3, "output_size", who, allow_none=True, repeat_one=False)
     o = tuple(i if v is None else v for v, i in zip(o, x.shape[2:]))
