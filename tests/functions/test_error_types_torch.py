@@ -370,3 +370,32 @@ def test_diff_out_of_an_empty_dimension_as_torch(call):
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         _same(call)
+
+
+@pytest.mark.parametrize("call", [
+    lambda L: L.tensor(1.0).copy_(L.ones(3)),
+    lambda L: L.ones(1).copy_(L.ones(2, 3)),
+    lambda L: L.ones(3).copy_(L.ones(2, 3)),
+    lambda L: L.ones(3, requires_grad=True).clone().copy_(L.ones(2, 3)),
+    lambda L: L.ones(3).copy_(L.ones(2, 3, requires_grad=True)),
+    lambda L: L.ones(2, 1).copy_(L.ones(2, 3).t()),
+    lambda L: L.ones(2, 3).copy_(L.ones(1, 3)),
+])
+def test_copy_of_a_src_that_broadcasts_past_self_is_torchs_error(call):
+    """copy_ of a src that broadcasts with self to a larger shape: PyTorch's RuntimeError
+    ("output with shape [] doesn't match the broadcast shape [3]"), where NumPy's raw
+    ValueError reached the user (op fuzzer's Tensor method samples, seed 111 case 1409)."""
+    _same(call)
+
+
+@pytest.mark.parametrize("call", [
+    lambda L: L.linalg.ldl_factor(L.ones(3, 3, dtype=L.float16)),
+    lambda L: L.linalg.ldl_factor_ex(L.ones(3, 3, dtype=L.bfloat16)),
+    lambda L: L.linalg.ldl_factor(L.ones(3, dtype=L.float16)),     # the rank first
+    lambda L: L.linalg.ldl_factor(L.ones(2, 3, dtype=L.float16)),  # squareness first
+    lambda L: L.linalg.ldl_factor(L.ones(3, 3, dtype=L.int64)),
+])
+def test_ldl_factor_of_half_types_is_the_kernels_not_implemented(call):
+    """ldl_factor has no float16/bfloat16 kernel: NotImplementedError after the shape checks
+    (gradkit raised RuntimeError; the op fuzzer's new linalg.ldl_factor samples)."""
+    _same(call)
