@@ -399,3 +399,19 @@ def test_ldl_factor_of_half_types_is_the_kernels_not_implemented(call):
     """ldl_factor has no float16/bfloat16 kernel: NotImplementedError after the shape checks
     (gradkit raised RuntimeError; the op fuzzer's new linalg.ldl_factor samples)."""
     _same(call)
+
+
+@pytest.mark.parametrize("call", [
+    lambda L: L.min(L.ones(3, 0), keepdim=True, out=L.ones(2)),
+    lambda L: L.max(L.ones(3, 0), keepdim=False, out=L.ones(2)),
+    lambda L: L.max(L.ones(3, 0), out=L.ones(2)),
+    lambda L: L.min(L.ones(3, 2), keepdim=True, out=L.ones(2)),
+])
+def test_max_min_out_of_an_empty_input_refuse_keepdim_without_dim(call):
+    """max/min(out=) of an empty input give the identity without a dim, but a keepdim without
+    dim is the parser's TypeError first (op fuzzer seed 53 --variants case 2130)."""
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        _same(call)
