@@ -21,7 +21,7 @@ from .._tensor import apply1, apply2, wrap
 from ..autograd.graph import Op
 from ..functions._args import _const_like
 from ..ops.linalg import _column_major_out, _const
-from .checks import _dtype_name, _floating, _matrices, _t
+from .checks import _dtype_name, _floating, _low_precision, _matrices, _not_implemented, _t
 from .layout import laid_out
 
 __all__ = ["ldl_factor", "ldl_factor_ex", "ldl_solve"]
@@ -221,12 +221,14 @@ def ldl_factor_ex(A, *, hermitian: bool = False, check_errors: bool = False, out
     matrices; complex ones are not supported."""
     name = "torch.linalg.ldl_factor_ex"
     _flags("linalg_ldl_factor_ex", hermitian=hermitian, check_errors=check_errors)
-    A = _floating(A, name, "input")
+    A = _floating(A, name, "input", low=True)
     _matrices(A, name)
     n = A.shape[-1]
     if A.shape[-2] != n:
         raise RuntimeError(f"{name}: A must be batches of square matrices, but they are "
                            f"{A.shape[-2]} by {n} matrices")
+    if _low_precision(A):  # (the kernel's dtype dispatch, after the shape checks)
+        raise _not_implemented(name, "ldl_factor_kernel_cpu", A)
     packed = apply1(LDL_FACTOR, A)
     LD, = laid_out((packed[..., :n],), "m", "LinalgLdlFactorExBackward0", (A,))
     extra = np.asarray(to_host(packed.detach()._data))

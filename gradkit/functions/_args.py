@@ -929,8 +929,12 @@ def _half_alpha(input, other, alpha, sign, name):
         return None
     f32 = _dtype.float32
     a = np.float32(_half_number(alpha, rt))
-    x = input.to(f32)
-    if isinstance(o, Tensor):
+    # (an operand of another dtype, a 0-d float64 beside a float16 tensor, is cast to the
+    # result's dtype first, as PyTorch's TensorIterator does)
+    x = input.to(rt).to(f32) if input.dtype != rt else input.to(f32)
+    if isinstance(o, Tensor) and input.ndim == 0 and o.ndim:
+        out = _half_alpha_scalar_self(x, o, float(a), sign, rt)
+    elif isinstance(o, Tensor):
         ot = _broadcast_other(input, o.to(rt).to(f32) if o.dtype != rt else o.to(f32), name)
         out = x + ot * float(a) if sign > 0 else x - ot * float(a)
     else:
@@ -938,6 +942,29 @@ def _half_alpha(input, other, alpha, sign, name):
             b = float(np.float32(_half_number(o, rt)) * a)
         out = x + b if sign > 0 else x - b
     return out.to(rt)
+
+
+def _half_alpha_scalar_self(x, o, a, sign, rt):
+    """``x + sign * a * o`` for a 0-d ``x`` (float32, already rounded to the half type ``rt``)
+    and a half tensor ``o``, as PyTorch's kernel of a CPU-scalar self: its vector lanes in
+    float32 (rounded once), its scalar tail (the last ``n % width`` elements in memory order)
+    in the half type, ``a * o`` rounded to it before the sum."""
+    from .._activation_float32 import _vector_width  # (two float32 vectors per step)
+
+    f32 = _dtype.float32
+    ot = (o.to(rt) if o.dtype != rt else o).to(f32)
+    n = o.numel()
+    width = 2 * _vector_width()  # (half elements per step: two vectors of twice as many)
+    cut = n - n % width if width else 0
+    vec = (x + ot * a if sign > 0 else x - ot * a) if cut else None
+    if cut == n:
+        return vec
+    prod = (ot * a).to(rt).to(f32)
+    tail = x + prod if sign > 0 else x - prod
+    if not cut:
+        return tail
+    late = wrap(np.arange(n).reshape(tuple(o.shape)) >= cut)
+    return tail.where(late, vec)
 
 
 def _integral_unary(op, x):

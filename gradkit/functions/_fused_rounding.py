@@ -23,6 +23,9 @@ def _alpha_fused(x, other, alpha, sign):
         od = other._data
         if type(od) is not np.ndarray or od.dtype != xd.dtype:
             return None
+        # (the in-place faces compute this before their own op: PyTorch's size error, not
+        # NumPy's, for shapes that do not broadcast)
+        check_broadcast(x, other, "add_" if sign > 0 else "sub_")
     elif type(other) in (int, float):  # (exact but in the kernel's last few elements, whose
         # rounding PyTorch's compiled tail loop decides)
         od = other

@@ -42,7 +42,7 @@ from .._tensor.record import inplace as _record_inplace
 from .._tensor.record import write_error
 from .._tensor.tensor import Tensor
 from ..autograd import grad_mode
-from ._args import NO_DIM, _dim_in, _t, _type_name
+from ._args import NO_DIM, NO_KEEPDIM, _dim_in, _dim_keepdim, _t, _type_name
 from ._grad_names import GRAD_NAMES
 from ._grad_names import face as named_face
 from ._inplace import _can_cast, _check_cast, _dtype_name, inplace_input, write_inplace
@@ -287,6 +287,8 @@ def out_tuple(n, dim=None, largest=None):
             x = args.get("input")
             if largest is not None and given is NO_DIM and isinstance(x, Tensor) and \
                     not x.numel() and not x.requires_grad:
+                # (the parser's TypeError for a keepdim without dim comes first)
+                _dim_keepdim("max" if largest else "min", given, args.get("keepdim", NO_KEEPDIM))
                 return _identity(x, largest)
             return
         if not isinstance(out, (tuple, list)):

@@ -171,6 +171,17 @@ def cuda(self, device=None):
     return to(self, "cuda" if device is None else f"cuda:{int(device)}")
 
 
+def _copy_shape_check(self, src):
+    """copy_'s shape errors, PyTorch's: sizes that do not broadcast, or a src that broadcasts
+    with self to a larger shape than self's."""
+    check_broadcast(self, src, "copy_")
+    big = np.broadcast_shapes(tuple(self.shape), tuple(src.shape))
+    if big != tuple(self.shape):
+        raise RuntimeError(f"copy_(): output with shape {list(self.shape)} doesn't match the "
+                           f"broadcast shape {list(big)}: src of shape {tuple(src.shape)} must "
+                           f"broadcast to self's shape") from None
+
+
 # ------------------------------------------------------------------ writes
 @tensor_method()
 def copy_(self, src, non_blocking=False):
@@ -186,6 +197,8 @@ def copy_(self, src, non_blocking=False):
         src = as_tensor_arg(src, name="src")
     check_inference_write(self, "copy_")
     if self.requires_grad or src.requires_grad or FORWARD[0] is not None:
+        if src.shape != self.shape:
+            _copy_shape_check(self, src)
         return inplace(self, M.COPY, src)
     arr = src._data
     if type(arr) is not type(self._data):
@@ -196,7 +209,7 @@ def copy_(self, src, non_blocking=False):
         err = write_error(self, "copy_")
         if err is not None:
             raise err from None
-        check_broadcast(self, src, "copy_")
+        _copy_shape_check(self, src)
         raise
     self._vc[0] += 1
     return self

@@ -285,19 +285,31 @@ def einsum(equation, *operands):
                     f"einsum(): subscript {c!r} of {equation!r} has sizes {sizes[c]} and {n} "
                     f"(operand shapes {[tuple(o.shape) for o in ops_]}); every use of a "
                     f"subscript must have one size")
-    if len(ops_) > 2 and (_AUTOCAST[0] or ops_[0].dtype.itemsize == 2
-                          or any(o.dtype != ops_[0].dtype for o in ops_[1:])):
-        # where the steps' dtypes or roundings show (autocast, half types, mixed dtypes)
-        return _einsum_pairwise(subs, rhs, ops_)
+    if any(o.dtype.kind in "biu" for o in ops_) and _einsum_own_subscripts(subs, rhs):
+        subs, ops_ = _einsum_integral_sums(subs, rhs, ops_)
     contracts = len(ops_) > 1 and _einsum_contracts(subs, rhs)
-    if contracts and ops_[0].dtype.kind == "b":  # refused by its bmm before the dtypes
+    mixed = any(o.dtype != ops_[0].dtype for o in ops_[1:])
+    if len(ops_) > 2 and (_AUTOCAST[0] or ops_[0].dtype.itemsize == 2 or mixed
+                          or contracts and ops_[0].dtype.kind == "b"):
+        # where the steps' dtypes or roundings show (autocast, half types, mixed dtypes, the
+        # bools a pair's bmm refuses unless one is empty)
+        return _einsum_pairwise(subs, rhs, ops_)
+    if len(ops_) == 2 and contracts and (mixed or ops_[0].dtype.kind == "b") and \
+            _einsum_own_subscripts(subs, rhs):
+        # an operand's own subscripts are summed out first (a bool one becomes int64) and
+        # its bmm operand may be empty only before that
+        return _einsum_pairwise(subs, rhs, ops_)
+    empty_pair = contracts and len(ops_) == 2 and _einsum_bmm_empty(subs, rhs, ops_)
+    if contracts and not empty_pair and ops_[0].dtype.kind == "b":  # (before the dtypes)
         raise _no_bool_kernel("einsum", "bmm")
     if _AUTOCAST[0] and contracts:
         # PyTorch's einsum contracts pairs with bmm (on the CPU autocast lower-precision
         # list): bfloat16 operands and result; a product with nothing summed stays as given
         ops_ = list(_ac_lower(*ops_))
     if any(o.dtype != ops_[0].dtype for o in ops_[1:]):
-        if contracts:  # PyTorch's bmm of the pair does not promote
+        if empty_pair:  # PyTorch's bmm of an empty pair checks no dtype: the second's zeros
+            ops_ = [o if o.dtype == ops_[1].dtype else o.to(ops_[1].dtype) for o in ops_]
+        elif contracts:  # PyTorch's bmm of the pair does not promote
             raise RuntimeError(f"einsum(): expected operands of one dtype, got "
                                f"{[str(x.dtype) for x in ops_]}; convert them first")
         # nothing summed between operands: PyTorch multiplies them (torch.mul), which
@@ -329,6 +341,46 @@ def _einsum_pairwise(subs, rhs, ops):
         cur = einsum(f"{cur_s},{subs[i]}->{out_s}", cur, ops[i])
         cur_s = out_s
     return cur if cur_s == rhs else einsum(f"{cur_s}->{rhs}", cur)
+
+
+def _einsum_own_subscripts(subs, rhs):
+    """Whether an operand has a subscript neither another operand nor the output has."""
+    return any(c not in rhs and not any(c in t for j, t in enumerate(subs) if j != i)
+               for i, s in enumerate(subs) for c in s)
+
+
+def _einsum_integral_sums(subs, rhs, ops):
+    """The subscripts only one bool or integral operand has, summed out of it first as
+    PyTorch's einsum does (with sum, which gives int64); its repeated subscripts (a diagonal)
+    taken first. ``(subs, ops)`` with those operands replaced."""
+    subs, ops = list(subs), list(ops)
+    for i, s in enumerate(subs):
+        if ops[i].dtype.kind not in "biu":
+            continue
+        others = set(rhs).union(*(set(t) for j, t in enumerate(subs) if j != i))
+        uniq = "".join(dict.fromkeys(s))
+        dims = [k for k, c in enumerate(uniq) if c not in others]
+        if not dims:
+            continue
+        x = ops[i] if uniq == s else einsum(f"{s}->{uniq}", ops[i])  # (no sum: a diagonal)
+        ops[i] = x.sum(dim=dims)
+        subs[i] = "".join(c for c in uniq if c in others)
+    return subs, ops
+
+
+def _einsum_bmm_empty(subs, rhs, ops):
+    """Whether the batched matrix product PyTorch's einsum makes of two operands has an empty
+    operand: one whose dimensions left after summing out its own subscripts (those neither in
+    the other operand nor in the output) hold no element."""
+    for i, (s, o) in enumerate(zip(subs, ops)):
+        other = set(subs[1 - i]) | set(rhs)
+        n = 1
+        for c, size in zip(s, o.shape):
+            if c in other:
+                n *= size
+        if n == 0:
+            return True
+    return False
 
 
 def _einsum_contracts(subs, rhs):

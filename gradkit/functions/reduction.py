@@ -518,10 +518,10 @@ def cumprod(input, dim, *, dtype=None):
     return apply1(R.CUMPROD, x, (_dim_in(dim, x.ndim, "cumprod"),))
 
 
-@declare(out=True)
-def diff(input, n=1, dim=-1, prepend=None, append=None):
-    """The ``n``-th forward difference along ``dim``, after concatenating ``prepend`` and
-    ``append`` (tensors) on either side. Booleans give ``!=`` of neighbours, as in PyTorch."""
+def _diff_parts(input, n, dim, prepend, append):
+    """diff's checks, in PyTorch's order: ``(x, n, d, parts)``, the input, the order, the dim
+    (None where ``n`` is 0 without prepend/append: the input as it is, the dim unchecked) and
+    the tensors to concatenate along it."""
     _tensors_only("diff", (1, "input", input), (4, "prepend", prepend), (5, "append", append),
                   optional=("prepend", "append"))
     x = _t(input)
@@ -532,7 +532,7 @@ def diff(input, n=1, dim=-1, prepend=None, append=None):
     if n < 0:
         raise RuntimeError(f"diff(): order n must be non-negative, got {n}")
     if n == 0 and prepend is None and append is None:  # the input as it is, unchecked dim
-        return x
+        return x, n, None, [x]
     d = _dim_in(dim, x.ndim, "diff")
     parts = []
     for name, extra in (("prepend", prepend), (None, x), ("append", append)):
@@ -551,6 +551,26 @@ def diff(input, n=1, dim=-1, prepend=None, append=None):
                         f"of input except along the differencing dimension {d}; input.size({k}) "
                         f"= {x.shape[k]}, but got {name}.size({k}) = {extra.shape[k]}")
         parts.append(extra)
+    return x, n, d, parts
+
+
+def _diff_out_before(out, args):
+    """diff(out=): PyTorch's out= kernel narrows the (concatenated) input from position 1
+    before it looks at the length, so an empty differencing dimension is its IndexError (the
+    function without out= returns the empty result)."""
+    x, n, d, parts = _diff_parts(args.get("input"), args.get("n", 1), args.get("dim", -1),
+                                 args.get("prepend"), args.get("append"))
+    if n and builtins.sum(p.shape[d] for p in parts) == 0:
+        raise IndexError("diff(out=): start out of range (expected to be in range of [0, 0], "
+                         "but got 1): the differencing dimension is empty; call diff without "
+                         "out= for the empty result")
+
+
+@declare(out=("cast", _diff_out_before))
+def diff(input, n=1, dim=-1, prepend=None, append=None):
+    """The ``n``-th forward difference along ``dim``, after concatenating ``prepend`` and
+    ``append`` (tensors) on either side. Booleans give ``!=`` of neighbours, as in PyTorch."""
+    x, n, d, parts = _diff_parts(input, n, dim, prepend, append)
     if n == 0:  # (prepend and append unused once checked, as PyTorch)
         return x
     y = cat(parts, d) if len(parts) > 1 else x

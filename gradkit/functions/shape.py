@@ -789,12 +789,23 @@ def _split_method(self, split_size, dim=0):
     return _split(self, split_size, dim)
 
 
-@tensor_method("view_as", "reshape_as")
-def view_as(self, other):
+def _other_shape(other, name):
     if other.__class__ is not Tensor:
-        _tensors_only("view_as", (1, "other", other))
-        _tensor_operands("view_as", (1, "other", other))
-    return reshape(self, tuple(other.shape))
+        _tensors_only(name, (1, "other", other))
+        _tensor_operands(name, (1, "other", other))
+    return tuple(other.shape)
+
+
+@tensor_method("view_as")
+def view_as(self, other):
+    """``self.view(other.size())``: a view, refused where ``self``'s strides admit none."""
+    return view(self, _other_shape(other, "view_as"))
+
+
+@tensor_method("reshape_as")
+def reshape_as(self, other):
+    """``self.reshape(other.size())``: a view where possible, else a copy."""
+    return reshape(self, _other_shape(other, "reshape_as"))
 
 
 # ------------------------------------------------------------------ views and diagonals

@@ -172,6 +172,29 @@ def as_strided(input, size, stride, storage_offset=None):
     return res
 
 
+def _scatter_storage(x):
+    """``(strides, offset, storage size)`` of the copy as_strided_scatter writes into: PyTorch's
+    clone_preserve_strides copies ``x``'s whole storage, keeping its strides and offset (the
+    view may address storage outside ``x``, whose writes the result does not show), except for
+    an input with internal overlap (a stride 0 over a size > 1, an expanded tensor), which it
+    clones to a contiguous tensor of its own."""
+    shape = tuple(x.shape)
+    if isinstance(x._data, np.ndarray) and not any(
+            n > 1 and st == 0 for n, st in zip(shape, x.stride())):
+        flat, off, xst = storage_of(x)
+        return tuple(xst), off, flat.size
+    if isinstance(x._data, np.ndarray):  # (overlapping: contiguous strides)
+        xst, acc = [], 1
+        for n in reversed(shape):
+            xst.append(acc)
+            acc *= max(n, 1)
+        return tuple(reversed(xst)), 0, x.numel()
+    xst = x.stride()  # (another backend: a storage just large enough, at offset 0)
+    n_store = 0 if any(n == 0 for n in shape) else \
+        1 + sum((n - 1) * st for n, st in zip(shape, xst))
+    return tuple(xst), 0, n_store
+
+
 @declare(grad_name="AsStridedScatterBackward0")
 def as_strided_scatter(input, src, size, stride, storage_offset=None):
     """A copy of ``input`` (with ``input``'s strides) with ``src`` written into the view
@@ -182,15 +205,11 @@ def as_strided_scatter(input, src, size, stride, storage_offset=None):
     if x.requires_grad and not x.is_contiguous():
         raise RuntimeError("as_strided_scatter is currently only supported for contiguous "
                            "inputs that require grad; call .contiguous() on the input first")
-    # the copy keeps input's strides over a storage just large enough, at offset 0 (PyTorch's
-    # clone_preserve_strides); the view addresses that storage
     size = _ints(size, "as_strided_scatter", "size", 3)
     stride = _ints(stride, "as_strided_scatter", "stride", 4)
     storage_offset = _offset(storage_offset, "as_strided_scatter")
-    off_new = 0 if storage_offset is None else storage_offset
-    xst = x.stride()
-    n_store = 0 if any(n == 0 for n in x.shape) else \
-        1 + sum((n - 1) * st for n, st in zip(x.shape, xst))
+    xst, x_off, n_store = _scatter_storage(x)
+    off_new = x_off if storage_offset is None else storage_offset
     _check_geometry("as_strided_scatter", size, stride, off_new, n_store, x._data.itemsize)
     if tuple(s.shape) != size:
         raise RuntimeError(f"expected src to have a size equal to the slice of self. src size "
@@ -209,7 +228,7 @@ def as_strided_scatter(input, src, size, stride, storage_offset=None):
     # thread: past its grain of 32768 elements PyTorch's threads race)
     # which element of the copy each storage position holds, then an index_put on its elements
     owner = np.full(max(n_store, 1), -1, dtype=np.int64)
-    owner[_positions(x.shape, xst, 0).reshape(-1)] = np.arange(x.numel())
+    owner[_positions(x.shape, xst, x_off).reshape(-1)] = np.arange(x.numel())
     target = owner[out_pos] if out_pos.size else out_pos
     out = clone(x)
     res = out.reshape(-1)

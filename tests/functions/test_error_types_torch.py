@@ -334,3 +334,84 @@ def test_broadcast_error_traceback_shows_one_error(call):
             call(m)
         text = "".join(traceback.format_exception(info.value))
         assert "During handling" not in text and "ValueError" not in text, text
+
+
+@pytest.mark.parametrize("call", [
+    lambda L: L.ones(3, 4).t().sub_(L.ones(0, 1), alpha=float("nan")),
+    lambda L: L.ones(3, 4).sub_(L.ones(0, 1), alpha=2),
+    lambda L: L.ones(3, 4, dtype=L.float64).add_(L.ones(2, 1, dtype=L.float64), alpha=0.5),
+])
+def test_inplace_add_sub_with_alpha_of_unbroadcastable_shapes(call):
+    """The float32/float64 in-place add_/sub_ with alpha rounds once (a fused multiply-add on
+    the arrays, before the op's own broadcast check): NumPy's broadcast ValueError reached the
+    user; fuzzer seed 50 --variants case 2762."""
+    _same(call)
+    with pytest.raises(RuntimeError, match="must match the size"):
+        call(gk)
+
+
+@pytest.mark.parametrize("call", [
+    lambda L: L.diff(L.ones(3, 0, dtype=L.float64), out=L.ones(2, 2, dtype=L.float64)),
+    lambda L: L.diff(L.ones(0, dtype=L.float64), out=L.ones(0, dtype=L.float64)),
+    lambda L: L.diff(L.ones(0), prepend=L.ones(0), append=L.ones(0), n=2, out=L.ones(0)),
+    # not empty once prepended, or n = 0: a result
+    lambda L: L.diff(L.ones(0), prepend=L.ones(2), out=L.ones(0)),
+    lambda L: L.diff(L.ones(0), n=0, out=L.ones(0)),
+    lambda L: L.diff(L.ones(3, 0, dtype=L.float64)),
+    # the earlier checks first
+    lambda L: L.diff(L.ones(0), dim=3, out=L.ones(0)),
+    lambda L: L.diff(L.ones(0), n=-1, out=L.ones(0)),
+])
+def test_diff_out_of_an_empty_dimension_as_torch(call):
+    """diff(out=) narrows from position 1 of an empty differencing dimension: PyTorch's
+    IndexError, where gradkit returned the empty result; seed 50 --variants case 4713."""
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        _same(call)
+
+
+@pytest.mark.parametrize("call", [
+    lambda L: L.tensor(1.0).copy_(L.ones(3)),
+    lambda L: L.ones(1).copy_(L.ones(2, 3)),
+    lambda L: L.ones(3).copy_(L.ones(2, 3)),
+    lambda L: L.ones(3, requires_grad=True).clone().copy_(L.ones(2, 3)),
+    lambda L: L.ones(3).copy_(L.ones(2, 3, requires_grad=True)),
+    lambda L: L.ones(2, 1).copy_(L.ones(2, 3).t()),
+    lambda L: L.ones(2, 3).copy_(L.ones(1, 3)),
+])
+def test_copy_of_a_src_that_broadcasts_past_self_is_torchs_error(call):
+    """copy_ of a src that broadcasts with self to a larger shape: PyTorch's RuntimeError
+    ("output with shape [] doesn't match the broadcast shape [3]"), where NumPy's raw
+    ValueError reached the user (op fuzzer's Tensor method samples, seed 111 case 1409)."""
+    _same(call)
+
+
+@pytest.mark.parametrize("call", [
+    lambda L: L.linalg.ldl_factor(L.ones(3, 3, dtype=L.float16)),
+    lambda L: L.linalg.ldl_factor_ex(L.ones(3, 3, dtype=L.bfloat16)),
+    lambda L: L.linalg.ldl_factor(L.ones(3, dtype=L.float16)),     # the rank first
+    lambda L: L.linalg.ldl_factor(L.ones(2, 3, dtype=L.float16)),  # squareness first
+    lambda L: L.linalg.ldl_factor(L.ones(3, 3, dtype=L.int64)),
+])
+def test_ldl_factor_of_half_types_is_the_kernels_not_implemented(call):
+    """ldl_factor has no float16/bfloat16 kernel: NotImplementedError after the shape checks
+    (gradkit raised RuntimeError; the op fuzzer's new linalg.ldl_factor samples)."""
+    _same(call)
+
+
+@pytest.mark.parametrize("call", [
+    lambda L: L.min(L.ones(3, 0), keepdim=True, out=L.ones(2)),
+    lambda L: L.max(L.ones(3, 0), keepdim=False, out=L.ones(2)),
+    lambda L: L.max(L.ones(3, 0), out=L.ones(2)),
+    lambda L: L.min(L.ones(3, 2), keepdim=True, out=L.ones(2)),
+])
+def test_max_min_out_of_an_empty_input_refuse_keepdim_without_dim(call):
+    """max/min(out=) of an empty input give the identity without a dim, but a keepdim without
+    dim is the parser's TypeError first (op fuzzer seed 53 --variants case 2130)."""
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        _same(call)

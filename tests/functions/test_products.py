@@ -307,6 +307,57 @@ def test_empty_products_of_mixed_or_bool_dtypes_as_torch(torch, fn, dtypes, sa, 
     assert results[1] == results[0]
 
 
+@pytest.mark.parametrize("eq, shapes", [
+    ("bij,bjk->bik", ((2, 3, 4), (2, 4, 0))), ("bij,bjk->bik", ((2, 3, 0), (2, 0, 2))),
+    ("bij,bjk->bik", ((2, 3, 4), (2, 4, 2))), ("ij,j->i", ((3, 0), (0,))),
+    ("i,i->", ((0,), (0,))), ("ij,ij->i", ((3, 0), (3, 0))), ("ij,ij->ij", ((3, 0), (3, 0))),
+    ("ij,jk->ikj", ((3, 0), (0, 2))),
+    # a dimension summed out of one operand first leaves its bmm operand non-empty
+    ("ijl,jk->ik", ((3, 2, 0), (2, 2))), ("ij,jkl->ik", ((3, 2), (2, 2, 0))),
+    # three operands: contracted left to right, each pair as above
+    ("ij,jk,kl->il", ((3, 0), (0, 2), (2, 2))), ("ij,jk,kl->il", ((3, 2), (2, 0), (0, 2))),
+])
+@pytest.mark.parametrize("dtypes", [("float64", "bool", "int64"), ("bool", "float32", "float64"),
+                                    ("float16", "float32", "int64"), ("bool", "bool", "bool")])
+def test_einsum_of_an_empty_pair_of_mixed_dtypes_as_torch(torch, eq, shapes, dtypes):
+    """PyTorch's einsum contracts a pair with bmm, which returns the zeros of the second
+    operand's dtype for an empty operand before it checks the dtypes (or Bool); gradkit refused
+    the mixed dtypes (fuzzer seed 51 case 1829)."""
+    results = []
+    for m in (torch, gk):
+        try:
+            r = m.einsum(eq, *[m.zeros(s, dtype=getattr(m, d)) for s, d in zip(shapes, dtypes)])
+        except (RuntimeError, NotImplementedError) as e:
+            results.append(type(e))
+            continue
+        results.append((tuple(r.shape), str(r.dtype).split(".")[1], r.double().abs().sum().item()))
+    assert results[1] == results[0]
+
+
+@pytest.mark.parametrize("dtype", ["bool", "uint8", "int8", "int32", "int64"])
+@pytest.mark.parametrize("eq, shapes", [
+    ("ij->i", ((2, 3),)), ("ij->", ((2, 3),)), ("ii", ((3, 3),)), ("ii->i", ((3, 3),)),
+    ("ij,ik->i", ((2, 3), (2, 4))), ("iij,jk->ik", ((2, 2, 3), (3, 4))),
+    ("ij,jk->ik", ((2, 3), (3, 4))), ("i,i->", ((3,), (3,))),
+    ("ijl,jk->ik", ((3, 2, 2), (2, 2))), ("ijl,jk->ik", ((3, 2, 0), (2, 2))),
+])
+def test_einsum_sums_of_integral_operands_are_int64_as_torch(torch, eq, shapes, dtype):
+    """PyTorch's einsum sums a subscript only one operand has with sum (int64 for bool and
+    integral operands) before the pair's bmm, which then sees the int64 operand; gradkit kept
+    the operand's dtype (found next to fuzzer seed 51 case 1829)."""
+    results = []
+    for m in (torch, gk):
+        ops = [m.arange(int(np.prod(s))).reshape(s).remainder(3).to(getattr(m, dtype))
+               for s in shapes]
+        try:
+            r = m.einsum(eq, *ops)
+        except (RuntimeError, NotImplementedError) as e:
+            results.append(type(e))
+            continue
+        results.append((tuple(r.shape), str(r.dtype).split(".")[1], r.double().numpy().tolist()))
+    assert results[1] == results[0]
+
+
 @pytest.mark.parametrize("a, b", [((2, 0, 4), (2, 5, 4)), ((2, 3, 4), (2, 0, 4)),
                                   ((2, 3, 0), (2, 5, 0)), ((0, 3, 4), (0, 5, 4))])
 @pytest.mark.parametrize("dtypes", [("float64", "float32"), ("float32", "float64")])

@@ -594,3 +594,23 @@ def test_repeat_negative_count_checks_the_result_size(shape, reps):
             gk.zeros(shape).repeat(*reps)
         return
     assert tuple(gk.zeros(shape).repeat(*reps).shape) == want
+
+
+@pytest.mark.parametrize("call", [
+    lambda L: L.arange(6.0).view(2, 3).t().view_as(L.ones(6)),
+    lambda L: L.arange(6.0).view(2, 3)[:, ::2].view_as(L.ones(4)),
+    lambda L: L.arange(6.0).view(2, 3).t().reshape_as(L.ones(6)),
+    lambda L: L.arange(6.0).view(2, 3).view_as(L.ones(3, 2)),
+    lambda L: L.arange(6.0).view(2, 3).reshape_as([1, 2]),
+])
+def test_view_as_is_a_view_and_reshape_as_a_reshape(call):
+    """view_as of a transposed or strided tensor is view's RuntimeError; gradkit reshaped
+    (copied) as reshape_as does (the op fuzzer's Tensor method samples)."""
+    torch = pytest.importorskip("torch")
+    outs = []
+    for L in (torch, gk):
+        try:
+            outs.append(call(L).tolist())
+        except (RuntimeError, TypeError) as e:
+            outs.append(type(e))
+    assert outs[1] == outs[0]

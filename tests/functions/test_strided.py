@@ -38,6 +38,20 @@ def _x(L):
                                    (2, 1), 0),
     lambda L: L.as_strided_scatter(L.zeros(5), L.arange(4.0).view(2, 2), (2, 2), (0, 0), 1),
     lambda L: L.as_strided_scatter(L.zeros(5), L.arange(4.0).view(4, 1), (4, 1), (1, 0), 1),
+    # the copy is of the input's whole storage, at the input's offset (PyTorch's
+    # clone_preserve_strides): the window may lie before or past the view, or hold it
+    lambda L: L.as_strided_scatter(L.arange(10.0)[2:8], -L.ones(2), (2,), (1,)),
+    lambda L: L.as_strided_scatter(L.arange(10.0)[2:8], -L.ones(2), (2,), (1,), 0),
+    lambda L: L.as_strided_scatter(L.arange(10.0)[2:8], -L.ones(2), (2,), (1,), 8),
+    lambda L: L.as_strided_scatter(L.arange(10.0)[:4], -L.ones(2), (2,), (1,), 6),
+    lambda L: L.as_strided_scatter(L.arange(10.0)[:4], -L.ones(2), (2,), (1,), 9),
+    lambda L: L.as_strided_scatter(L.arange(10.0)[::3], -L.ones(3), (3,), (2,), 1),
+    # an input with internal overlap (expanded) is cloned contiguous first; fuzzer seed 50
+    # --variants case 4425
+    lambda L: L.as_strided_scatter(L.ones(1, dtype=L.float16).expand(12),
+                                   L.arange(6.0, dtype=L.float64).reshape(2, 3).t(), (3, 2),
+                                   (2, 1), 3),
+    lambda L: L.as_strided_scatter(L.ones(1).expand(3, 4), -L.ones(2), (2,), (5,)),
     # errors: out of the storage, negative strides/sizes/offsets, mismatched lengths, types
     lambda L: L.as_strided(_x(L), (4, 4), (4, 1)),
     lambda L: L.as_strided(_x(L)[1:], (3, 4), (4, 1), 1),
@@ -153,3 +167,22 @@ def test_as_strided_refuses_a_negative_size_beside_a_zero_one(torch, size):
                lambda m: m.empty_strided(size, (1,) * len(size))):
         with pytest.raises(RuntimeError, match="Trying to create tensor with negative dimension"):
             fn(gk)
+
+
+def test_as_strided_scatter_of_a_view_with_an_offset_differentiates(torch):
+    """The window addressed through the whole storage of a contiguous view (at its offset):
+    the values are PyTorch's, the gradient is the derivative of them. (torch 2.13's backward
+    takes the window's offset as relative to the view: for this call it passes the gradient
+    to the overwritten elements 3 and 5 and gives src[0], which lands outside the view, 1.)"""
+    a = np.arange(10.0)
+    c = np.array([-1.0, -2.0, -3.0])
+    w = np.cos(np.arange(6.0))
+    base = gk.tensor(a, requires_grad=True)
+    src = gk.tensor(c, requires_grad=True)
+    y = gk.as_strided_scatter(base[2:8], src, (3,), (2,), 1)  # storage 1, 3, 5
+    want = torch.as_strided_scatter(torch.tensor(a)[2:8], torch.tensor(c), (3,), (2,), 1)
+    np.testing.assert_array_equal(y.detach().numpy(), want.numpy())
+    gb, gs = gk.autograd.grad((y * gk.tensor(w)).sum(), (base, src))
+    # view elements 1 and 3 (storage 3 and 5) overwritten by src[1:]; src[0] outside the view
+    np.testing.assert_array_equal(gb.numpy(), [0, 0, w[0], 0, w[2], 0, w[4], w[5], 0, 0])
+    np.testing.assert_array_equal(gs.numpy(), [0, w[1], w[3]])

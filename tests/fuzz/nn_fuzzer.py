@@ -284,6 +284,40 @@ def _nan_input(c):
         return bool(np.isnan(a.astype(np.float64)).any())
 
 
+def _empty_reflection_pad3d(c):
+    """A ReflectionPad3d / F.pad(mode='reflect') 3-d case whose output has no element."""
+    if c.name != "ReflectionPad3d" or not c.args or not isinstance(c.args[0], fz.Arr):
+        return False
+    pad = c.ctor[0] if c.ctor else _kw(c, "padding")
+    pads = (pad,) * 6 if isinstance(pad, int) else tuple(pad) if isinstance(
+        pad, (tuple, list)) else ()
+    shape = c.args[0].a.shape
+    if len(pads) != 6 or len(shape) < 3:
+        return False
+    sizes = [shape[-1] + pads[0] + pads[1], shape[-2] + pads[2] + pads[3],
+             shape[-3] + pads[4] + pads[5]]
+    return any(s <= 0 for s in sizes)
+
+
+ALLOW.append((
+    lambda c, k, d: k == "grad-wrong" and _empty_reflection_pad3d(c),
+    "torch 2.13's reflection_pad3d backward of an output with no element (a negative padding "
+    "that crops a dimension away) returns uninitialised memory as the input's gradient "
+    "(checked: ReflectionPad3d(-1) of a (2, 2, 4, 3, 2) float64 input: a gradient of sum "
+    "6e305, where ReplicationPad3d, ReflectionPad2d and ZeroPad3d give 0); gradkit gives 0 "
+    "(nn seed 48 case 1315)"))
+
+
+ALLOW.append((
+    lambda c, k, d: k == "grad-wrong" and c.name in ("hardswish", "Hardswish")
+    and _nan_input(c) and str(c.args[0].a.dtype) == "float64",
+    "torch 2.13's float64 hardswish backward at a NaN input gives NaN in its vectorized body "
+    "and passes the gradient (1) in its scalar tail (checked: a NaN first of n float64 "
+    "elements: 1 for n = 1 and 4, NaN for n = 8 to 32 on this machine); gradkit follows "
+    "the vector lanes for small float32 arrays (_activation_float32.py) and the scalar tail "
+    "for float64 (seed 46 case 4502)"))
+
+
 ALLOW.append((
     lambda c, k, d: k == "grad-wrong" and c.name in ("elu", "ELU", "celu", "CELU", "selu",
                                                      "SELU") and _nan_input(c),

@@ -183,3 +183,18 @@ def test_other_ops_keep_their_results_tolerance(torch):
     case = fuzzer.make_case(15, 1571)
     case.name = "mul"  # (an op outside the list: its float64 result's own tolerance)
     assert fuzzer._intermediate_dtype(case, "float64") == "float64"
+
+
+@pytest.mark.parametrize("seed, i, variants", [
+    (50, 2762, True),   # sub_ with alpha of unbroadcastable shapes: NumPy's ValueError
+    (50, 4425, True),   # as_strided_scatter of an expanded input: refused
+    (50, 4713, True),   # diff(out=) of an empty dimension: accepted
+    (51, 1829, False),  # einsum of an empty pair of mixed dtypes: refused
+    (53, 648, True),    # add(alpha) of a 0-d float64 and a float16 tensor: a last bit off
+    (53, 2130, True),   # min(out=) of an empty input with keepdim but no dim: accepted
+])
+def test_fixed_findings_stay_fixed(torch, seed, i, variants):
+    """Findings of seeds past the CI sample's, fixed in gradkit: each case matches PyTorch (or
+    raises its exception type)."""
+    judge = fuzzer.judged(lambda c: fuzzer.classify(c, grads=True), fuzzer.FAILING)
+    assert judge(fuzzer.make_case(seed, i, variants))[0] in ("match", "both-raise")

@@ -112,3 +112,14 @@ def test_every_usage_scenario_is_drawn(torch):
     for i in range(300, 1500):
         if uc.usage_name(11, i):
             assert uc.usage_case(11, i) is not None
+
+
+@pytest.mark.parametrize("seed, i", [
+    (47, 1576),  # AdaptiveMaxPool3d of a 0-d input: IndexError where PyTorch's is RuntimeError
+    (47, 2739),  # MaxUnpool3d(0): accepted where PyTorch's kernel refuses stride 0
+])
+def test_fixed_nn_findings_stay_fixed(torch, seed, i):
+    """Findings of nn seeds past the CI sample's, fixed in gradkit."""
+    judge = nn_fuzzer.fz.judged(lambda c: nn_fuzzer.fz.classify(c, grads=True),
+                                nn_fuzzer.fz.FAILING)
+    assert judge(nn_fuzzer.make_case(seed, i))[0] in ("match", "both-raise")

@@ -301,6 +301,23 @@ CASES = {
     # nn.FractionalMaxPool3d refuses a kernel size <= 0 when built (ValueError)
     "fractional-max-pool3d-module-kernel-0": lambda L, F: L.nn.FractionalMaxPool3d(
         (2, 2, 0), output_size=1),
+    # max_unpool3d's kernel (not max_unpool2d's) refuses a stride <= 0 after the rank and the
+    # indices (nn seed 47 case 2739: MaxUnpool3d(0) returned an empty result)
+    "max-unpool3d-module-kernel-0": lambda L, F: L.nn.MaxUnpool3d(0)(
+        L.ones(1, 1, 3, 2, 2), L.zeros(1, 1, 3, 2, 2, dtype=L.int64)),
+    "max-unpool3d-one-stride-0": lambda L, F: F.max_unpool3d(
+        L.ones(1, 1, 3, 2, 2), L.zeros(1, 1, 3, 2, 2, dtype=L.int64), 2, (1, 0, 1)),
+    "max-unpool3d-stride-0-rank-first": lambda L, F: F.max_unpool3d(
+        L.ones(2, 2, 2), L.zeros(2, 2, 2, dtype=L.int64), 2, 0),
+    "max-unpool3d-negative-padding": lambda L, F: F.max_unpool3d(
+        L.ones(1, 1, 3, 2, 2), L.zeros(1, 1, 3, 2, 2, dtype=L.int64), 2, 2, -1),
+    "max-unpool2d-kernel-0": lambda L, F: L.nn.MaxUnpool2d(0)(
+        L.ones(1, 1, 2, 2), L.zeros(1, 1, 2, 2, dtype=L.int64)),
+    # the module's rank error is the function's RuntimeError (nn seed 47 case 1576: the
+    # module's name has "Max", which the check looked for as "max": IndexError)
+    "adaptive-max-pool3d-module-0d": lambda L, F: L.nn.AdaptiveMaxPool3d(1)(L.tensor(0.5)),
+    "adaptive-max-pool3d-module-2d": lambda L, F: L.nn.AdaptiveMaxPool3d(1)(L.ones(3, 3)),
+    "adaptive-avg-pool3d-module-0d": lambda L, F: L.nn.AdaptiveAvgPool3d(1)(L.tensor(0.5)),
 }
 
 

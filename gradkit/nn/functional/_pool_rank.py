@@ -42,3 +42,11 @@ def lp_kernel_check(kernel_size, n, who, norm_type=1.0):
     if n > 1 and isinstance(kernel_size, (tuple, list)) and len(kernel_size) != n:
         raise ValueError(f"{who}: kernel_size must be an int or a tuple of {n} ints, got "
                          f"{kernel_size!r} ({len(kernel_size)} values, expected {n})")
+
+
+def unpool_stride_check(n, stride, who):
+    """max_unpool3d's kernel (not max_unpool1d/2d's) refuses a stride <= 0, after the rank and
+    the indices."""
+    if n == 3 and any(v <= 0 for v in stride):
+        raise RuntimeError(f"{who}: strides should be greater than zero, but got stride: "
+                           f"{list(stride)}")

@@ -27,7 +27,7 @@ from ...functions._args import _tensor_attr_arg
 from ...ops import pooling as P
 from . import _node_names as _NN
 from ._faces import replaced
-from ._pool_rank import lp_kernel_check, rank_error
+from ._pool_rank import lp_kernel_check, rank_error, unpool_stride_check
 
 __all__ = ["adaptive_avg_pool1d", "adaptive_avg_pool2d", "adaptive_avg_pool3d",
            "adaptive_max_pool1d", "adaptive_max_pool1d_with_indices", "adaptive_max_pool2d",
@@ -567,7 +567,6 @@ def lp_pool1d(input: Tensor, norm_type: float, kernel_size: int, stride: int | N
 
 
 def _max_unpool(input, indices, kernel_size, stride, padding, output_size, n, who):
-
     x = input if isinstance(input, Tensor) else as_tensor_arg(input, name="input")
     idx = indices._data if isinstance(indices, Tensor) else np.asarray(indices)
     spatial = {1: "L", 2: "H, W", 3: "D, H, W"}[n]
@@ -582,6 +581,7 @@ def _max_unpool(input, indices, kernel_size, stride, padding, output_size, n, wh
             raise RuntimeError(f"{who} expects int64 indices of the input's shape "
                                f"{tuple(x.shape)}, got indices of shape {tuple(idx.shape)} and "
                                f"dtype {idx.dtype}")
+        unpool_stride_check(n, s, who)
     if x.ndim < n:
         raise IndexError(f"{who} expects input of shape (N, C, {spatial}) or (C, {spatial}), got "
                          f"a {x.ndim}-D input of shape {tuple(x.shape)}")
@@ -854,7 +854,7 @@ def _avg_pool3d(input, kernel_size, stride, padding, ceil_mode, count_include_pa
 
 
 def _adaptive3d(input, output_size, who):
-    kind = "adaptive_max" if "max" in who else "adaptive_avg"
+    kind = "adaptive_max" if "max" in who.lower() else "adaptive_avg"
     x, unbatched = _as5d(input, who, "spatial", rank_error(input, output_size, 3, kind))
     o = _tuple(output_size, 3, "output_size", who, allow_none=True, repeat_one=False)
     o = tuple(i if v is None else v for v, i in zip(o, x.shape[2:]))
