@@ -47,7 +47,7 @@ from . import distributed, distributions, linalg, nn, optim, testing, utils  # n
 from . import sparse  # noqa: E402
 from . import fft  # noqa: E402,F401 (torch.fft)
 from .sparse import layout, sparse_coo, sparse_coo_tensor, spmm, strided  # noqa: E402,F401
-from .sparse._ops import dsmm  # noqa: E402,F401
+from .sparse._ops import dsmm, hspmm, smm  # noqa: E402,F401
 from .sparse import sparse_bsc, sparse_bsr, sparse_csc, sparse_csr  # noqa: E402,F401
 from .sparse._compressed_ops import (  # noqa: E402,F401
     sparse_bsc_tensor,
@@ -248,8 +248,8 @@ __all__ = [
     "double", "short", "int", "long", "manual_seed", "Generator", "seed", "initial_seed",
     "get_rng_state", "set_rng_state", "autograd", "func", "random", "device", "Device", "cuda",
     "promote_types", "result_type", "save", "load", "nn", "optim", "utils", "distributed",
-    "linalg", "special", "sparse", "sparse_coo_tensor", "spmm", "dsmm", "layout", "strided",
-    "sparse_coo",
+    "linalg", "special", "sparse", "sparse_coo_tensor", "spmm", "dsmm", "smm", "hspmm", "layout",
+    "strided", "sparse_coo",
     "sparse_csr", "sparse_csc", "sparse_bsr", "sparse_bsc", "sparse_csr_tensor",
     "sparse_csc_tensor", "sparse_bsr_tensor", "sparse_bsc_tensor", "sparse_compressed_tensor",
     "is_autocast_enabled", "get_autocast_dtype", "set_autocast_enabled",

@@ -298,10 +298,13 @@ def _rebuild_sparse_tensor(layout, data):
     if layout is sparse.sparse_coo:
         indices, values, size = data[:3]
         coalesced = bool(data[3]) if len(data) > 3 else None
-        return sparse.sparse_coo_tensor(indices, values, tuple(size), is_coalesced=coalesced)
+        return sparse.sparse_coo_tensor(indices, values, tuple(size), is_coalesced=coalesced,
+                                        check_invariants=False)
     if layout in (sparse.sparse_csr, sparse.sparse_csc, sparse.sparse_bsr, sparse.sparse_bsc):
         ci, pi, values, size = data
-        return sparse.sparse_compressed_tensor(ci, pi, values, tuple(size), layout=layout)
+        return sparse.sparse_compressed_tensor(
+            ci, pi, values, tuple(size), layout=layout,
+            check_invariants=sparse.check_sparse_tensor_invariants.is_enabled())
     raise ValueError(f"_rebuild_sparse_tensor: unknown layout {layout!r}")
 
 

@@ -1,8 +1,13 @@
 """Window functions, as PyTorch's ``torch.hann_window``, ``hamming_window``,
 ``blackman_window``, ``bartlett_window`` and ``kaiser_window``.
 
-Each is computed in float64 from its formula and rounded once to ``dtype`` (the default float
-dtype unless given). ``periodic=True`` (the default, for spectral analysis) gives the first
+Hann, Hamming, Blackman and Bartlett follow PyTorch's kernels step by step in ``dtype`` (the
+default float dtype unless given): ``arange`` times a scalar, ``cos``, a scalar multiply and add,
+each rounded to ``dtype`` (float16/bfloat16 steps computed in float32, as PyTorch's), so that
+``blackman_window(4)[0]`` is PyTorch's -2.9802e-08, not the float64 formula's -1.3878e-17. The
+cosines are rounded once from float64, where PyTorch's SLEEF ``cos`` differs in about 5% of
+float32 entries. Kaiser is computed in float64 from its formula and rounded once.
+``periodic=True`` (the default, for spectral analysis) gives the first
 ``window_length`` values of the symmetric window of ``window_length + 1`` points; a window of
 length 1 is ``[1.]`` and of length 0 is empty, as in PyTorch.
 """
@@ -50,10 +55,38 @@ def _numbers(name, **named):
             raise TypeError(f"{name}(): argument '{arg}' must be float, not {type(v).__name__}")
 
 
+class _Steps:
+    """PyTorch's window arithmetic in ``dt``: ``arange(L)``, and each op rounded to ``dt``."""
+
+    def __init__(self, dt):
+        self.dt = dt
+        self.work = np.float64 if dt == np.float64 else np.float32  # (its opmath type)
+
+    def rnd(self, a):
+        return a.astype(self.dt).astype(self.work)
+
+    def arange(self, n):
+        return self.rnd(np.arange(n, dtype=np.float64))
+
+    def mul(self, a, c):
+        return self.rnd(a * self.work(c))
+
+    def add(self, a, c):
+        return self.rnd(a + self.work(c))
+
+    def cos(self, a):
+        return self.rnd(np.cos(a.astype(np.float64)))
+
+
+def _symmetric(window_length, periodic):
+    """The points of the symmetric window PyTorch computes (one more when periodic)."""
+    return int(window_length) + 1 if periodic else int(window_length)
+
+
 def _window(values, window_length, dt, device, requires_grad):
     if window_length == 1:
         values = np.ones(1)
-    return _finish(np.asarray(values, dtype=np.float64).astype(dt), requires_grad, device)
+    return _finish(np.asarray(values).astype(dt), requires_grad, device)
 
 
 _UNSET = object()
@@ -78,8 +111,11 @@ def hamming_window(window_length, periodic=_UNSET, alpha=_UNSET, beta=_UNSET, *,
                      requires_grad=requires_grad)
     _numbers("hamming_window", alpha=alpha, beta=beta)
     n, span, dt = _points("hamming_window", window_length, periodic, dtype)
-    w = alpha - beta * np.cos(2 * np.pi * n / span) if span > 0 else n
-    return _window(w, window_length, dt, device, requires_grad)
+    if span > 0:
+        st, pts = _Steps(dt), _symmetric(window_length, periodic)
+        w = st.mul(st.arange(pts), np.pi * 2.0 / (pts - 1))
+        n = st.add(st.mul(st.cos(w), -beta), alpha)[:int(window_length)]
+    return _window(n, window_length, dt, device, requires_grad)
 
 
 def hann_window(window_length, periodic=True, *, dtype=None, layout=None, device=None,
@@ -97,9 +133,13 @@ def blackman_window(window_length, periodic=True, *, dtype=None, layout=None, de
     _options.options("blackman_window", layout_=layout, pin_memory=pin_memory,
                      requires_grad=requires_grad)
     n, span, dt = _points("blackman_window", window_length, periodic, dtype)
-    w = (0.42 - 0.5 * np.cos(2 * np.pi * n / span) + 0.08 * np.cos(4 * np.pi * n / span)
-         if span > 0 else n)
-    return _window(w, window_length, dt, device, requires_grad)
+    if span > 0:  # PyTorch: w = arange * pi / (L - 1); cos(4 w) 0.08 - cos(2 w) 0.5 + 0.42
+        st, pts = _Steps(dt), _symmetric(window_length, periodic)
+        w = st.mul(st.arange(pts), np.pi / (pts - 1))
+        a = st.mul(st.cos(st.mul(w, 4)), 0.08)
+        b = st.mul(st.cos(st.mul(w, 2)), 0.5)
+        n = st.add(st.rnd(a - b), 0.42)[:int(window_length)]
+    return _window(n, window_length, dt, device, requires_grad)
 
 
 def bartlett_window(window_length, periodic=True, *, dtype=None, layout=None, device=None,
@@ -108,8 +148,13 @@ def bartlett_window(window_length, periodic=True, *, dtype=None, layout=None, de
     _options.options("bartlett_window", layout_=layout, pin_memory=pin_memory,
                      requires_grad=requires_grad)
     n, span, dt = _points("bartlett_window", window_length, periodic, dtype)
-    w = 1 - np.abs(2 * n / span - 1) if span > 0 else n
-    return _window(w, window_length, dt, device, requires_grad)
+    if span > 0:  # PyTorch: arange * 2 / (L - 1), its second half times -1 plus 2
+        st, pts = _Steps(dt), _symmetric(window_length, periodic)
+        w = st.mul(st.arange(pts), 2.0 / (pts - 1))
+        half = ((pts - 1) >> 1) + 1
+        w[half:] = st.add(st.mul(w[half:], -1), 2)
+        n = w[:int(window_length)]
+    return _window(n, window_length, dt, device, requires_grad)
 
 
 def _default(value):

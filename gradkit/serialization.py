@@ -638,7 +638,8 @@ class _Decoder:
             return sparse_compressed_tensor(
                 self.decode(node["compressed"]), self.decode(node["plain"]),
                 self.decode(node["values"]), tuple(node["size"]), layout=lay,
-                requires_grad=bool(node.get("requires_grad")))
+                requires_grad=bool(node.get("requires_grad")),
+                check_invariants=_sparse.check_sparse_tensor_invariants.is_enabled())
         if tag == "tuple":
             return tuple(self.decode(v) for v in node["items"])
         if tag == "dict":

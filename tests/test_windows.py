@@ -83,3 +83,29 @@ def test_kaiser_window_of_an_extreme_beta_as_torch_without_numpy_warnings(beta):
         warnings.simplefilter("error")  # NumPy's 'invalid value' warning leaked before
         ours = gk.kaiser_window(6, True, beta)
     np.testing.assert_array_equal(ours.numpy(), torch.kaiser_window(6, True, beta).numpy())
+
+
+def test_windows_follow_pytorchs_arithmetic_in_their_dtype():
+    # arange * scalar, cos, scalar multiply-add, each rounded to the dtype: Bartlett bit for
+    # bit; the cosine windows up to the last bit of cos (SLEEF's against NumPy's) in a few
+    # entries
+    torch = pytest.importorskip("torch")
+    for name in ("hann", "hamming", "blackman", "bartlett"):
+        bad = total = 0
+        for n in list(range(0, 40)) + [64, 100, 400, 1024]:
+            for periodic in (True, False):
+                for dt in ("float32", "float64"):
+                    got = getattr(gk, name + "_window")(n, periodic, dtype=getattr(gk, dt))
+                    want = getattr(torch, name + "_window")(n, periodic,
+                                                            dtype=getattr(torch, dt))
+                    g, w = got.numpy(), want.numpy()
+                    assert g.dtype == w.dtype and g.shape == w.shape
+                    if name == "bartlett":
+                        np.testing.assert_array_equal(g, w, err_msg=f"{name}({n}, {periodic})")
+                    else:
+                        np.testing.assert_allclose(g, w, rtol=0,
+                                                   atol=2e-7 if dt == "float32" else 4e-16)
+                        bad, total = bad + int((g != w).sum()), total + g.size
+        assert bad <= 0.06 * max(total, 1), (name, bad, total)
+    # the value that made a printed window read otherwise
+    assert gk.blackman_window(4)[0].item() == torch.blackman_window(4)[0].item()

@@ -14,7 +14,8 @@ __all__ = ["default_generator", "set_default_tensor_type", "get_device_module",
            "to_dlpack", "init_num_threads", "has_lapack", "has_mkl", "has_openmp",
            "has_spectral", "get_deterministic_debug_mode", "set_deterministic_debug_mode",
            "broadcast_shapes", "unravel_index", "svd_lowrank", "pca_lowrank", "_standard_gamma",
-           "_sample_dirichlet", "TypedStorage", "UntypedStorage", "FloatStorage", "DoubleStorage",
+           "_standard_gamma_grad", "_dirichlet_grad", "_sample_dirichlet", "TypedStorage",
+           "UntypedStorage", "FloatStorage", "DoubleStorage",
            "HalfStorage", "BFloat16Storage", "LongStorage", "IntStorage", "ShortStorage",
            "CharStorage", "ByteStorage", "BoolStorage", "ComplexFloatStorage",
            "ComplexDoubleStorage", "_convert_indices_from_coo_to_csr",
@@ -150,6 +151,25 @@ def _standard_gamma(alpha, generator=None):
     from ..distributions._sampling import standard_gamma
 
     return standard_gamma(alpha, generator)
+
+
+def _standard_gamma_grad(self, output):
+    """``torch._standard_gamma_grad``: d output / d self for Gamma(self, 1) samples ``output``,
+    PyTorch's approximation (``distributions._reparam_grads``)."""
+    from .._tensor.tensor import wrap
+    from ..distributions._reparam_grads import standard_gamma_grad
+
+    return wrap(standard_gamma_grad(self.detach().numpy(), output.detach().numpy()))
+
+
+def _dirichlet_grad(x, alpha, total):
+    """``torch._dirichlet_grad``: PyTorch's scaled reparameterisation gradient of Dirichlet
+    samples ``x`` (``distributions._reparam_grads``)."""
+    from .._tensor.tensor import wrap
+    from ..distributions._reparam_grads import dirichlet_grad
+
+    return wrap(dirichlet_grad(x.detach().numpy(), alpha.detach().numpy(),
+                               total.detach().numpy()))
 
 
 def _sample_dirichlet(alpha, generator=None):

@@ -52,7 +52,6 @@ _TORCH_HOME = {
     ("gradkit.profiler", "profile"): "torch.profiler.profiler",
     ("gradkit.profiler", "ProfilerAction"): "torch.profiler.profiler",
     ("gradkit.compat._api", "Variable"): "torch.autograd.variable",
-    ("gradkit.ops.linalg", "LinAlgError"): "torch.linalg",
     ("gradkit", "TypedStorage"): "torch.storage",
     ("gradkit", "UntypedStorage"): "torch.storage",
     ("gradkit.profiler", "record_function"): "torch.autograd.profiler",
@@ -79,7 +78,14 @@ for _file, _names in (("_base", ("LRScheduler",)), ("_plateau", ("ReduceLROnPlat
     for _name in _names:
         _TORCH_HOME["gradkit.optim.lr_scheduler." + _file, _name] = "torch.optim.lr_scheduler"
 
+# (gradkit module, class) -> (PyTorch's module, PyTorch's name), where the name differs too:
+# torch.linalg.LinAlgError is torch._C._LinAlgError (``type(e).__name__`` prints that)
+_TORCH_NAME = {
+    ("gradkit.ops.linalg", "LinAlgError"): ("torch._C", "_LinAlgError"),
+}
+
 _RENAMED: dict[type, str] = {}  # class -> the __module__ it had before activate()
+_NAMES: dict[type, tuple] = {}  # class -> the (__name__, __qualname__) it had
 _SEEN: set[str] = set()  # gradkit modules whose classes have been looked at
 _ACTIVE: list[bool] = []
 
@@ -99,6 +105,9 @@ def home_of(cls) -> str | None:
 def torch_module(cls: type) -> str | None:
     """The module PyTorch names ``cls`` under (None: a gradkit class PyTorch does not have)."""
     module = cls.__module__
+    named = _TORCH_NAME.get((module, cls.__qualname__))
+    if named is not None:
+        return named[0]
     explicit = _TORCH_HOME.get((module, cls.__qualname__))
     if explicit is not None:
         return explicit
@@ -117,7 +126,7 @@ def torch_module(cls: type) -> str | None:
     return ".".join(["torch", *parts[1:]])
 
 
-def _findable(cls: type, module: str) -> bool:
+def _findable(cls: type, module: str, name: str | None = None) -> bool:
     """Whether pickle, under the hook, finds ``cls`` as ``module.qualname``; a class PyTorch keeps
     in a file gradkit merges into another (``torch.nn.modules.conv.LazyConv2d``) is put there."""
     from . import hook
@@ -131,7 +140,7 @@ def _findable(cls: type, module: str) -> bool:
             home = importlib.import_module(target)
         except ImportError:
             return False
-    found = getattr(home, cls.__qualname__, None)
+    found = getattr(home, name or cls.__qualname__, None)
     if found is None and (cls.__module__, cls.__qualname__) in _TORCH_HOME:
         setattr(home, cls.__qualname__, cls)
         found = cls
@@ -151,9 +160,13 @@ def refresh() -> None:
                     not (cls.__module__ or "").startswith("gradkit"):
                 continue
             dest = torch_module(cls)
-            if dest is not None and _findable(cls, dest):
+            named = _TORCH_NAME.get((cls.__module__, cls.__qualname__))
+            if dest is not None and _findable(cls, dest, named and named[1]):
                 _RENAMED[cls] = cls.__module__
                 cls.__module__ = dest
+                if named is not None:
+                    _NAMES[cls] = (cls.__name__, cls.__qualname__)
+                    cls.__name__ = cls.__qualname__ = named[1]
 
 
 def activate() -> None:
@@ -169,5 +182,8 @@ def deactivate() -> None:
     _ACTIVE.clear()
     for cls, module in _RENAMED.items():
         cls.__module__ = module
+    for cls, (name, qualname) in _NAMES.items():
+        cls.__name__, cls.__qualname__ = name, qualname
     _RENAMED.clear()
+    _NAMES.clear()
     _SEEN.clear()

@@ -13,8 +13,8 @@ __all__ = ["Beta"]
 class Beta(ExponentialFamily):
     """Beta distribution parameterised by ``concentration1`` and ``concentration0``.
 
-    ``rsample`` is reparameterised through Dirichlet (normalised gamma samples with implicit
-    gradients); see Dirichlet for how this differs from PyTorch's per-sample gradient."""
+    ``rsample`` is the first coordinate of a Dirichlet sample, with PyTorch's
+    ``_dirichlet_grad`` gradient (see Dirichlet)."""
 
     arg_constraints = {"concentration1": constraints.positive,
                        "concentration0": constraints.positive}

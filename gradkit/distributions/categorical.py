@@ -87,8 +87,7 @@ class Categorical(Distribution):
         from .. import multinomial
         from ..autograd.grad_mode import no_grad
 
-        sample_shape = Size(tuple(sample_shape)) if not isinstance(sample_shape, int) else \
-            Size((sample_shape,))
+        sample_shape = Size(tuple(sample_shape))  # an int: PyTorch's TypeError
         with no_grad():
             probs_2d = self.probs.reshape(-1, self._num_events)
             n = math.prod(sample_shape)

@@ -1,6 +1,6 @@
 from .._tensor import Size
 from . import constraints
-from ._sampling import standard_gamma
+from ._sampling import sample_dirichlet
 from ._special import digamma, lgamma
 from .exp_family import ExponentialFamily
 
@@ -10,10 +10,8 @@ __all__ = ["Dirichlet"]
 class Dirichlet(ExponentialFamily):
     """Dirichlet distribution parameterised by ``concentration`` (last dim = categories).
 
-    ``rsample`` normalises gamma samples that carry implicit-reparameterisation gradients, so
-    it is differentiable and unbiased as PyTorch's; PyTorch computes the per-sample gradient
-    of a Dirichlet sample by a different formula (``_dirichlet_grad``), so individual gradients
-    differ while their expectations agree."""
+    ``rsample`` draws PyTorch's samples (``torch._sample_dirichlet``) and differentiates them
+    by PyTorch's ``_dirichlet_grad`` (its node is ``_DirichletBackward``)."""
 
     arg_constraints = {"concentration": constraints.independent(constraints.positive, 1)}
     support = constraints.simplex
@@ -38,18 +36,9 @@ class Dirichlet(ExponentialFamily):
         return new
 
     def rsample(self, sample_shape=()):
-        import numpy as np
-
-        from .. import float64
-
         shape = tuple(self._extended_shape(sample_shape))
-        concentration = self.concentration.expand(shape)
-        # as torch._sample_dirichlet: gamma samples in double, normalised in double, then cast
-        g = standard_gamma(concentration.to(float64))
-        x = (g / g.sum(-1, keepdim=True)).to(concentration.dtype)
-        dt = np.dtype(x.dtype)
-        return x.clamp(min=float(np.finfo(dt).tiny),
-                       max=float(np.nextafter(dt.type(1.0), dt.type(0.0))))
+        # torch._sample_dirichlet (PyTorch's sampler on its stream) with its _dirichlet_grad
+        return sample_dirichlet(self.concentration.expand(shape))
 
     def log_prob(self, value):
         from ..special import xlogy

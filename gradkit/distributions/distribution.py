@@ -134,6 +134,9 @@ class Distribution:
         return self.entropy().exp()
 
     def _extended_shape(self, sample_shape=()):
+        if not isinstance(sample_shape, (tuple, list, Size)) and \
+                not hasattr(sample_shape, "__iter__"):  # PyTorch's torch.Size(3): a TypeError
+            raise TypeError(f"'{type(sample_shape).__name__}' object is not iterable")
         return Size(tuple(_size(sample_shape)) + tuple(self._batch_shape)
                     + tuple(self._event_shape))
 

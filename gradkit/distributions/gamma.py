@@ -20,8 +20,8 @@ def _tiny(dtype):
 class Gamma(ExponentialFamily):
     """Gamma distribution parameterised by shape ``concentration`` and ``rate``.
 
-    ``rsample`` is reparameterised by implicit differentiation of the CDF, as PyTorch's; the
-    samples come from gradkit's generator (Marsaglia-Tsang), not PyTorch's stream.
+    ``rsample`` draws PyTorch's samples on its stream and differentiates them by PyTorch's
+    ``_standard_gamma_grad`` (implicit differentiation of the CDF, approximated).
     """
 
     arg_constraints = {"concentration": constraints.positive, "rate": constraints.positive}
@@ -57,7 +57,8 @@ class Gamma(ExponentialFamily):
     def rsample(self, sample_shape=()):
         shape = tuple(self._extended_shape(sample_shape))
         value = standard_gamma(self.concentration.expand(shape)) / self.rate.expand(shape)
-        return value.clamp(min=_tiny(value.dtype))
+        value.detach().clamp_(min=_tiny(value.dtype))  # not recorded, as PyTorch's
+        return value
 
     def log_prob(self, value):
         from ..special import xlogy

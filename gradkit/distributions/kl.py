@@ -103,7 +103,11 @@ def _infinite_like(tensor):
 
 
 def _x_log_x(tensor):
-    return tensor * tensor.log()
+    """``x log x``, 0 at ``x = 0`` (``xlogy``, as PyTorch's: a Uniform starting at 0 has a
+    finite KL to a Beta or a Gamma)."""
+    from ..special import xlogy
+
+    return xlogy(tensor, tensor)
 
 
 def _batch_trace_XXT(bmat):

@@ -79,16 +79,16 @@ class Multinomial(Distribution):
         return tensor(counts)
 
     def entropy(self):
-        from .. import arange
+        from .. import tensor
 
-        n = self.total_count
-        support = arange(n + 1, dtype=self.probs.dtype).reshape(
-            (-1,) + (1,) * (self.probs.dim()))
+        # as PyTorch's: n! from an integer tensor, so its lgamma is in the default dtype
+        # (float32 even for a float64 distribution), and the support from 1
+        n = tensor(self.total_count)
+        term1 = n * self._categorical.entropy() - lgamma(n + 1)
+        support = self._binomial.enumerate_support(expand=False)[1:]
         binomial_probs = self._binomial.log_prob(support).exp()
-        log_factorial_n = float(lgamma(self.probs.new_tensor(n + 1.0)).item())
-        log_factorial_x = lgamma(support + 1)
-        return (self._categorical.entropy() * n - log_factorial_n
-                + (binomial_probs * log_factorial_x).sum((0, -1)))
+        weights = lgamma(support + 1)
+        return term1 + (binomial_probs * weights).sum((0, -1))
 
     def log_prob(self, value):
         import numpy as np

@@ -12,11 +12,13 @@ __all__ = ["Uniform"]
 class Uniform(Distribution):
     """Uniform distribution on the half-open interval [low, high)."""
 
-    arg_constraints = {
-        "low": constraints.dependent(is_discrete=False, event_dim=0),
-        "high": constraints.dependent(is_discrete=False, event_dim=0),
-    }
     has_rsample = True
+
+    @property
+    def arg_constraints(self):
+        # as PyTorch's: low below high (its validation message names LessThan(upper_bound=...))
+        return {"low": constraints.less_than(self.high),
+                "high": constraints.greater_than(self.low)}
 
     @property
     def mean(self):
@@ -41,8 +43,6 @@ class Uniform(Distribution):
         else:
             batch_shape = self.low.shape
         super().__init__(batch_shape, validate_args=validate_args)
-        if self._validate_args and not bool((self.low < self.high).all()):
-            raise ValueError("Uniform is not defined when low>= high")
 
     def expand(self, batch_shape, _instance=None):
         new, batch_shape = _expand_params(self, Uniform, batch_shape, _instance, ("low", "high"))

@@ -349,10 +349,10 @@ def new(self, *args, device=None):
         from ..sparse import _ops as _sparse
 
         if len(args) in (2, 3) and all(isinstance(a, Tensor) for a in args[:2]):
-            return _sparse.sparse_coo_tensor(*args)
+            return _sparse.sparse_coo_tensor(*args, check_invariants=False)
         size = tuple(args[0]) if len(args) == 1 and isinstance(args[0], (Size, tuple, list)) \
             else (args or (0,))
-        return _sparse.sparse_coo_tensor(size=size, dtype=self.dtype)
+        return _sparse.sparse_coo_tensor(size=size, dtype=self.dtype, check_invariants=False)
     if not args:
         return factories.empty(0, dtype=self.dtype, device=device)
     if len(args) == 1 and isinstance(args[0], Tensor):

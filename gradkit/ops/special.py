@@ -384,23 +384,49 @@ def _digamma_pos(x):
     return np.where(x == 10, res + _PSI_10, out)
 
 
+def _digamma_pos_f32(x):
+    """PyTorch's ``calc_digamma(float)`` for x > 0, step by step in float32: the recurrence up
+    to 10, then the asymptotic series (its ``logf`` taken as the correctly rounded log)."""
+    f32 = np.float32
+    res = np.zeros_like(x)
+    x = x.copy()
+    low = x < 10
+    while low.any():
+        res = np.where(low, res - f32(1) / x, res)
+        x = np.where(low, x + f32(1), x)
+        low = x < 10
+    z = f32(1) / (x * x)
+    poly = np.full_like(x, f32(_PSI_A[0]))
+    for c in _PSI_A[1:]:
+        poly = poly * z + f32(c)
+    y = np.where(x < f32(1.0e17), z * poly, f32(0))
+    out = res + np.log(x.astype(np.float64)).astype(np.float32) - f32(0.5) / x - y
+    return np.where(x == 10, res + f32(_PSI_10), out)
+
+
 def digamma_array(x):
-    """digamma (psi): PyTorch's ``calc_digamma`` (+-inf at +-0, nan at negative integers)."""
-    v = _f64(x)
+    """digamma (psi): PyTorch's ``calc_digamma`` (+-inf at +-0, nan at negative integers); a
+    float32 (or narrower) input by its float32 algorithm, as PyTorch's kernel (``digamma(1)``
+    is -0.5772159 there, not the correctly rounded -0.5772157)."""
+    x = np.asarray(x)
+    f32 = x.dtype != np.float64
+    v = x.astype(np.float32) if f32 else x
     out = np.empty_like(v)
+    pos_fn = _digamma_pos_f32 if f32 else _digamma_pos
     with np.errstate(all="ignore"):
         neg = v < 0
         pos = ~neg
-        out[pos] = _digamma_pos(v[pos])
+        out[pos] = pos_fn(v[pos])
         if neg.any():
             n = v[neg]
-            r = n - np.trunc(n)  # modf: the fraction (tan(pi r) beats tan(pi x))
-            out[neg] = _digamma_pos(1.0 - n) - np.pi / np.tan(np.pi * r)
+            r = n.astype(np.float64) - np.trunc(n.astype(np.float64))  # modf: the fraction
+            # (tan(pi r) beats tan(pi x)); pi / tan(pi r) in double, rounded as PyTorch's
+            out[neg] = pos_fn(1 - n) - (np.pi / np.tan(np.pi * r)).astype(v.dtype)
             out[neg & (v == np.trunc(v))] = np.nan
         zero = v == 0
         out[zero] = np.copysign(np.inf, -v[zero])
         out[np.isposinf(v)] = np.inf
-    return out.astype(x.dtype) if x.dtype != np.float64 else out
+    return out.astype(x.dtype, copy=False) if x.dtype.kind == "f" else out
 
 
 def _trigamma(x, dtype=np.float64):
@@ -437,7 +463,7 @@ def polygamma_array(n, x):
     ``(-1)^(n+1) n! zeta(n + 1, x)``)."""
     v = _f64(x)
     if n == 0:
-        out = digamma_array(v)
+        out = digamma_array(x)
     elif n == 1:
         out = _trigamma(v, x.dtype)
     else:

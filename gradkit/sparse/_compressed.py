@@ -68,6 +68,13 @@ class SparseCompressed(SparseArrayLike):
     _is_sparse_compressed = True
 
     def __init__(self, layout, compressed, plain, values, shape):
+        from .._warnings import warn_once
+
+        # PyTorch's SparseCsrTensorImpl warns once per process, naming the first layout made
+        warn_once("sparse compressed beta",
+                  f"Sparse {str(layout).rsplit('_', 1)[-1].upper()} tensor support is in beta "
+                  f"state. If you miss a functionality in the sparse tensor support, please "
+                  f"submit a feature request to https://github.com/pytorch/pytorch/issues.")
         self.sparse_layout = layout
         self.compressed = compressed
         self.plain = plain

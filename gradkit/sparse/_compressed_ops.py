@@ -234,6 +234,7 @@ class CheckInvariants:
     index tensors, which are otherwise both made int64 when they differ."""
 
     _enabled = [False]
+    _explicit = [False]  # set by enable()/disable()/the context manager: no implicit warning
 
     def __init__(self, enable=True):
         self.state = bool(enable)
@@ -246,14 +247,17 @@ class CheckInvariants:
     @staticmethod
     def enable() -> None:
         CheckInvariants._enabled[0] = True
+        CheckInvariants._explicit[0] = True
 
     @staticmethod
     def disable() -> None:
         CheckInvariants._enabled[0] = False
+        CheckInvariants._explicit[0] = True
 
     def __enter__(self):
         self.saved = CheckInvariants._enabled[0]
         CheckInvariants._enabled[0] = self.state
+        CheckInvariants._explicit[0] = True
         return self
 
     def __exit__(self, *exc):
@@ -272,6 +276,20 @@ class CheckInvariants:
 
 
 check_sparse_tensor_invariants = CheckInvariants
+
+
+def warn_implicit_invariants(check_invariants) -> None:
+    """PyTorch 2.13's once-per-process warning when a sparse constructor is called without
+    ``check_invariants`` before the program chose a setting."""
+    from .._warnings import warn_once
+
+    if check_invariants is None and not CheckInvariants._explicit[0]:
+        warn_once("sparse implicit invariants",
+                  "Sparse invariant checks are implicitly disabled. Memory errors (e.g. "
+                  "SEGFAULT) will occur when operating on a sparse tensor which violates the "
+                  "invariants, but checks incur performance overhead. To silence this warning, "
+                  "explicitly opt in or out. See "
+                  "`torch.sparse.check_sparse_tensor_invariants.__doc__` for guidance. ")
 
 
 
@@ -393,6 +411,7 @@ def sparse_compressed_tensor(compressed_indices, plain_indices, values, size=Non
     cname, pname = _names(layout)[:2]
     comp, comp_int = _index(compressed_indices, cname)
     plain, plain_int = _index(plain_indices, pname)
+    warn_implicit_invariants(check_invariants)
     if check_invariants is None:
         check_invariants = CheckInvariants.is_enabled()
     if comp.dtype != plain.dtype and (check_invariants or not (comp_int and plain_int)):

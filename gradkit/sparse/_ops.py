@@ -22,8 +22,9 @@ from ._coo import SparseCOO, sparse_coo, strided, unsupported
 from ._coo import spmm as _spmm
 
 __all__ = ["addmm", "coalesce", "dense_dim", "indices", "is_coalesced", "is_sparse",
-           "layout_of", "log_softmax", "mm", "nnz", "softmax", "sparse_coo_tensor",
-           "sparse_dim", "spmm", "sum", "to_dense", "to_sparse", "values", "dsmm"]
+           "layout_of", "log_softmax", "mm", "smm", "hspmm", "nnz", "softmax",
+           "sparse_coo_tensor", "sparse_dim", "spmm", "sum", "to_dense", "to_sparse", "values",
+           "dsmm"]
 
 _ndarray = np.ndarray
 _builtin_sum = sum
@@ -272,7 +273,9 @@ def sparse_coo_tensor(indices=None, values=None, size=None, *, dtype=None, devic
     sums them. Differentiable in ``values``. The indices are always checked against ``size``
     (PyTorch checks them only with ``check_invariants=True``)."""
     from ..factories import tensor as _tensor  # (factories imports the Tensor machinery)
+    from ._compressed_ops import warn_implicit_invariants
 
+    warn_implicit_invariants(check_invariants)
     if device is not None and str(device).split(":")[0] not in ("cpu",):
         raise RuntimeError(f"sparse_coo_tensor(): gradkit keeps sparse tensors on the CPU, got "
                            f"device={device!r}")
@@ -539,6 +542,47 @@ def dsmm(input, mat2):
     return spmm(input, mat2)
 
 
+def _rows_product(name, input, mat2):
+    """The rows of ``input @ mat2`` where the sparse 2-D ``input`` has entries (ascending),
+    and those rows' indices."""
+    from ..functions import index_select, unique
+    from ..functions import mm as _mm
+
+    if not is_sparse(input) or input.ndim != 2:
+        raise RuntimeError(f"{name}: expected a 2-D sparse COO matrix as the first argument, "
+                           f"got a {'sparse' if is_sparse(input) else 'dense'} tensor of shape "
+                           f"{tuple(input.shape)}")
+    rows = unique(input.coalesce().indices()[0])
+    return index_select(_mm(input, mat2), 0, rows), rows
+
+
+def hspmm(mat1, mat2):
+    """``torch.hspmm``: ``mat1 @ mat2`` as a hybrid COO tensor, one dense row of values per row
+    of ``mat1`` that has entries."""
+    vals, rows = _rows_product("hspmm", mat1, mat2)
+    return sparse_coo_tensor(rows.unsqueeze(0), vals, (mat1.shape[0], vals.shape[1]),
+                             check_invariants=False)
+
+
+def smm(input, mat):
+    """``torch.smm``: ``input @ mat`` as a sparse COO tensor, every column of each row of the
+    sparse ``input`` that has entries."""
+    from ..factories import arange
+
+    vals, rows = _rows_product("smm", input, mat)
+    n = vals.shape[1]
+    idx = arange(rows.shape[0] * n)
+    indices = _stack_rows(rows.repeat_interleave(n), idx % n if n else idx)
+    return sparse_coo_tensor(indices, vals.reshape(-1), (input.shape[0], n),
+                             check_invariants=False)
+
+
+def _stack_rows(a, b):
+    from ..functions import stack
+
+    return stack([a, b])
+
+
 def addmm(mat, mat1, mat2, *, beta=1.0, alpha=1.0):
     """``beta * mat + alpha * sparse.mm(mat1, mat2)`` (PyTorch's ``torch.sparse.addmm``)."""
     prod = mm(mat1, mat2)
@@ -636,13 +680,14 @@ def _legacy_new(cls, *args, device=None):
         size = args[2] if len(args) == 3 else None
         # as PyTorch: a values tensor keeps its dtype (FloatTensor(i, double_values) is float64)
         dt = None if isinstance(args[1], Tensor) else cls.dtype
-        return sparse_coo_tensor(args[0], args[1], size, dtype=dt, device=device)
+        return sparse_coo_tensor(args[0], args[1], size, dtype=dt, device=device,
+                                 check_invariants=False)
     size = tuple(args[0]) if len(args) == 1 and isinstance(args[0], (tuple, list)) else args
     if not all(isinstance(n, numbers.Integral) for n in size):
         raise TypeError(f"sparse.{cls.__name__}(): expected (indices, values[, size]) or sizes, "
                         f"got {args!r}")
     return sparse_coo_tensor(np.zeros((len(size), 0), np.int64), np.zeros(0, cls.dtype), size,
-                             device=device)
+                             device=device, check_invariants=False)
 
 
 def _legacy_type(name, dtype):
@@ -675,7 +720,7 @@ def index_select(x, dim, idx):
     shape[dim] = idx.size
     if dim >= s.sparse_dim:  # a dense dim: the values select, the pattern stays
         values = values_of(x).index_select(dim - s.sparse_dim + 1, _tensor(idx))
-        return sparse_coo_tensor(s.indices.copy(), values, tuple(shape))
+        return sparse_coo_tensor(s.indices.copy(), values, tuple(shape), check_invariants=False)
     keys = s.indices[dim]
     order = np.argsort(keys, kind="stable")
     lo = np.searchsorted(keys[order], idx, side="left")
@@ -686,7 +731,7 @@ def index_select(x, dim, idx):
     indices = s.indices[:, entries].copy()
     indices[dim] = np.repeat(np.arange(idx.size), counts)
     values = values_of(x)[_tensor(entries)]
-    return sparse_coo_tensor(indices, values, tuple(shape))
+    return sparse_coo_tensor(indices, values, tuple(shape), check_invariants=False)
 
 
 def sparse_mask(t, mask):
@@ -702,4 +747,5 @@ def sparse_mask(t, mask):
     dense = to_dense(t) if is_sparse(t) else t
     idx = indices(mask, _check=False)
     vals = dense[tuple(idx[k] for k in range(idx.shape[0]))]
-    return sparse_coo_tensor(idx, vals, tuple(t.shape), is_coalesced=is_coalesced(mask))
+    return sparse_coo_tensor(idx, vals, tuple(t.shape), is_coalesced=is_coalesced(mask),
+                             check_invariants=False)

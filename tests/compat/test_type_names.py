@@ -19,7 +19,7 @@ _NAMESPACES = ("torch", "torch.nn", "torch.nn.parameter", "torch.optim", "torch.
                "torch.overrides", "torch.multiprocessing", "torch.fx")
 # PyTorch's C-level names (torch._C.Generator) gradkit has no C extension to show (torch.Future
 # is torch._C.Future, the C base of torch.futures.Future, which gradkit gives for both)
-_C_LEVEL = {("torch", "Generator"), ("torch.random", "Generator"), ("torch.linalg", "LinAlgError"),
+_C_LEVEL = {("torch", "Generator"), ("torch.random", "Generator"),
             ("torch.profiler", "ProfilerActivity"), ("torch.nn.attention", "SDPBackend"),
             ("torch", "Future")}
 
@@ -94,6 +94,26 @@ def test_class_names_under_the_hook_are_pytorchs():
     assert gk.nn.Flatten.__module__ == "gradkit.nn.modules.linear"
     assert gk.Tensor.__module__ == "gradkit" and gk.optim.AdamW.__module__ == "gradkit.optim.adam"
     assert not typenames.active()
+
+
+def test_linalg_error_shows_pytorchs_c_name_under_the_hook():
+    # torch.linalg.LinAlgError is torch._C._LinAlgError: programs print type(e).__name__
+    torch = pytest.importorskip("torch")
+    theirs = torch.linalg.LinAlgError
+    hook.install()
+    try:
+        ours = importlib.import_module("torch.linalg").LinAlgError
+        assert (ours.__module__, ours.__name__, ours.__qualname__) == \
+            (theirs.__module__, theirs.__name__, theirs.__qualname__)
+        assert pickle.loads(pickle.dumps(ours)) is ours
+        try:
+            sys.modules["torch"].linalg.inv(sys.modules["torch"].zeros(2, 2))
+        except ours as e:
+            assert type(e).__name__ == "_LinAlgError"
+    finally:
+        hook.uninstall()
+    assert gk.linalg.LinAlgError.__name__ == "LinAlgError"
+    assert gk.linalg.LinAlgError.__module__ == "gradkit.ops.linalg"
 
 
 def test_whole_model_saved_under_the_hook_loads_with_and_without_it():

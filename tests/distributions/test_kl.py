@@ -154,3 +154,14 @@ def test_register_kl_dispatches_to_most_specific():
     compare(gd.kl_divergence(p, q), base, "after unregistering")
     with pytest.raises(NotImplementedError, match="No KL"):
         gd.kl_divergence(gd.Cauchy(0.0, 1.0), gd.Normal(0.0, 1.0))
+
+
+@pytest.mark.parametrize("family", ["Beta", "Gamma", "Exponential", "Normal", "Gumbel"])
+def test_uniform_from_zero_has_a_finite_kl(family):
+    # Uniform(0, 1): x log x at x = 0 is 0 (xlogy), not 0 * -inf = nan
+    q_args = {"Beta": (2.0, 2.0), "Gamma": (2.0, 1.0), "Exponential": (1.5,),
+              "Normal": (0.0, 1.0), "Gumbel": (0.0, 1.0)}[family]
+    got = gd.kl_divergence(gd.Uniform(0.0, 1.0), getattr(gd, family)(*q_args))
+    ref = td.kl_divergence(td.Uniform(0.0, 1.0), getattr(td, family)(*q_args))
+    assert np.isfinite(got.item()) == np.isfinite(ref.item())
+    np.testing.assert_allclose(got.item(), ref.item(), rtol=1e-6)

@@ -114,7 +114,7 @@ def test_shape_and_type_errors():
         gd.Categorical()
     with pytest.raises(ValueError, match="Exactly one of covariance_matrix"):
         gd.MultivariateNormal(gk.zeros(2))
-    with pytest.raises(ValueError, match="Uniform is not defined when low>= high"):
+    with pytest.raises(ValueError, match=r"constraint LessThan\(upper_bound=tensor\(\[0\.\]\)\)"):
         gd.Uniform(gk.tensor([1.0]), gk.tensor([0.0]))
     with pytest.raises(ValueError):
         gd.Distribution.set_default_validate_args("yes")
@@ -147,3 +147,44 @@ def test_repr_and_support_reprs_match_torch():
     for name in ("real", "positive", "unit_interval", "simplex", "lower_cholesky",
                  "nonnegative_integer", "real_vector", "boolean", "one_hot"):
         assert repr(getattr(gd.constraints, name)) == repr(getattr(td.constraints, name))
+
+
+def _message(fn):
+    try:
+        fn()
+    except Exception as e:  # noqa: BLE001 (the type is compared by the caller)
+        return type(e), str(e)
+    return None, None
+
+
+@pytest.mark.parametrize("low,high", [(1.0, 0.0), ([0.0, 2.0], [1.0, 1.0])])
+def test_uniform_low_above_high_names_its_constraint_as_pytorch(low, high):
+    # PyTorch 2.13: low must satisfy LessThan(upper_bound=high)
+    def make(lib, lo, hi):
+        t = (lambda v: lib.tensor(v)) if isinstance(lo, list) else (lambda v: v)
+        return lib.distributions.Uniform(t(lo), t(hi))
+
+    got = _message(lambda: make(gk, low, high))
+    want = _message(lambda: make(torch, low, high))
+    assert got[0] is ValueError and want[0] is ValueError
+    assert got[1].replace("gradkit", "torch") == want[1]
+    assert gd.Uniform(0.0, 1.0).arg_constraints["low"].upper_bound == 1.0
+
+
+def test_sample_shape_must_be_a_sequence_as_pytorch():
+    # torch.Size(3) is a TypeError; PyTorch's sample(3) raises it
+    for d in (gd.Normal(0.0, 1.0), gd.Categorical(gk.tensor([0.5, 0.5]))):
+        with pytest.raises(TypeError, match="not iterable"):
+            d.sample(3)
+        assert tuple(d.sample([2]).shape) == (2,)
+    assert tuple(gd.Normal(0.0, 1.0).rsample(gk.Size([2, 1])).shape) == (2, 1)
+
+
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+def test_multinomial_entropy_is_pytorchs_to_the_bit(dtype):
+    # lgamma(n + 1) of an integer tensor runs in the default dtype, as PyTorch's
+    p = np.array([[0.2, 0.3, 0.5], [0.1, 0.1, 0.8]], dtype)
+    got = gd.Multinomial(7, gk.tensor(p)).entropy().numpy()
+    want = td.Multinomial(7, torch.tensor(p)).entropy().numpy()
+    assert got.dtype == want.dtype
+    np.testing.assert_array_equal(got, want)
