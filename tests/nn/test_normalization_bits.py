@@ -101,7 +101,7 @@ def test_batch_norm_training_bits(shape, affine):
         mod.load_state_dict({k: lib.from_numpy(v.copy()) for k, v in state.items()},
                             strict=False)
     outs = {}
-    for step in range(3):
+    for _ in range(3):
         x = (rng.standard_normal(shape) * 3 + 1).astype(np.float32)
         for lib, mod in mods.items():
             outs[lib] = mod(lib.from_numpy(x.copy())).detach().numpy()
