@@ -122,9 +122,17 @@ class TransformerEncoderLayer(Module):
         self.dropout2 = Dropout(dropout)
         self.activation = _activation(activation, "TransformerEncoderLayer")
         self.activation_relu_or_gelu = _relu_or_gelu(self.activation)  # as PyTorch keeps it
-        self.batch_first = batch_first
         if device is not None:  # built on the host, then moved
             self.to(device)
+
+    @property
+    def batch_first(self) -> bool:
+        """Read from ``self_attn`` (PyTorch keeps no copy: a layer it pickled has none)."""
+        return self.self_attn.batch_first
+
+    @batch_first.setter
+    def batch_first(self, value: bool) -> None:
+        self.self_attn.batch_first = value
 
     def forward(self, src: Tensor, src_mask: Tensor | None = None,
                 src_key_padding_mask: Tensor | None = None, is_causal: bool = False) -> Tensor:
@@ -306,9 +314,17 @@ class TransformerDecoderLayer(Module):
         self.dropout2 = Dropout(dropout)
         self.dropout3 = Dropout(dropout)
         self.activation = _activation(activation, "TransformerDecoderLayer")
-        self.batch_first = batch_first
         if device is not None:  # built on the host, then moved
             self.to(device)
+
+    @property
+    def batch_first(self) -> bool:
+        """Read from ``self_attn`` (PyTorch keeps no copy: a layer it pickled has none)."""
+        return self.self_attn.batch_first
+
+    @batch_first.setter
+    def batch_first(self, value: bool) -> None:
+        self.self_attn.batch_first = value
 
     def forward(self, tgt: Tensor, memory: Tensor, tgt_mask: Tensor | None = None,
                 memory_mask: Tensor | None = None, tgt_key_padding_mask: Tensor | None = None,
