@@ -50,6 +50,29 @@ def test_shared_parameters_counted_once():
     assert len(list(seq.named_parameters(remove_duplicate=False))) == 4
 
 
+def _assignment_errors(lib):
+    """The message of each refused assignment to a Linear's slots."""
+    out = []
+    for act in (lambda m: m.register_parameter("w", lib.ones(1)),
+                lambda m: m.register_buffer("b", 3),
+                lambda m: setattr(m, "weight", lib.ones(1, dtype=lib.float64)),
+                lambda m: (m.add_module("c", lib.nn.ReLU()), setattr(m, "c", 3)),
+                lambda m: (m.register_buffer("bb", None), setattr(m, "bb", [1]))):
+        with pytest.raises(TypeError) as info:
+            act(lib.nn.Linear(2, 2))
+        out.append(str(info.value))
+    return out
+
+
+def test_assignment_errors_are_pytorchs(torch):
+    """The value named as torch.typename names it ('torch.FloatTensor', not 'Tensor'), and
+    the expected type as PyTorch's message does (the namespace is gradkit outside a run)."""
+    want = _assignment_errors(torch)
+    assert [w.replace("torch.nn.", "gradkit.nn.").replace("(torch", "(gradkit")
+            .replace(", torch.", ", gradkit.") for w in want] == _assignment_errors(gk)
+    assert "'torch.DoubleTensor' as parameter 'weight'" in want[2]
+
+
 def test_setattr_rules_and_delattr():
     m = nn.Module()
     m.w = nn.Parameter(gk.zeros(2))

@@ -41,8 +41,10 @@ def test_tensor_dataset_rows_and_len():
 
 
 def test_tensor_dataset_size_mismatch_and_types():
-    with pytest.raises(ValueError, match="Size mismatch between tensors"):
+    with pytest.raises(AssertionError, match="Size mismatch between tensors"):  # (PyTorch's)
         TensorDataset(gk.zeros(3, 2), gk.zeros(4))
+    with pytest.raises(IndexError, match="tensor 0 is 0-dimensional"):
+        TensorDataset(gk.tensor(1.0))
     with pytest.raises(TypeError, match="expects Tensors"):
         TensorDataset(np.zeros(3))
 

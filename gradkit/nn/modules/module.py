@@ -15,7 +15,7 @@ from typing import Any, NamedTuple
 
 import numpy as np
 
-from ... import _dtype
+from ... import _dtype, _runtime
 from ..._tensor import Size, Tensor, wrap
 from ...autograd import grad_mode
 from ..parameter import Buffer, Parameter
@@ -338,8 +338,8 @@ class Module:
             return
         if not isinstance(param, Parameter):
             raise TypeError(
-                f"cannot assign '{type(param).__name__}' object to parameter '{name}' "
-                f"(gradkit.nn.Parameter or None required)"
+                f"cannot assign '{_runtime.typename(param)}' object to parameter '{name}' "
+                f"({_dtype._NAMESPACE[0]}.nn.Parameter or None required)"
             )
         if param.grad_fn is not None:
             raise ValueError(
@@ -362,8 +362,8 @@ class Module:
         self._check_name(name, "buffer", self._buffers)
         if tensor is not None and not isinstance(tensor, Tensor):
             raise TypeError(
-                f"cannot assign '{type(tensor).__name__}' object to buffer '{name}' "
-                f"(gradkit Tensor or None required)"
+                f"cannot assign '{_runtime.typename(tensor)}' object to buffer '{name}' "
+                f"({_dtype._NAMESPACE[0]} Tensor or None required)"
             )
         if isinstance(tensor, Buffer):
             persistent = tensor.persistent
@@ -416,9 +416,8 @@ class Module:
             return
         if params is not None and name in params:
             if value is not None:
-                kind = value.type() if isinstance(value, Tensor) else type(value).__name__
                 raise TypeError(  # (worded as PyTorch's: "torch.nn.Parameter" under gradkit run)
-                    f"cannot assign '{kind}' as parameter '{name}' "
+                    f"cannot assign '{_runtime.typename(value)}' as parameter '{name}' "
                     f"({_dtype._NAMESPACE[0]}.nn.Parameter or None expected)"
                 )
             params[name] = None
@@ -436,8 +435,8 @@ class Module:
         if mods is not None and name in mods:
             if value is not None:
                 raise TypeError(
-                    f"cannot assign '{type(value).__name__}' as child module '{name}' "
-                    f"(gradkit.nn.Module or None expected)"
+                    f"cannot assign '{_runtime.typename(value)}' as child module '{name}' "
+                    f"({_dtype._NAMESPACE[0]}.nn.Module or None expected)"
                 )
             mods[name] = None
             return
@@ -450,10 +449,9 @@ class Module:
         bufs = d.get("_buffers")
         if bufs is not None and name in bufs:
             if value is not None and not isinstance(value, Tensor):
-                raise TypeError(
-                    f"cannot assign '{type(value).__name__}' as buffer '{name}' "
-                    f"(gradkit.Tensor or None expected)"
-                )
+                ns = _dtype._NAMESPACE[0]
+                raise TypeError(f"cannot assign '{_runtime.typename(value)}' as buffer '{name}' "
+                                f"({ns}.nn.Buffer, {ns}.Tensor or None expected)")
             bufs[name] = value
             return
         object.__setattr__(self, name, value)

@@ -89,11 +89,12 @@ class TensorDataset(Dataset):
             if not isinstance(t, Tensor):
                 raise TypeError(
                     f"TensorDataset expects Tensors, but argument {i} is {type(t).__name__}")
-            if t.ndim == 0:
-                raise ValueError(f"TensorDataset: tensor {i} is 0-dimensional; it has no rows")
+            if t.ndim == 0:  # (PyTorch's types: IndexError here, its assert's AssertionError below)
+                raise IndexError(f"TensorDataset: tensor {i} is 0-dimensional; it has no rows "
+                                 f"(Dimension specified as 0 but tensor has no dimensions)")
         if tensors and any(t.shape[0] != tensors[0].shape[0] for t in tensors):
             sizes = [t.shape[0] for t in tensors]
-            raise ValueError(f"Size mismatch between tensors: first dimensions are {sizes}")
+            raise AssertionError(f"Size mismatch between tensors: first dimensions are {sizes}")
         self.tensors = tuple(tensors)
 
     def __getitem__(self, index):
