@@ -47,7 +47,8 @@ def test_whole_torch_model_loads_into_gradkit_classes(torch, tmp_path, zipped):
     loaded = gk.load(path, weights_only=False)
     back = loaded.pop("model")
     assert isinstance(back["conv"], gk.nn.Conv2d) and isinstance(back["head"][0], gk.nn.Flatten)
-    assert isinstance(back["lstm"].weight_ih_l0, gk.nn.Parameter) and back["enc"].batch_first
+    assert isinstance(back["lstm"].weight_ih_l0, gk.nn.Parameter)
+    assert back["enc"].self_attn.batch_first and not hasattr(back["enc"], "batch_first")
     assert back["conv"]._reversed_padding_repeated_twice == \
         model["conv"]._reversed_padding_repeated_twice
     assert not back.training and list(back.state_dict()) == list(model.state_dict())
