@@ -68,8 +68,10 @@ def test_concat_and_add():
     assert cat[-1] == 9
     with pytest.raises(IndexError):
         cat[7]
-    with pytest.raises(ValueError, match="empty"):
-        ConcatDataset([])
+    with pytest.raises(AssertionError, match="^datasets should not be an empty iterable"):
+        ConcatDataset([])  # (PyTorch's assert)
+    with pytest.raises(AssertionError, match="^ConcatDataset does not support IterableDataset"):
+        ConcatDataset([cat, gk.utils.data.ChainDataset([])])
 
 
 def test_subset():

@@ -160,11 +160,12 @@ class ConcatDataset(Dataset[T_co]):
 
     def __init__(self, datasets: Iterable[Dataset]) -> None:
         self.datasets = list(datasets)
-        if not self.datasets:
-            raise ValueError("ConcatDataset: datasets should not be an empty iterable")
+        if not self.datasets:  # (PyTorch's asserts: AssertionError, here and below)
+            raise AssertionError("datasets should not be an empty iterable (ConcatDataset)")
         for d in self.datasets:
             if isinstance(d, IterableDataset):
-                raise TypeError("ConcatDataset does not support IterableDataset")
+                raise AssertionError("ConcatDataset does not support IterableDataset (use "
+                                     "ChainDataset to join iterable datasets)")
         self.cumulative_sizes = []
         total = 0
         for d in self.datasets:
