@@ -184,3 +184,11 @@ def test_generic_dataset_and_sampler_subclasses_run():
     assert [b[1].tolist() for b in loader] == [[3, 2], [1, 0]]
     loader = gk.utils.data.DataLoader(Pairs(), batch_sampler=Chunks())
     assert [b[0].sum().item() for b in loader] == [2.0, 10.0]
+
+
+def test_chain_dataset_of_a_map_dataset_is_torchs_assertion():
+    chain = gk.utils.data.ChainDataset([Squares(3)])
+    with pytest.raises(AssertionError, match="^ChainDataset only supports IterableDataset"):
+        list(chain)
+    with pytest.raises(AssertionError, match="got Squares"):
+        len(chain)  # (PyTorch checks in __len__ too)

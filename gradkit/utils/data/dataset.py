@@ -196,12 +196,21 @@ class ChainDataset(IterableDataset[T_co]):
 
     def __iter__(self):
         for d in self.datasets:
-            if not isinstance(d, IterableDataset):
-                raise TypeError("ChainDataset only supports IterableDataset")
+            _chainable(d)
             yield from d
 
     def __len__(self) -> int:
-        return sum(len(d) for d in self.datasets)
+        total = 0
+        for d in self.datasets:
+            total += len(_chainable(d))
+        return total
+
+
+def _chainable(d):
+    if not isinstance(d, IterableDataset):  # (PyTorch's assert: AssertionError)
+        raise AssertionError(f"ChainDataset only supports IterableDataset, got "
+                             f"{type(d).__name__} (use ConcatDataset for map-style datasets)")
+    return d
 
 
 class Subset(Dataset[T_co]):
