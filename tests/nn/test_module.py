@@ -786,3 +786,38 @@ def test_register_buffer_beside_a_property_that_raises_attribute_error():
 
     with pytest.raises(KeyError, match="attribute 'x' already exists"):
         Taken()
+
+
+def _registrations(lib):
+    """What the three global registration hooks see while a few modules are built and edited;
+    one hook replaces what it is given."""
+    mm = lib.nn.modules.module
+    seen = []
+    handles = [
+        mm.register_module_parameter_registration_hook(
+            lambda m, n, v: seen.append(("param", type(m).__name__, n, tuple(v.shape)))),
+        mm.register_module_buffer_registration_hook(
+            lambda m, n, v: seen.append(("buffer", type(m).__name__, n, v is None))),
+        mm.register_module_module_registration_hook(
+            lambda m, n, v: seen.append(("module", type(m).__name__, n, type(v).__name__))),
+    ]
+    try:
+        seq = lib.nn.Sequential(lib.nn.BatchNorm1d(2))
+        seq.head = lib.nn.Linear(2, 1)
+        seq.head = None
+        seq.register_buffer("mask", None)
+        seq.mask = lib.ones(1)
+        replace = mm.register_module_parameter_registration_hook(
+            lambda m, n, v: lib.nn.Parameter(lib.zeros(3)))
+        seq.extra = lib.nn.Parameter(lib.ones(1))
+        replace.remove()
+        assert seq.extra.shape == (3,)
+    finally:
+        for h in handles:
+            h.remove()
+    lib.nn.Linear(1, 1)  # (removed: nothing more is seen)
+    return seen
+
+
+def test_global_registration_hooks_as_torch(torch):
+    assert _registrations(gk) == _registrations(torch)

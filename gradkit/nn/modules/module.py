@@ -29,6 +29,7 @@ from ._hooks import HookWithoutModule
 from ._materialize import cast_floating as _cast_floating
 from ._materialize import move as _move
 from ._materialize import to_empty as _to_empty
+from ._registration_hooks import registered as _registered
 
 __all__ = ["Module"]  # (the global hook functions live here only, as in torch)
 
@@ -347,7 +348,7 @@ class Module:
                 f"created explicitly. To express '{name}' as a function of another Tensor, "
                 f"compute the value in the forward() method."
             )
-        self._parameters[name] = param
+        self._parameters[name] = _registered("parameter", self, name, param)
 
     def register_buffer(self, name: str, tensor: Tensor | None, persistent: bool = True) -> None:
         """Add a buffer: state that is not a parameter (e.g. running statistics).
@@ -368,7 +369,7 @@ class Module:
         if isinstance(tensor, Buffer):
             persistent = tensor.persistent
             tensor = tensor.detach()
-        self._buffers[name] = tensor
+        self._buffers[name] = _registered("buffer", self, name, tensor)
         if persistent:
             self._non_persistent_buffers_set.discard(name)
         else:
@@ -381,7 +382,7 @@ class Module:
         if "_modules" not in self.__dict__:
             raise AttributeError("cannot assign module before Module.__init__() call")
         self._check_name(name, "module", self._modules)
-        self._modules[name] = module
+        self._modules[name] = _registered("module", self, name, module)
 
     register_module = add_module
 
@@ -429,7 +430,7 @@ class Module:
             params.pop(name, None)
             d["_buffers"].pop(name, None)
             d["_non_persistent_buffers_set"].discard(name)
-            d["_modules"][name] = value
+            d["_modules"][name] = _registered("module", self, name, value)
             return
         mods = d.get("_modules")
         if mods is not None and name in mods:
@@ -438,7 +439,7 @@ class Module:
                     f"cannot assign '{_runtime.typename(value)}' as child module '{name}' "
                     f"({_dtype._NAMESPACE[0]}.nn.Module or None expected)"
                 )
-            mods[name] = None
+            mods[name] = _registered("module", self, name, None)
             return
         if isinstance(value, Buffer):
             if params is None:
@@ -452,7 +453,7 @@ class Module:
                 ns = _dtype._NAMESPACE[0]
                 raise TypeError(f"cannot assign '{_runtime.typename(value)}' as buffer '{name}' "
                                 f"({ns}.nn.Buffer, {ns}.Tensor or None expected)")
-            bufs[name] = value
+            bufs[name] = _registered("buffer", self, name, value)
             return
         object.__setattr__(self, name, value)
 
