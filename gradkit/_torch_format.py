@@ -662,7 +662,8 @@ def _ascii(x):
 
 class _FullUnpickler(pickle.Unpickler):
     """``weights_only=False``: Python's unpickler (the file's code runs), with torch's tensor
-    globals mapped to gradkit's and other PyTorch classes refused (they need PyTorch)."""
+    globals mapped to gradkit's, PyTorch's classes and functions to gradkit's twins, and the
+    PyTorch classes gradkit lacks refused."""
 
     def __init__(self, file, persistent_load, name):
         super().__init__(file, encoding="utf-8")
@@ -671,6 +672,8 @@ class _FullUnpickler(pickle.Unpickler):
     def persistent_load(self, pid):
         if type(pid) is tuple and pid and _ascii(pid[0]) == "storage":
             return self._pl(pid)
+        if type(pid) is tuple and len(pid) > 1 and _ascii(pid[0]) == "module":
+            return pid[1]  # (the legacy format's module class, with its source beside it)
         raise pickle.UnpicklingError(f"unsupported persistent id {pid!r:.80}")
 
     def find_class(self, module, name):
@@ -682,9 +685,14 @@ class _FullUnpickler(pickle.Unpickler):
                 return g.value
             return g
         if module.split(".")[0] == "torch":
+            from ._torch_twins import gradkit_twin
+
+            found = gradkit_twin(module, name)
+            if found is not None:
+                return found
             raise _fail(self._name, f"the file holds a PyTorch object ({module}.{name}), "
-                                    f"pickled whole by torch.save; rebuilding it needs PyTorch's "
-                                    f"own classes, which gradkit does not provide. In PyTorch, "
+                                    f"pickled whole by torch.save; rebuilding it needs that "
+                                    f"PyTorch class, which gradkit does not provide. In PyTorch, "
                                     f"save model.state_dict() instead and load it into the "
                                     f"gradkit model with load_state_dict")
         return super().find_class(module, name)

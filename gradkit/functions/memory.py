@@ -427,18 +427,23 @@ def resize_(self, *sizes, memory_format=None):
         root = root.base
     off = self.storage_offset()
     if n <= flat.size and a.flags.c_contiguous:
-        self._data = flat[:n].reshape(shape)
+        seg = flat[:n]
     elif (type(a) is np.ndarray and root is not a and root.flags.c_contiguous
           and root.dtype == a.dtype and off + n <= root.size):
         # a view that is not contiguous: PyTorch keeps its storage and reads the elements in
         # storage order from the view's offset (not the view's own order)
-        self._data = root.reshape(-1)[off:off + n].reshape(shape)
+        seg = root.reshape(-1)[off:off + n]
     else:
-        new = np.zeros(n, dtype=self._data.dtype) if type(self._data) is np.ndarray else \
+        seg = np.zeros(n, dtype=self._data.dtype) if type(self._data) is np.ndarray else \
             self._data.__class__(n, dtype=self._data.dtype)
         k = min(n, flat.size)
-        new[:k] = flat[:k]
-        self._data = new.reshape(shape)
+        seg[:k] = flat[:k]
+    rank = {_mf.channels_last: 4, _mf.channels_last_3d: 5}.get(memory_format)
+    if rank is not None and len(shape) == rank:  # the storage in (N, *spatial, C) order
+        last = (shape[0],) + tuple(shape[2:]) + (shape[1],)
+        self._data = seg.reshape(last).transpose((0, rank - 1) + tuple(range(1, rank - 1)))
+    else:
+        self._data = seg.reshape(shape)
     self._vc[0] += 1
     return self
 

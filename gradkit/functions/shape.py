@@ -358,8 +358,8 @@ def stack(tensors, dim=0):
     for i, x in enumerate(tensors):
         if x.shape != ref:
             raise RuntimeError(
-                f"stack expects each tensor to be equal size, but got {tuple(ref)} at entry 0 and "
-                f"{tuple(x.shape)} at entry {i}"
+                f"stack expects each tensor to be equal size, but got {list(ref)} at entry 0 and "
+                f"{list(x.shape)} at entry {i}"
             )
     return apply(S.STACK, tensors, (d,))
 

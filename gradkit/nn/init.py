@@ -38,7 +38,7 @@ def calculate_gain(nonlinearity: str, param: float | None = None) -> float:
         param: the negative slope for ``'leaky_relu'`` (default 0.01).
     """
     if nonlinearity in _LINEAR_GAIN:
-        return 1.0
+        return 1  # (PyTorch's int: printed as 1)
     if nonlinearity == "tanh":
         return 5.0 / 3
     if nonlinearity == "relu":
@@ -53,7 +53,8 @@ def calculate_gain(nonlinearity: str, param: float | None = None) -> float:
         return math.sqrt(2.0 / (1 + slope ** 2))
     if nonlinearity == "selu":
         return 3.0 / 4
-    raise ValueError(f"calculate_gain: unsupported nonlinearity {nonlinearity!r}")
+    raise ValueError(f"Unsupported nonlinearity {nonlinearity} (calculate_gain knows linear, "
+                     f"conv*, sigmoid, tanh, relu, leaky_relu and selu)")
 
 
 def _write(tensor: Tensor, arr) -> Tensor:

@@ -297,3 +297,19 @@ def test_detach_in_place_refuses_a_view_as_torch(make):
             L.detach_(make(L))
     x = gk.ones(3, 4, requires_grad=True) * 2
     assert x.detach_() is x and not x.requires_grad and x.grad_fn is None
+
+
+@pytest.mark.parametrize("shape,fmt", [((2, 3, 3, 3), "channels_last"),
+                                       ((1, 2, 3, 1), "channels_last"),
+                                       ((1, 2, 2, 2, 1), "channels_last_3d"),
+                                       ((2, 3), "contiguous_format")])
+def test_resize_memory_format_restrides_as_torch(torch, shape, fmt):
+    """resize_(..., memory_format=channels_last) lays the kept storage out as (N, H, W, C), as
+    PyTorch: the strides, and which storage element each index reads."""
+    n = int(np.prod(shape))
+    ours = gk.arange(float(n)).resize_(*shape, memory_format=getattr(gk, fmt))
+    theirs = torch.arange(float(n)).resize_(*shape, memory_format=getattr(torch, fmt))
+    assert ours.stride() == theirs.stride()
+    np.testing.assert_array_equal(ours.numpy(), theirs.numpy())
+    x = gk.arange(float(n)).reshape(shape)
+    assert x.resize_(*shape, memory_format=getattr(gk, fmt)).stride() == theirs.stride()

@@ -138,3 +138,11 @@ def test_sequential_repeats_with_mul_as_torch(torch):
         shapes[L.__name__] = (len(s), [type(m).__name__ for m in s], errors)
     assert shapes["gradkit"] == shapes["torch"]
     assert shapes["torch"][2] == ["ValueError", "ValueError", "TypeError"]
+
+
+def test_deprecated_container_holds_its_keyword_modules(torch):
+    with pytest.warns(FutureWarning, match=r"`nn.Container` is deprecated"):
+        ours = nn.Container(a=nn.Linear(1, 1), b=nn.ReLU())
+    with pytest.warns(FutureWarning):
+        theirs = torch.nn.Container(a=torch.nn.Linear(1, 1), b=torch.nn.ReLU())
+    assert repr(ours) == repr(theirs) and list(ours.state_dict()) == list(theirs.state_dict())

@@ -11,11 +11,13 @@ from gradkit.nn import init
 
 
 def test_calculate_gain_matches_torch(torch):
-    for name in ["linear", "conv2d", "sigmoid", "tanh", "relu", "selu"]:
-        assert init.calculate_gain(name) == pytest.approx(torch.nn.init.calculate_gain(name))
+    for name in ["linear", "conv2d", "conv_transpose3d", "sigmoid", "tanh", "relu", "selu"]:
+        want = torch.nn.init.calculate_gain(name)
+        assert init.calculate_gain(name) == pytest.approx(want)
+        assert repr(init.calculate_gain(name)) == repr(want)  # (the linear ones: int 1)
     assert init.calculate_gain("leaky_relu", 0.2) == pytest.approx(
         torch.nn.init.calculate_gain("leaky_relu", 0.2))
-    with pytest.raises(ValueError, match="unsupported nonlinearity"):
+    with pytest.raises(ValueError, match="Unsupported nonlinearity swish"):
         init.calculate_gain("swish")
 
 

@@ -50,6 +50,29 @@ def test_shared_parameters_counted_once():
     assert len(list(seq.named_parameters(remove_duplicate=False))) == 4
 
 
+def _assignment_errors(lib):
+    """The message of each refused assignment to a Linear's slots."""
+    out = []
+    for act in (lambda m: m.register_parameter("w", lib.ones(1)),
+                lambda m: m.register_buffer("b", 3),
+                lambda m: setattr(m, "weight", lib.ones(1, dtype=lib.float64)),
+                lambda m: (m.add_module("c", lib.nn.ReLU()), setattr(m, "c", 3)),
+                lambda m: (m.register_buffer("bb", None), setattr(m, "bb", [1]))):
+        with pytest.raises(TypeError) as info:
+            act(lib.nn.Linear(2, 2))
+        out.append(str(info.value))
+    return out
+
+
+def test_assignment_errors_are_pytorchs(torch):
+    """The value named as torch.typename names it ('torch.FloatTensor', not 'Tensor'), and
+    the expected type as PyTorch's message does (the namespace is gradkit outside a run)."""
+    want = _assignment_errors(torch)
+    assert [w.replace("torch.nn.", "gradkit.nn.").replace("(torch", "(gradkit")
+            .replace(", torch.", ", gradkit.") for w in want] == _assignment_errors(gk)
+    assert "'torch.DoubleTensor' as parameter 'weight'" in want[2]
+
+
 def test_setattr_rules_and_delattr():
     m = nn.Module()
     m.w = nn.Parameter(gk.zeros(2))
@@ -763,3 +786,38 @@ def test_register_buffer_beside_a_property_that_raises_attribute_error():
 
     with pytest.raises(KeyError, match="attribute 'x' already exists"):
         Taken()
+
+
+def _registrations(lib):
+    """What the three global registration hooks see while a few modules are built and edited;
+    one hook replaces what it is given."""
+    mm = lib.nn.modules.module
+    seen = []
+    handles = [
+        mm.register_module_parameter_registration_hook(
+            lambda m, n, v: seen.append(("param", type(m).__name__, n, tuple(v.shape)))),
+        mm.register_module_buffer_registration_hook(
+            lambda m, n, v: seen.append(("buffer", type(m).__name__, n, v is None))),
+        mm.register_module_module_registration_hook(
+            lambda m, n, v: seen.append(("module", type(m).__name__, n, type(v).__name__))),
+    ]
+    try:
+        seq = lib.nn.Sequential(lib.nn.BatchNorm1d(2))
+        seq.head = lib.nn.Linear(2, 1)
+        seq.head = None
+        seq.register_buffer("mask", None)
+        seq.mask = lib.ones(1)
+        replace = mm.register_module_parameter_registration_hook(
+            lambda m, n, v: lib.nn.Parameter(lib.zeros(3)))
+        seq.extra = lib.nn.Parameter(lib.ones(1))
+        replace.remove()
+        assert seq.extra.shape == (3,)
+    finally:
+        for h in handles:
+            h.remove()
+    lib.nn.Linear(1, 1)  # (removed: nothing more is seen)
+    return seen
+
+
+def test_global_registration_hooks_as_torch(torch):
+    assert _registrations(gk) == _registrations(torch)

@@ -128,10 +128,13 @@ _LAZY = [
     ("LazyInstanceNorm1d", (), {}, (4, 3, 5)),
     ("LazyInstanceNorm2d", (), {"affine": False}, (4, 3, 5, 5)),
     ("LazyInstanceNorm3d", (), {}, (2, 3, 2, 3, 2)),
+    ("LazyBatchNorm2d", (), {"bias": False}, (4, 3, 2, 2)),  # (PyTorch's keyword-only bias)
+    ("LazyInstanceNorm1d", (), {"bias": False}, (4, 3, 5)),
 ]
 
 
-@pytest.mark.parametrize("name,args,kwargs,shape", _LAZY, ids=[c[0] for c in _LAZY])
+@pytest.mark.parametrize("name,args,kwargs,shape", _LAZY,
+                         ids=[c[0] + ("-nobias" if "bias" in c[2] else "") for c in _LAZY])
 def test_lazy_modules_materialise_torchs_parameters_from_the_first_input(name, args, kwargs,
                                                                           shape):
     x = rng.standard_normal(shape).astype(np.float32)

@@ -500,3 +500,18 @@ def test_recurrent_layer_of_an_empty_batch_backpropagates_as_torch(torch, kind, 
         res.append((tuple(out.shape), tuple(x.grad.shape),
                     [p.grad.abs().sum().item() for p in m.parameters()]))
     assert res[0] == res[1]
+
+
+@pytest.mark.parametrize("cls", ["RNN", "GRU"])
+def test_proj_size_is_lstms_only(torch, cls):
+    """PyTorch refuses proj_size (any value, 0 too) for RNN and GRU with a ValueError, not a
+    TypeError for an unknown keyword."""
+    for value in (2, 0):
+        with pytest.raises(ValueError) as theirs:
+            getattr(torch.nn, cls)(3, 4, proj_size=value)
+        with pytest.raises(ValueError, match=r"^proj_size argument is only supported for LSTM, "
+                           r"not RNN or GRU") as ours:
+            getattr(nn, cls)(3, 4, proj_size=value)
+        assert str(ours.value).startswith(str(theirs.value))
+    with pytest.raises(TypeError, match="unexpected keyword argument 'hidden'"):
+        getattr(nn, cls)(3, 4, hidden=2)

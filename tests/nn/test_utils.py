@@ -124,3 +124,28 @@ def test_skip_init_builds_without_drawing_random_numbers(torch):
             lib.nn.utils.skip_init(lib.nn.ReLU)
         with pytest.raises(TypeError):
             lib.nn.utils.skip_init(3)
+
+
+def test_convert_conv_weight_memory_format_as_torch(torch):
+    """nn.utils.convert_conv{2,3}d_weight_memory_format: the convolution weights (nested ones
+    too) take the format's strides, keep their values, stay Parameters; others are untouched."""
+    def build(lib):
+        lib.manual_seed(0)
+        return lib.nn.Sequential(lib.nn.Conv2d(2, 3, 3), lib.nn.ReLU(),
+                                 lib.nn.Sequential(lib.nn.ConvTranspose2d(3, 2, 2)),
+                                 lib.nn.Conv3d(2, 2, 2), lib.nn.Linear(2, 2))
+
+    for lib in (gk, torch):
+        m = build(lib)
+        before = [p.detach().clone() for p in m.parameters()]
+        assert lib.nn.utils.convert_conv2d_weight_memory_format(m, lib.channels_last) is m
+        lib.nn.utils.convert_conv3d_weight_memory_format(m, lib.channels_last_3d)
+        for p, b in zip(m.parameters(), before):
+            assert lib.equal(p, b) and p.requires_grad
+            assert type(p).__name__ == "Parameter"
+    ours, theirs = build(gk), build(torch)
+    gk.nn.utils.convert_conv2d_weight_memory_format(ours, gk.channels_last)
+    gk.nn.utils.convert_conv3d_weight_memory_format(ours, gk.channels_last_3d)
+    torch.nn.utils.convert_conv2d_weight_memory_format(theirs, torch.channels_last)
+    torch.nn.utils.convert_conv3d_weight_memory_format(theirs, torch.channels_last_3d)
+    assert [p.stride() for p in ours.parameters()] == [p.stride() for p in theirs.parameters()]

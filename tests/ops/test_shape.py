@@ -291,7 +291,8 @@ def test_shape_errors():
         gk.ones(2, 1).expand(3, 4)
     with pytest.raises(RuntimeError, match=r"cat\(\).*must match.*\(2, 3\).*\(2, 2\)"):
         gk.cat([x, gk.ones(2, 2)])
-    with pytest.raises(RuntimeError, match=r"stack expects each tensor to be equal size"):
+    with pytest.raises(RuntimeError, match=r"stack expects each tensor to be equal size, but "
+                       r"got \[2, 3\] at entry 0 and \[3, 2\] at entry 1$"):  # (PyTorch's lists)
         gk.stack([x, gk.ones(3, 2)])
     with pytest.raises(IndexError, match="Dimension out of range"):
         x.sum(2)

@@ -428,3 +428,21 @@ def test_plateau_private_hooks_replaced_by_a_library(lib_name):
     for v in (1.0, 0.5, 0.25):
         s.step(v)
     assert opt.param_groups[0]["lr"] == pytest.approx(0.005)
+
+
+@pytest.mark.parametrize("kind", ["ChainedScheduler", "SequentialLR"])
+def test_composite_of_other_optimizers_names_them_as_torch(torch, kind):
+    """The refused member's optimizer is printed whole, as PyTorch's message prints it."""
+    def message(lib):
+        a = lib.optim.SGD([lib.nn.Parameter(lib.zeros(1))], lr=0.1)
+        b = lib.optim.Adam([lib.nn.Parameter(lib.zeros(1))], lr=0.5)
+        members = [lib.optim.lr_scheduler.StepLR(a, 1), lib.optim.lr_scheduler.StepLR(b, 1)]
+        with pytest.raises(ValueError) as info:
+            if kind == "ChainedScheduler":
+                lib.optim.lr_scheduler.ChainedScheduler(members)
+            else:
+                lib.optim.lr_scheduler.SequentialLR(a, members, milestones=[1])
+        return str(info.value)
+
+    want = message(torch)
+    assert "which is different from SGD" in want and message(gk) == want

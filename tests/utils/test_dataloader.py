@@ -680,6 +680,8 @@ def test_iterable_workers_shard_and_interleave_as_torch(torch, workers, batch, p
 
     with warnings.catch_warnings():
         warnings.simplefilter("error")  # a sharded dataset gets no warning
+        # (but PyTorch's, as PyTorch, where the workers outnumber this machine's CPUs)
+        warnings.filterwarnings("ignore", message="This DataLoader will create")
         ours = run(gk, DataLoader, get_worker_info)
     theirs = run(torch, _forked(torch), torch.utils.data.get_worker_info)
     assert ours == theirs
@@ -753,3 +755,23 @@ def test_module_type_aliases_as_torch(torch):
     theirs = pytest.importorskip("torch.utils.data.dataloader")
     for name in ("_collate_fn_t", "_worker_init_fn_t", "_T", "_T_co"):
         assert repr(getattr(ours, name)) == repr(getattr(theirs, name)), name
+
+
+def test_too_many_workers_warns_as_torch(torch):
+    """More workers than usable CPUs: PyTorch's UserWarning, word for word, when the loader is
+    built (none for a sane count)."""
+    import os as _os
+
+    n = (len(_os.sched_getaffinity(0)) if hasattr(_os, "sched_getaffinity")
+         else _os.cpu_count()) + 1
+
+    def messages(lib):
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            lib.utils.data.DataLoader(list(range(4)), num_workers=n)
+            lib.utils.data.DataLoader(list(range(4)), num_workers=1)
+        return [(w.category, str(w.message)) for w in caught]
+
+    want = messages(torch)
+    assert len(want) == 1 and "will create" in want[0][1]
+    assert messages(gk) == want

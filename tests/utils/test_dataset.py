@@ -41,8 +41,10 @@ def test_tensor_dataset_rows_and_len():
 
 
 def test_tensor_dataset_size_mismatch_and_types():
-    with pytest.raises(ValueError, match="Size mismatch between tensors"):
+    with pytest.raises(AssertionError, match="Size mismatch between tensors"):  # (PyTorch's)
         TensorDataset(gk.zeros(3, 2), gk.zeros(4))
+    with pytest.raises(IndexError, match="tensor 0 is 0-dimensional"):
+        TensorDataset(gk.tensor(1.0))
     with pytest.raises(TypeError, match="expects Tensors"):
         TensorDataset(np.zeros(3))
 
@@ -66,8 +68,10 @@ def test_concat_and_add():
     assert cat[-1] == 9
     with pytest.raises(IndexError):
         cat[7]
-    with pytest.raises(ValueError, match="empty"):
-        ConcatDataset([])
+    with pytest.raises(AssertionError, match="^datasets should not be an empty iterable"):
+        ConcatDataset([])  # (PyTorch's assert)
+    with pytest.raises(AssertionError, match="^ConcatDataset does not support IterableDataset"):
+        ConcatDataset([cat, gk.utils.data.ChainDataset([])])
 
 
 def test_subset():
@@ -180,3 +184,11 @@ def test_generic_dataset_and_sampler_subclasses_run():
     assert [b[1].tolist() for b in loader] == [[3, 2], [1, 0]]
     loader = gk.utils.data.DataLoader(Pairs(), batch_sampler=Chunks())
     assert [b[0].sum().item() for b in loader] == [2.0, 10.0]
+
+
+def test_chain_dataset_of_a_map_dataset_is_torchs_assertion():
+    chain = gk.utils.data.ChainDataset([Squares(3)])
+    with pytest.raises(AssertionError, match="^ChainDataset only supports IterableDataset"):
+        list(chain)
+    with pytest.raises(AssertionError, match="got Squares"):
+        len(chain)  # (PyTorch checks in __len__ too)

@@ -22,3 +22,9 @@ from .rnn import *  # noqa: F401,F403
 from .sparse import *  # noqa: F401,F403
 from .transformer import *  # noqa: F401,F403
 from .upsampling import *  # noqa: F401,F403
+
+from . import _registration_hooks as _rh  # noqa: E402
+from . import module as _module  # noqa: E402
+
+for _name in _rh.__all__:  # torch.nn.modules.module's names (kept beside: module.py is full)
+    setattr(_module, _name, getattr(_rh, _name))

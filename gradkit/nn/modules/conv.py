@@ -124,6 +124,8 @@ class _ConvNd(Module):
         self.output_padding = _ntuple(output_padding, n, "output_padding", layer)
         self.groups = groups
         self.padding_mode = padding_mode
+        # F.pad's flat (last dim first) form, as PyTorch keeps it: a module pickled by PyTorch
+        # and loaded here pads the same
         if isinstance(padding, str):
             pads = []
             for k, d in zip(kernel_size, dilation):
@@ -131,7 +133,8 @@ class _ConvNd(Module):
                 pads.append((total // 2, total - total // 2))
         else:
             pads = [(p, p) for p in padding]
-        self._reversed_padding_repeated_twice = pads
+        flat = [x for pair in reversed(pads) for x in pair]  # (a list for 'same'/'valid')
+        self._reversed_padding_repeated_twice = flat if isinstance(padding, str) else tuple(flat)
         dt = np.dtype(dtype) if dtype is not None else _dtype.get_default_dtype()
         if transposed:
             shape = (in_channels, out_channels // groups) + kernel_size
@@ -187,10 +190,7 @@ class _ConvNd(Module):
         convolution, as PyTorch (so its checks, and their errors, come first)."""
         from ..functional import pad
 
-        flat = []
-        for lo, hi in reversed(self._reversed_padding_repeated_twice):
-            flat += [lo, hi]
-        return pad(x, flat, mode=self.padding_mode)
+        return pad(x, list(self._reversed_padding_repeated_twice), mode=self.padding_mode)
 
 
 def _plain(t) -> bool:

@@ -212,11 +212,12 @@ LazyConvTranspose3d = _lazy_conv("LazyConvTranspose3d", ConvTranspose3d, 3, True
 # ------------------------------------------------------------------ normalization
 class _LazyNormMixin(LazyModuleMixin):
 
-    def _lazy_norm_init(self, device, dtype):
+    def _lazy_norm_init(self, device, dtype, bias=True):
         self.num_features = 0
         if self.affine:
             self.weight = UninitializedParameter(**_factory(device, dtype))
-            self.bias = UninitializedParameter(**_factory(device, dtype))
+            if bias:  # (bias=False: the base registered None)
+                self.bias = UninitializedParameter(**_factory(device, dtype))
         if self.track_running_stats:
             self.running_mean = UninitializedBuffer(**_factory(device, dtype))
             self.running_var = UninitializedBuffer(**_factory(device, dtype))
@@ -239,7 +240,8 @@ class _LazyNormMixin(LazyModuleMixin):
             c = (self.num_features,)
             if self.affine:
                 self.weight.materialize(c)
-                self.bias.materialize(c)
+                if self.bias is not None:
+                    self.bias.materialize(c)
             if self.track_running_stats:
                 self.running_mean.materialize(c)
                 self.running_var.materialize(c)
@@ -249,10 +251,10 @@ class _LazyNormMixin(LazyModuleMixin):
 
 def _lazy_norm(name, base, affine_default, track_default):
     def __init__(self, eps=1e-5, momentum=0.1, affine=affine_default,
-                 track_running_stats=track_default, device=None, dtype=None):
+                 track_running_stats=track_default, device=None, dtype=None, *, bias=True):
         base.__init__(self, 1, eps, momentum, affine, track_running_stats, device=device,
-                      dtype=dtype)
-        self._lazy_norm_init(device, dtype)
+                      dtype=dtype, bias=bias)
+        self._lazy_norm_init(device, dtype, bias)
 
     doc = (f""":class:`{base.__name__}` whose ``num_features`` is read from the first input
     (dim 1); the same arguments, less ``num_features``.""")

@@ -15,7 +15,7 @@ from typing import Any, NamedTuple
 
 import numpy as np
 
-from ... import _dtype
+from ... import _dtype, _runtime
 from ..._tensor import Size, Tensor, wrap
 from ...autograd import grad_mode
 from ..parameter import Buffer, Parameter
@@ -29,6 +29,7 @@ from ._hooks import HookWithoutModule
 from ._materialize import cast_floating as _cast_floating
 from ._materialize import move as _move
 from ._materialize import to_empty as _to_empty
+from ._registration_hooks import registered as _registered
 
 __all__ = ["Module"]  # (the global hook functions live here only, as in torch)
 
@@ -338,8 +339,8 @@ class Module:
             return
         if not isinstance(param, Parameter):
             raise TypeError(
-                f"cannot assign '{type(param).__name__}' object to parameter '{name}' "
-                f"(gradkit.nn.Parameter or None required)"
+                f"cannot assign '{_runtime.typename(param)}' object to parameter '{name}' "
+                f"({_dtype._NAMESPACE[0]}.nn.Parameter or None required)"
             )
         if param.grad_fn is not None:
             raise ValueError(
@@ -347,7 +348,7 @@ class Module:
                 f"created explicitly. To express '{name}' as a function of another Tensor, "
                 f"compute the value in the forward() method."
             )
-        self._parameters[name] = param
+        self._parameters[name] = _registered("parameter", self, name, param)
 
     def register_buffer(self, name: str, tensor: Tensor | None, persistent: bool = True) -> None:
         """Add a buffer: state that is not a parameter (e.g. running statistics).
@@ -362,13 +363,13 @@ class Module:
         self._check_name(name, "buffer", self._buffers)
         if tensor is not None and not isinstance(tensor, Tensor):
             raise TypeError(
-                f"cannot assign '{type(tensor).__name__}' object to buffer '{name}' "
-                f"(gradkit Tensor or None required)"
+                f"cannot assign '{_runtime.typename(tensor)}' object to buffer '{name}' "
+                f"({_dtype._NAMESPACE[0]} Tensor or None required)"
             )
         if isinstance(tensor, Buffer):
             persistent = tensor.persistent
             tensor = tensor.detach()
-        self._buffers[name] = tensor
+        self._buffers[name] = _registered("buffer", self, name, tensor)
         if persistent:
             self._non_persistent_buffers_set.discard(name)
         else:
@@ -381,7 +382,7 @@ class Module:
         if "_modules" not in self.__dict__:
             raise AttributeError("cannot assign module before Module.__init__() call")
         self._check_name(name, "module", self._modules)
-        self._modules[name] = module
+        self._modules[name] = _registered("module", self, name, module)
 
     register_module = add_module
 
@@ -416,9 +417,8 @@ class Module:
             return
         if params is not None and name in params:
             if value is not None:
-                kind = value.type() if isinstance(value, Tensor) else type(value).__name__
                 raise TypeError(  # (worded as PyTorch's: "torch.nn.Parameter" under gradkit run)
-                    f"cannot assign '{kind}' as parameter '{name}' "
+                    f"cannot assign '{_runtime.typename(value)}' as parameter '{name}' "
                     f"({_dtype._NAMESPACE[0]}.nn.Parameter or None expected)"
                 )
             params[name] = None
@@ -430,16 +430,16 @@ class Module:
             params.pop(name, None)
             d["_buffers"].pop(name, None)
             d["_non_persistent_buffers_set"].discard(name)
-            d["_modules"][name] = value
+            d["_modules"][name] = _registered("module", self, name, value)
             return
         mods = d.get("_modules")
         if mods is not None and name in mods:
             if value is not None:
                 raise TypeError(
-                    f"cannot assign '{type(value).__name__}' as child module '{name}' "
-                    f"(gradkit.nn.Module or None expected)"
+                    f"cannot assign '{_runtime.typename(value)}' as child module '{name}' "
+                    f"({_dtype._NAMESPACE[0]}.nn.Module or None expected)"
                 )
-            mods[name] = None
+            mods[name] = _registered("module", self, name, None)
             return
         if isinstance(value, Buffer):
             if params is None:
@@ -450,11 +450,10 @@ class Module:
         bufs = d.get("_buffers")
         if bufs is not None and name in bufs:
             if value is not None and not isinstance(value, Tensor):
-                raise TypeError(
-                    f"cannot assign '{type(value).__name__}' as buffer '{name}' "
-                    f"(gradkit.Tensor or None expected)"
-                )
-            bufs[name] = value
+                ns = _dtype._NAMESPACE[0]
+                raise TypeError(f"cannot assign '{_runtime.typename(value)}' as buffer '{name}' "
+                                f"({ns}.nn.Buffer, {ns}.Tensor or None expected)")
+            bufs[name] = _registered("buffer", self, name, value)
             return
         object.__setattr__(self, name, value)
 

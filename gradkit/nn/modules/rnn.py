@@ -492,6 +492,16 @@ class RNNBase(Module):
         return s
 
 
+def _no_proj_size(name: str, kwargs: dict) -> None:
+    """PyTorch's refusal of ``proj_size`` (any value) by RNN and GRU; other names are unknown."""
+    if "proj_size" in kwargs:
+        raise ValueError(f"proj_size argument is only supported for LSTM, not RNN or GRU "
+                         f"({name}); use nn.LSTM(..., proj_size=...) for a projected state")
+    if kwargs:
+        raise TypeError(f"{name}.__init__() got an unexpected keyword argument "
+                        f"'{next(iter(kwargs))}'")
+
+
 class RNN(RNNBase):
     """Elman RNN: :math:`h_t = \\tanh(x_t W_{ih}^T + b_{ih} + h_{t-1} W_{hh}^T + b_{hh})`.
 
@@ -513,7 +523,8 @@ class RNN(RNNBase):
     def __init__(self, input_size: int, hidden_size: int, num_layers: int = 1,
                  nonlinearity: str = "tanh", bias: bool = True, batch_first: bool = False,
                  dropout: float = 0.0, bidirectional: bool = False, device=None,
-                 dtype=None) -> None:
+                 dtype=None, **kwargs) -> None:
+        _no_proj_size("RNN", kwargs)
         if nonlinearity == "tanh":
             mode = "RNN_TANH"
         elif nonlinearity == "relu":
@@ -575,7 +586,8 @@ class GRU(RNNBase):
 
     def __init__(self, input_size: int, hidden_size: int, num_layers: int = 1, bias: bool = True,
                  batch_first: bool = False, dropout: float = 0.0, bidirectional: bool = False,
-                 device=None, dtype=None) -> None:
+                 device=None, dtype=None, **kwargs) -> None:
+        _no_proj_size("GRU", kwargs)
         super().__init__("GRU", input_size, hidden_size, num_layers, bias, batch_first, dropout,
                          bidirectional, 0, device, dtype)
 

@@ -122,7 +122,6 @@ class TransformerEncoderLayer(Module):
         self.dropout2 = Dropout(dropout)
         self.activation = _activation(activation, "TransformerEncoderLayer")
         self.activation_relu_or_gelu = _relu_or_gelu(self.activation)  # as PyTorch keeps it
-        self.batch_first = batch_first
         if device is not None:  # built on the host, then moved
             self.to(device)
 
@@ -146,7 +145,7 @@ class TransformerEncoderLayer(Module):
         src_key_padding_mask, src_mask = reconcile_masks(
             src_key_padding_mask, src_mask, "src_key_padding_mask", "src_mask", src.dtype)
         if is_causal and src_mask is None:
-            S = src.shape[1] if (self.batch_first and src.ndim == 3) else src.shape[0]
+            S = src.shape[1] if (self.self_attn.batch_first and src.ndim == 3) else src.shape[0]
             src_mask = _make(~np.tril(np.ones((S, S), dtype=bool)), False, None)
         x = src
         if self.norm_first:
@@ -306,7 +305,6 @@ class TransformerDecoderLayer(Module):
         self.dropout2 = Dropout(dropout)
         self.dropout3 = Dropout(dropout)
         self.activation = _activation(activation, "TransformerDecoderLayer")
-        self.batch_first = batch_first
         if device is not None:  # built on the host, then moved
             self.to(device)
 
@@ -331,11 +329,12 @@ class TransformerDecoderLayer(Module):
             A tensor shaped like ``tgt``.
         """
         d = self.self_attn.embed_dim
-        _check_seq(tgt, "tgt", d, self.batch_first, "TransformerDecoderLayer")
+        _check_seq(tgt, "tgt", d, self.self_attn.batch_first,
+                   "TransformerDecoderLayer")
         # memory is checked where PyTorch meets it: by the attention over it (multihead_attn),
         # after the self-attention block
         if tgt_is_causal and tgt_mask is None:
-            T = tgt.shape[1] if (self.batch_first and tgt.ndim == 3) else tgt.shape[0]
+            T = tgt.shape[1] if (self.self_attn.batch_first and tgt.ndim == 3) else tgt.shape[0]
             tgt_mask = _causal_bool(T)
         x = tgt
         if self.norm_first:

@@ -10,3 +10,5 @@ from .weight_norm import *  # noqa: E402,F401,F403
 from .fusion import *  # noqa: E402,F401,F403  (fuse_conv_bn_eval, ...)
 from . import fusion, stateless  # noqa: E402,F401
 from .init import skip_init  # noqa: E402,F401
+from .memory_format import *  # noqa: E402,F401,F403  (convert_conv2d_weight_memory_format)
+from . import memory_format  # noqa: E402,F401

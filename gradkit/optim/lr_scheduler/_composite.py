@@ -31,7 +31,8 @@ def _check_members(owner: str, optimizer, schedulers) -> None:
         if s.optimizer is not optimizer:
             raise ValueError(
                 f"{owner} expects all schedulers to belong to the same optimizer, but got "
-                f"scheduler {type(s).__name__} at index {i} with a different optimizer.")
+                f"scheduler {type(s).__name__} at index {i} has {s.optimizer}, which is "
+                f"different from {type(optimizer).__name__}.")
 
 
 def _step_member(sched, metrics) -> None:

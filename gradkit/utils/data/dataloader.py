@@ -39,6 +39,7 @@ import copy
 import itertools
 import math
 import multiprocessing
+import os
 import queue
 import random
 import signal
@@ -243,6 +244,31 @@ class DataLoader(Generic[T_co]):
         self._pool = None
         self._epoch = 0
         self._initialized = True
+        self.check_worker_number_rationality()
+
+    def check_worker_number_rationality(self) -> None:
+        """PyTorch's warning when ``num_workers`` exceeds the CPUs this process may use (given
+        at construction and at each iterator, as PyTorch gives it)."""
+        if not self.num_workers:
+            return
+        cpuset_checked = hasattr(os, "sched_getaffinity")
+        try:
+            suggest = len(os.sched_getaffinity(0)) if cpuset_checked else os.cpu_count()
+        except OSError:
+            suggest = os.cpu_count()
+        if suggest is not None and self.num_workers <= suggest:
+            return
+        if suggest is None:
+            advice = ("DataLoader is not able to compute a suggested max number of worker in "
+                      "current system.")
+        else:
+            advice = (f"Our suggested max number of worker in current system is {suggest}"
+                      f"{'' if cpuset_checked else ' (`cpuset` is not taken into account)'}, "
+                      f"which is smaller than what this DataLoader is going to create.")
+        warnings.warn(f"This DataLoader will create {self.num_workers} worker processes in "
+                      f"total. {advice} Please be aware that excessive worker creation might get "
+                      f"DataLoader running slow or even freeze, lower the worker number to avoid "
+                      f"potential slowness/freeze if necessary.", stacklevel=3)
 
     def __setattr__(self, name, value):
         if getattr(self, "_initialized", False) and name in self._frozen_attrs:
@@ -344,6 +370,7 @@ class DataLoader(Generic[T_co]):
             self._pin_memory_warnings()
         if self.num_workers == 0:
             return _SingleThreadIter(self)
+        self.check_worker_number_rationality()
         if _NO_THREADS:
             return self._in_calling_thread("this platform has no threads or processes "
                                            f"({sys.platform})", draw_seed=True)

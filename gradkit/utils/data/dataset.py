@@ -89,11 +89,12 @@ class TensorDataset(Dataset):
             if not isinstance(t, Tensor):
                 raise TypeError(
                     f"TensorDataset expects Tensors, but argument {i} is {type(t).__name__}")
-            if t.ndim == 0:
-                raise ValueError(f"TensorDataset: tensor {i} is 0-dimensional; it has no rows")
+            if t.ndim == 0:  # (PyTorch's types: IndexError here, its assert's AssertionError below)
+                raise IndexError(f"TensorDataset: tensor {i} is 0-dimensional; it has no rows "
+                                 f"(Dimension specified as 0 but tensor has no dimensions)")
         if tensors and any(t.shape[0] != tensors[0].shape[0] for t in tensors):
             sizes = [t.shape[0] for t in tensors]
-            raise ValueError(f"Size mismatch between tensors: first dimensions are {sizes}")
+            raise AssertionError(f"Size mismatch between tensors: first dimensions are {sizes}")
         self.tensors = tuple(tensors)
 
     def __getitem__(self, index):
@@ -159,11 +160,12 @@ class ConcatDataset(Dataset[T_co]):
 
     def __init__(self, datasets: Iterable[Dataset]) -> None:
         self.datasets = list(datasets)
-        if not self.datasets:
-            raise ValueError("ConcatDataset: datasets should not be an empty iterable")
+        if not self.datasets:  # (PyTorch's asserts: AssertionError, here and below)
+            raise AssertionError("datasets should not be an empty iterable (ConcatDataset)")
         for d in self.datasets:
             if isinstance(d, IterableDataset):
-                raise TypeError("ConcatDataset does not support IterableDataset")
+                raise AssertionError("ConcatDataset does not support IterableDataset (use "
+                                     "ChainDataset to join iterable datasets)")
         self.cumulative_sizes = []
         total = 0
         for d in self.datasets:
@@ -194,12 +196,21 @@ class ChainDataset(IterableDataset[T_co]):
 
     def __iter__(self):
         for d in self.datasets:
-            if not isinstance(d, IterableDataset):
-                raise TypeError("ChainDataset only supports IterableDataset")
+            _chainable(d)
             yield from d
 
     def __len__(self) -> int:
-        return sum(len(d) for d in self.datasets)
+        total = 0
+        for d in self.datasets:
+            total += len(_chainable(d))
+        return total
+
+
+def _chainable(d):
+    if not isinstance(d, IterableDataset):  # (PyTorch's assert: AssertionError)
+        raise AssertionError(f"ChainDataset only supports IterableDataset, got "
+                             f"{type(d).__name__} (use ConcatDataset for map-style datasets)")
+    return d
 
 
 class Subset(Dataset[T_co]):
