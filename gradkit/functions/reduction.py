@@ -20,6 +20,7 @@ from ..autograd.graph import present
 from ..ops import elementwise as E
 from ..ops import linalg as L
 from ..ops import reduction as R
+from ..ops._saved_arguments import dims_given as _dims_given
 from ..ops._saved_arguments import remember  # (grad_fn._saved_* of view and reduction nodes)
 from ._args import (
     _NO_X,
@@ -445,9 +446,8 @@ def logsumexp(input, dim, keepdim=False):
         raise TypeError("logsumexp(): argument 'dim' must be tuple of ints, not NoneType; for "
                         "every element pass dim=tuple(range(x.dim()))")
     x = _float_operand(_t(input))
-    return remember(apply1(R.LOGSUMEXP, x, (_reduce_args(x, dim, "logsumexp"), keepdim,
-                                             x._data.shape)),
-                    _saved_dim=_dims_given(dim), _saved_keepdim=keepdim)
+    out = apply1(R.LOGSUMEXP, x, (_reduce_args(x, dim, "logsumexp"), keepdim, x._data.shape))
+    return remember(out, _saved_dim=_dims_given(dim), _saved_keepdim=keepdim)
 
 
 def _bool_scan_(name):
@@ -471,13 +471,6 @@ def cumsum(input, dim, *, dtype=None):
     x = _t(input)
     x = x.to(dtype=dtype) if dtype is not None else _int64_accumulator(x)
     return remember(_along_dim(R.CUMSUM, x, dim), _saved_dim=dim)
-
-
-def _dims_given(dim, none=None):
-    """A reduction's ``dim`` as PyTorch's node saves it: a tuple (``none`` for no dim)."""
-    if dim is None or dim is NO_DIM:
-        return none
-    return tuple(dim) if isinstance(dim, (tuple, list)) else (dim,)
 
 
 def _along_dim(op, x, dim):

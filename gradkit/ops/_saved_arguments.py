@@ -176,6 +176,14 @@ def remember(t, source=None, **arguments):
     return t
 
 
+def dims_given(dim, none=None):
+    """A reduction's ``dim`` as PyTorch's node saves it: a tuple (``none`` where no dim was
+    given: None or a face's no-dim marker)."""
+    if isinstance(dim, (tuple, list)):
+        return tuple(dim)
+    return (dim,) if hasattr(dim, "__index__") and not hasattr(dim, "_data") else none
+
+
 def _shown(v):
     """A saved argument as PyTorch's binding shows it: ints (in tuples too) through uint64."""
     t = type(v)
