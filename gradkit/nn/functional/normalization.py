@@ -21,6 +21,7 @@ from ...autograd.graph import SAVES_INPUTS, Op, present
 from ...functions._args import _tensor_operands, _tensors_only
 from ...ops import normalization as NO
 from . import _node_names as _NN
+from ._kernel_layout import in_kernel_layout
 
 __all__ = ["batch_norm", "cosine_similarity", "group_norm", "instance_norm", "layer_norm",
            "local_response_norm", "normalize", "pairwise_distance", "pdist", "rms_norm"]
@@ -513,7 +514,7 @@ def _group_norm(input, num_groups, weight, bias, eps, one_value_check):
         w = weight if weight is not None else bias.new_ones(tuple(bias.shape))
         b = bias if bias is not None else weight.new_zeros(tuple(weight.shape))
         y = apply(_GROUP_NORM_FUSED, [x, w, b], (num_groups, float(eps)))
-        y = y.contiguous(memory_format=MF.suggest(x._data))  # PyTorch's kernel's layout
+        y = in_kernel_layout(y, MF.suggest(x._data))  # PyTorch's kernel's layout
         return present(y, "NativeGroupNormBackward0", (x, weight, bias), x)
     if d == 0:  # an empty input: nothing to normalise
         y = x.clone()
@@ -530,7 +531,7 @@ def _group_norm(input, num_groups, weight, bias, eps, one_value_check):
             y = y + weight.reshape(bshape) * nan
     if bias is not None:
         y = y + bias.reshape(bshape)
-    y = y.contiguous(memory_format=MF.suggest(x._data))  # PyTorch's kernel's layout
+    y = in_kernel_layout(y, MF.suggest(x._data))  # PyTorch's kernel's layout
     return present(y, "NativeGroupNormBackward0", (x, weight, bias), x)  # one node in PyTorch
 
 
