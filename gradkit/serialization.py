@@ -691,6 +691,38 @@ def _peek(f, n: int) -> tuple[bytes, Any]:
     return data[:n], buf
 
 
+_TRUE_VALUES = ("1", "y", "yes", "true")
+
+
+def _forced_weights_only(weights_only, pickle_module):
+    """``weights_only`` as PyTorch's ``load`` settles it: unset, True unless a ``pickle_module``
+    is given; then ``TORCH_FORCE_WEIGHTS_ONLY_LOAD`` forces True, ``TORCH_FORCE_NO_WEIGHTS_
+    ONLY_LOAD`` forces False where the caller left it unset (with PyTorch's warning); both set
+    is PyTorch's RuntimeError."""
+    unset = weights_only is None
+    if unset:
+        weights_only = pickle_module is None
+    force = os.getenv("TORCH_FORCE_WEIGHTS_ONLY_LOAD", "0").lower() in _TRUE_VALUES
+    force_no = os.getenv("TORCH_FORCE_NO_WEIGHTS_ONLY_LOAD", "0").lower() in _TRUE_VALUES
+    if force and force_no:
+        raise RuntimeError("Only one of `TORCH_FORCE_WEIGHTS_ONLY_LOAD` or "
+                           "`TORCH_FORCE_NO_WEIGHTS_ONLY_LOAD` should be set, but both were set; "
+                           "unset one of the two environment variables")
+    if force:
+        return True
+    if force_no and unset:
+        import warnings
+
+        from ._dtype import _NAMESPACE
+
+        warnings.warn("Environment variable TORCH_FORCE_NO_WEIGHTS_ONLY_LOAD detected, since "
+                      f"the`weights_only` argument was not explicitly passed to "
+                      f"`{_NAMESPACE[0]}.load`, forcing weights_only=False.", UserWarning,
+                      stacklevel=4)
+        return False
+    return weights_only
+
+
 def load(f: FileLike, map_location=None, pickle_module=None, *, weights_only: bool | None = None,
          mmap=None, **pickle_load_args) -> Any:
     """Load a checkpoint: what ``gradkit.save`` wrote, any safetensors file (as
@@ -730,9 +762,8 @@ def load(f: FileLike, map_location=None, pickle_module=None, *, weights_only: bo
     """
     from ._torch_format import is_torch_file, load_torch
 
-    if weights_only is None:  # PyTorch's default: an explicit pickle_module opts out
-        weights_only = pickle_module is None
-    elif weights_only and pickle_module is not None:
+    weights_only = _forced_weights_only(weights_only, pickle_module)
+    if weights_only and pickle_module is not None:
         raise RuntimeError("gradkit.load: can not safely load weights when an explicit "
                            f"pickle_module ({getattr(pickle_module, '__name__', pickle_module)})"
                            " is specified with weights_only=True; drop pickle_module, or pass "

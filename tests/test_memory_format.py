@@ -241,3 +241,55 @@ def test_like_factories_take_memory_format_none(name):
     want = getattr(torch, name)(torch.ones(3, 2).t(), *extra, memory_format=None)
     got = getattr(gk, name)(gk.ones(3, 2).t(), *extra, memory_format=None)
     assert got.stride() == want.stride() and tuple(got.shape) == tuple(want.shape)
+
+
+DEGENERATE_SHAPES = [(2, 1, 4, 4), (2, 3, 1, 1), (2, 1, 1, 1), (2, 3, 4, 1), (0, 3, 4, 4),
+                     (1, 3, 4, 4)]
+
+DEGENERATE_OPS = {
+    "max_pool": lambda L, x: L.nn.functional.max_pool2d(x, 1),
+    "avg_pool": lambda L, x: L.nn.functional.avg_pool2d(x, 1),
+    "max_pool_two": lambda L, x: L.nn.functional.max_pool2d(x, 2) if min(x.shape[2:]) >= 2
+    else x.clone(),
+    "adaptive_avg_pool_one": lambda L, x: L.nn.functional.adaptive_avg_pool2d(x, 1),
+    "adaptive_avg_pool_two": lambda L, x: L.nn.functional.adaptive_avg_pool2d(x, 2),
+    "adaptive_max_pool_one": lambda L, x: L.nn.functional.adaptive_max_pool2d(x, 1),
+    "upsample_nearest": lambda L, x: L.nn.functional.interpolate(x, scale_factor=2),
+    "upsample_bilinear": lambda L, x: L.nn.functional.interpolate(x, scale_factor=2,
+                                                                   mode="bilinear"),
+    "group_norm": lambda L, x: L.nn.functional.group_norm(x, 1),
+    "batch_norm": lambda L, x: L.nn.functional.batch_norm(x, None, None, training=True),
+    "pad": lambda L, x: L.nn.functional.pad(x, (1, 1, 1, 1)),
+    "pixel_shuffle": lambda L, x: L.nn.functional.pixel_shuffle(x, 1),
+    "clone": lambda L, x: x.clone(),
+    "conv_1x1": lambda L, x: L.nn.functional.conv2d(x, L.ones(2, x.shape[1], 1, 1)),
+}
+
+
+@pytest.mark.parametrize("shape", DEGENERATE_SHAPES, ids=str)
+@pytest.mark.parametrize("name", sorted(DEGENERATE_OPS))
+def test_degenerate_channels_last_outputs_as_torch(name, shape):
+    """Kernels that allocate their output in the input's suggested format give every dim the
+    format's stride, size-1 and empty dims included, as PyTorch's (``(3, 1, 3, 3)`` for a
+    channels-last ``(2, 3, 1, 1)``), and those that keep row-major (batch norm of a one-channel
+    input, any kernel on an empty one) keep it; the values stay PyTorch's."""
+    data = np.random.default_rng(0).standard_normal(shape).astype(np.float32)
+
+    def run(L):
+        x = L.from_numpy(data.copy()).to(memory_format=L.channels_last)
+        y = DEGENERATE_OPS[name](L, x)
+        return (y.stride(), y.is_contiguous(), y.is_contiguous(memory_format=L.channels_last),
+                y.detach().numpy().copy())
+
+    g, t = run(gk), run(torch)
+    assert g[:3] == t[:3]
+    np.testing.assert_allclose(g[3], t[3], rtol=1e-5, atol=1e-5)
+
+
+def test_adaptive_avg_pool_to_one_shows_pytorch_as_strided_node():
+    x = gk.randn(2, 3, 4, 4, requires_grad=True)
+    y = gk.nn.functional.adaptive_avg_pool2d(x.to(memory_format=gk.channels_last), 1)
+    assert type(y.grad_fn).__name__ == "AsStridedBackward1"
+    assert type(y.grad_fn.next_functions[0][0]).__name__ == "MeanBackward1"
+    y.sum().backward()
+    np.testing.assert_allclose(x.grad.numpy(), np.full((2, 3, 4, 4), 1 / 16), rtol=1e-6)

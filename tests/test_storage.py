@@ -160,3 +160,13 @@ def test_getsizeof_counts_the_object_and_its_bytes_as_pytorch(shape):
     assert sys.getsizeof(g.untyped_storage()) == sys.getsizeof(t.untyped_storage())
     assert sys.getsizeof(g.storage()) == sys.getsizeof(t.storage())
     assert sys.getsizeof(g[1:].untyped_storage()) == sys.getsizeof(t[1:].untyped_storage())
+
+
+def test_typed_storage_method_as_torch():
+    """``Tensor._typed_storage()`` (lightning's lazy loader and torch.load(mmap=True) paths
+    call it): the tensor's storage read as its dtype, as PyTorch's."""
+    torch = pytest.importorskip("torch")
+    got, want = (lib.arange(6.0)[2:]._typed_storage() for lib in (gk, torch))
+    assert type(got).__name__ == type(want).__name__ == "TypedStorage"
+    assert (got.size(), len(got), got.tolist()) == (want.size(), len(want), want.tolist())
+    assert str(got.dtype).rsplit(".", 1)[-1] == str(want.dtype).rsplit(".", 1)[-1]

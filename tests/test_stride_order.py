@@ -111,3 +111,50 @@ def test_elementwise_ops_lay_out_as_torch(name, seed):
     assert tuple(ours.shape) == tuple(theirs.shape)
     assert _order(ours) == _order(theirs)
     np.testing.assert_allclose(ours.numpy(), theirs.numpy(), rtol=1e-5, atol=1e-6)
+
+
+_DEGENERATE = {
+    "exp": lambda L, x: x.exp(),
+    "tanh": lambda L, x: x.tanh(),
+    "sigmoid": lambda L, x: x.sigmoid(),
+    "sqrt": lambda L, x: x.sqrt(),
+    "abs": lambda L, x: x.abs(),
+    "neg": lambda L, x: -x,
+    "relu": lambda L, x: x.relu(),
+    "silu": lambda L, x: L.nn.functional.silu(x),
+    "gelu": lambda L, x: L.nn.functional.gelu(x),
+    "softplus": lambda L, x: L.nn.functional.softplus(x),
+    "mish": lambda L, x: L.nn.functional.mish(x),
+    "clamp": lambda L, x: x.clamp(0.2, 0.8),
+    "mul_number": lambda L, x: x * 2,
+    "div_number": lambda L, x: x / 2,
+    "pow_number": lambda L, x: x ** 2,
+    "add_self": lambda L, x: x + x,
+    "greater": lambda L, x: x > 0.5,
+    "where": lambda L, x: L.where(x > 0.5, x, 0.0),
+    "mul_channel": lambda L, x: x * L.ones(x.shape[1], 1, 1),
+}
+
+
+@pytest.mark.parametrize("layout", ["channels_last", "permuted"])
+@pytest.mark.parametrize("shape", [(2, 3, 4, 4), (2, 1, 4, 4), (2, 3, 1, 1), (2, 3, 4, 1),
+                                   (2, 1, 1, 1)], ids=str)
+@pytest.mark.parametrize("name", sorted(_DEGENERATE))
+def test_elementwise_results_of_size_one_dims_as_torch(name, shape, layout):
+    """Every stride of an elementwise result as PyTorch's, size-1 dims included: a one-input
+    op keeps a channels-last input's format strides (``(12, 1, 3, 3)`` for ``(2, 3, 4, 1)``)
+    and gives row-major for an input PyTorch calls contiguous (a one-channel channels-last
+    one); an op with a number or a broadcast operand orders the dims by the input's strides
+    (``x * 2`` of a one-channel channels-last input stays channels-last)."""
+    data = np.random.default_rng(0).random(shape).astype(np.float32) + 0.1
+
+    def run(L):
+        x = L.from_numpy(data.copy())
+        x = x.to(memory_format=L.channels_last) if layout == "channels_last" else \
+            x.permute(0, 2, 3, 1).contiguous().permute(0, 3, 1, 2)
+        y = _DEGENERATE[name](L, x)
+        return y.stride(), y.is_contiguous(), y.numpy().astype(np.float64)
+
+    (gs, gc, gv), (ts, tc, tv) = run(gk), run(torch)
+    assert (gs, gc) == (ts, tc)
+    np.testing.assert_allclose(gv, tv, rtol=1e-5, atol=1e-6)

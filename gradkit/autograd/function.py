@@ -259,7 +259,7 @@ def _apply(cls, ctx, args, kwargs):
         if not diff[0]:
             return o
         ctx._out_meta = (o._data.shape, o._data.dtype, namespace_of(o._data))
-        result = _output(o, node, dirty)
+        result = _output(o, node, dirty, inputs)
         _saved_outputs_rebased(ctx, {id(o): result}, inputs)
         return result
     node = record.function_node(_op_for(cls), inputs, nxt, aux, n_out=len(outs))
@@ -270,7 +270,7 @@ def _apply(cls, ctx, args, kwargs):
         else:
             node.out_meta.append(None)
         if diff[i]:
-            results.append(_output(o, record.select_node(node, i), dirty))
+            results.append(_output(o, record.select_node(node, i), dirty, inputs))
         else:
             results.append(o)
     _saved_outputs_rebased(ctx, {id(o): r for o, r in zip(outs, results) if r is not o},
@@ -288,10 +288,12 @@ def _saved_outputs_rebased(ctx, rebased, inputs):
         ctx._saved = tuple(rebased.get(id(t), t) for t in ctx._saved)
 
 
-def _output(o, grad_fn, dirty):
+def _output(o, grad_fn, dirty, inputs=()):
     """The Tensor handed back for forward's output ``o``: an input modified in place is rebased
     onto this function; anything else is wrapped anew, sharing storage, version counter and,
-    for a view, its base."""
+    for a view, its base. An input returned as it is (not marked dirty) comes back as a view
+    of it, as PyTorch's (``_is_view()``; an in-place write into it is refused under grad
+    mode, as into any view a custom Function made)."""
     from .._tensor import _make
 
     if id(o) in dirty:
@@ -301,6 +303,8 @@ def _output(o, grad_fn, dirty):
     t = _make(o._data, True, grad_fn)
     t._vc = o._vc  # same storage: in-place changes must reach ctx's version checks
     base = getattr(o, "_view_base", None)
+    if base is None and any(o is x for x in inputs):
+        base = o
     if base is not None:  # a view returned by forward stays a view (``_base``), as PyTorch's:
         t._view_base = base  # its detach_() is refused (snntorch's state_quant output)
     return t

@@ -8,6 +8,7 @@ import numpy as np
 from .._tensor.record import apply_split
 from .._tensor.tensor import Tensor
 from ..autograd.graph import FORWARD, present
+from ..ops._saved_arguments import remember
 from ._args import (
     _int_arg,
     _shape_arg,
@@ -77,7 +78,10 @@ def _split(tensor, split_size_or_sections, dim, multi=True):
             bounds.append((start, start + s))
             start += s
         name = "SplitWithSizesBackward0" if multi else "UnsafeSplitWithSizesBackward0"
-    return _pieces(x, d, bounds, name)
+    pieces = _pieces(x, d, bounds, name)
+    for p in pieces:
+        remember(p, x, _saved_dim=dim)
+    return pieces
 
 
 def _chunk(input, chunks, dim, multi=True):
@@ -91,5 +95,5 @@ def _chunk(input, chunks, dim, multi=True):
     d = _wrap_dim(dim, x.ndim)
     n = x.shape[d]
     if n == 0:  # an empty dim gives ``chunks`` empty pieces, as PyTorch's split_with_sizes
-        return _split(x, [0] * chunks, d, multi)
-    return _split(x, -(-n // chunks), d, multi)
+        return _split(x, [0] * chunks, dim, multi)
+    return _split(x, -(-n // chunks), dim, multi)

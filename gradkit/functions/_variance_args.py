@@ -10,7 +10,17 @@ def _dim_or_unbiased(name, positional, dim, unbiased, keepdim, correction):
     """``(dim, unbiased)`` of a call of var/std/var_mean/std_mean, as PyTorch's overloads read
     it: a bool given alone by position is the legacy ``unbiased`` (``x.var(False)``); ``dim``
     given by name (the keyword-only slot) is a dim, never a bool (``x.var(dim=True)``:
-    TypeError)."""
+    TypeError). ``unbiased`` by name goes with neither ``correction`` nor, unless a ``dim`` is
+    given, ``keepdim`` (no overload takes them together: PyTorch's TypeError)."""
+    if unbiased is not None:
+        if correction is not None:
+            raise TypeError(f"{name}() received an invalid combination of arguments: unbiased "
+                            f"and correction together; pass one of them (unbiased=True is "
+                            f"correction=1, unbiased=False is correction=0)")
+        if keepdim is not False and positional is _NO_DIM and dim is _NO_DIM:
+            raise TypeError(f"{name}() received an invalid combination of arguments: unbiased "
+                            f"and keepdim without dim; pass dim=None (all dims) with them, or "
+                            f"correction={1 if unbiased else 0} in place of unbiased")
     if positional is not _NO_DIM:
         if dim is not _NO_DIM:
             raise TypeError(f"{name}() got multiple values for argument 'dim'")

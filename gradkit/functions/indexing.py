@@ -30,6 +30,7 @@ from ..autograd.graph import FORWARD, output_written, present, rename
 from ..device import _to_namespace_of
 from ..ops import elementwise as E
 from ..ops import shape as S
+from ..ops._saved_arguments import remember
 from ..sparse._coo import SparseCOO
 from ..sparse._ops import index_select as sparse_index_select
 from ._args import (
@@ -94,7 +95,8 @@ def gather(input, dim, index):
             f"gather(): index {tuple(idx.shape)} is larger than input {tuple(x.shape)} outside "
             f"dimension {d}"
         )
-    return apply1(S.GATHER, x, (d, idx, full, tuple(x.shape)))
+    return remember(apply1(S.GATHER, x, (d, idx, full, tuple(x.shape))), _saved_dim=dim,
+                    _saved_index=index, _saved_sparse_grad=False)
 
 
 @declare(inplace=True)
@@ -169,8 +171,10 @@ def index_select(input, dim, index):
         return sparse_index_select(x, d, idx)
     if x.ndim == 0:  # the one element of a 0-d input (index 0), 0-d as PyTorch's
         return rename(x.reshape(1)[(idx.reshape(-1),)].reshape(()), "IndexSelectBackward0", x)
-    return rename(x[(slice(None),) * d + (idx.reshape(-1),)].contiguous(),  # PyTorch's layout
-                  "IndexSelectBackward0", x)
+    out = rename(x[(slice(None),) * d + (idx.reshape(-1),)].contiguous(),  # PyTorch's layout
+                 "IndexSelectBackward0", x)
+    return remember(out, x, _saved_dim=dim, _saved_index=index,
+                    _saved_self_sym_sizes=tuple(x.shape))
 
 
 @declare(inplace=True)
@@ -320,9 +324,11 @@ def scatter(input, dim, index, src=None, *, value=None, reduce=_NO_REDUCE):
     if src is None:
         mask = np.zeros(flat.shape[0], dtype=bool)
         mask[rev_unique] = True
-        return masked_fill(flat, wrap(_const_like(x, mask)), value).reshape(tuple(x.shape))
-    vals = _src_used(src, idx)[_const_like(x, last)]
-    return _place(flat, rev_unique, vals).reshape(tuple(x.shape))
+        out = masked_fill(flat, wrap(_const_like(x, mask)), value).reshape(tuple(x.shape))
+    else:
+        vals = _src_used(src, idx)[_const_like(x, last)]
+        out = _place(flat, rev_unique, vals).reshape(tuple(x.shape))
+    return remember(out, x, _saved_dim=dim, _saved_index=index)
 
 
 def _full_like_index(x, index, value):

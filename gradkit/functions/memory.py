@@ -604,3 +604,13 @@ def map2_(self, x, y, callable):
     others = (_same_type_tensor(self, x, "map2_", 1, "x"), _same_type_tensor(self, y, "map2_", 2,
                                                                             "y"))
     return _per_element("map2_", self, others, callable)
+
+
+@tensor_method("_typed_storage")
+def _typed_storage(self):
+    """PyTorch's ``Tensor._typed_storage()``: the memory under this tensor read as its dtype
+    (the TypedStorage ``storage()`` gives; lazy checkpoint loaders call it to read a tensor's
+    storage), without ``storage()``'s deprecation path."""
+    from .._storage import typed_storage_of
+
+    return typed_storage_of(self)

@@ -17,10 +17,11 @@ from .._warnings import warn
 from ..amp._state import CPU as _AUTOCAST
 from ..amp._state import fp32 as _ac_fp32
 from ..autograd.graph import present
-from ..ops import _saved_arguments  # noqa: F401 (grad_fn._saved_* of view and reduction nodes)
 from ..ops import elementwise as E
 from ..ops import linalg as L
 from ..ops import reduction as R
+from ..ops._saved_arguments import dims_given as _dims_given
+from ..ops._saved_arguments import remember  # (grad_fn._saved_* of view and reduction nodes)
 from ._args import (
     _NO_X,
     NO_DIM,
@@ -122,7 +123,8 @@ def sum(input, dim=NO_DIM, keepdim=NO_KEEPDIM, *, dtype=None):
         x = x.to(dtype=dtype)
     elif x.dtype.kind in "biu" and x.dtype != np.int64:
         x = x.to(_dtype.int64)
-    return apply1(R.SUM, x, (_reduce_args(x, dim, "sum"), keepdim, x._data.shape))
+    return remember(apply1(R.SUM, x, (_reduce_args(x, dim, "sum"), keepdim, x._data.shape)),
+                    _saved_dim=_dims_given(dim))
 
 
 @declare(out=True)
@@ -136,7 +138,8 @@ def mean(input, dim=NO_DIM, keepdim=NO_KEEPDIM, *, dtype=None):
             f"mean(): could not infer output dtype. Input dtype must be either a floating point "
             f"or complex dtype. Got: {x.dtype}. Convert first, e.g. x.float().mean()"
         )
-    return apply1(R.MEAN, x, (_reduce_args(x, dim, "mean"), keepdim, x._data.shape))
+    return remember(apply1(R.MEAN, x, (_reduce_args(x, dim, "mean"), keepdim, x._data.shape)),
+                    _saved_dim=_dims_given(dim))
 
 
 def _int64_accumulator(x):
@@ -152,7 +155,8 @@ def prod(input, dim=NO_DIM, keepdim=NO_KEEPDIM, *, dtype=None):
     if _AUTOCAST[0]:  # on PyTorch's CPU autocast float32 list
         (x,) = _ac_fp32(x)
     x = x.to(dtype=dtype) if dtype is not None else _int64_accumulator(x)
-    return apply1(R.PROD, x, (_reduce_args(x, dim, "prod", True), keepdim, x._data.shape))
+    out = apply1(R.PROD, x, (_reduce_args(x, dim, "prod", True), keepdim, x._data.shape))
+    return remember(out, _saved_dim=dim, _saved_keepdim=keepdim) if type(dim) is int else out
 
 
 def _check_nonempty(x, name, axis, dim_given=False):
@@ -186,7 +190,8 @@ def amax(input, dim=(), keepdim=False):
     x = _t(input)
     axis = _reduce_args(x, dim, "amax")
     _check_nonempty(x, "amax", axis, _dim_given(dim))
-    return apply1(R.AMAX, x, (axis, keepdim, x._data.shape))
+    return remember(apply1(R.AMAX, x, (axis, keepdim, x._data.shape)),
+                    _saved_dim=_dims_given(dim, ()), _saved_keepdim=keepdim)
 
 
 @declare(out=("same", out_input_dtype(
@@ -196,7 +201,8 @@ def amin(input, dim=(), keepdim=False):
     x = _t(input)
     axis = _reduce_args(x, dim, "amin")
     _check_nonempty(x, "amin", axis, _dim_given(dim))
-    return apply1(R.AMIN, x, (axis, keepdim, x._data.shape))
+    return remember(apply1(R.AMIN, x, (axis, keepdim, x._data.shape)),
+                    _saved_dim=_dims_given(dim, ()), _saved_keepdim=keepdim)
 
 
 def _max_min(input, dim, keepdim, largest):
@@ -227,7 +233,10 @@ def _max_min(input, dim, keepdim, largest):
         values = values.squeeze(d)
         idx = idx.squeeze(d)
     values = present(values, "MaxBackward0" if largest else "MinBackward0", (x,), x)
-    return (return_types.max if largest else return_types.min)(values, wrap(idx.astype(np.int64)))
+    indices = wrap(idx.astype(np.int64))
+    remember(values, x, _saved_dim=dim, _saved_keepdim=keepdim, _saved_indices=indices,
+             _saved_self_sym_sizes=tuple(x.shape))
+    return (return_types.max if largest else return_types.min)(values, indices)
 
 
 @declare(out=("cast", out_tuple(2, "dim", largest=True)))
@@ -315,7 +324,8 @@ def _var(input, dim, unbiased, keepdim, correction, name, op=R.VAR, grad_name="V
     if (n if x._data.size else 0) - c <= 0:
         warn(f"{_DOF_NAME[0] or name}(): degrees of freedom is <= 0. Correction should be "
              f"strictly less than the reduction factor (input numel divided by output numel).")
-    return present(apply1(op, x, (axis, keepdim, x._data.shape, n - c)), grad_name, (x,))
+    out = present(apply1(op, x, (axis, keepdim, x._data.shape, n - c)), grad_name, (x,))
+    return remember(out, _saved_correction=c, _saved_dim=_dims_given(dim), _saved_keepdim=keepdim)
 
 
 @declare(out="float_out")
@@ -403,6 +413,7 @@ def norm(input, p="fro", dim=None, keepdim=False, dtype=None):
     axis = _reduce_args(x, dim, "norm")
     if p == "fro" or p is None:
         p = 2
+    given = p  # (PyTorch's node saves the order as given: 3, not 3.0)
     p = _norm_p(p)
     if isinstance(p, str):  # (PyTorch's norm hands a str order to linalg.matrix_norm)
         if p != "nuc":
@@ -424,7 +435,9 @@ def norm(input, p="fro", dim=None, keepdim=False, dtype=None):
         # differentiable with a zero gradient, as PyTorch's (finite values times 0 add nothing)
         zero = apply1(E.ZERO_GRAD, where(isfinite(x), x, 0.0), ("floor",)) * 0.0
         return count + sum(zero, dim=axis, keepdim=keepdim)
-    return apply1(L.VECTOR_NORM, x, (float(p) if p != 2 else 2, axis, keepdim, x._data.shape))
+    return remember(apply1(L.VECTOR_NORM, x, (float(p) if p != 2 else 2, axis, keepdim,
+                                               x._data.shape)),
+                    _saved_dim=_dims_given(dim), _saved_keepdim=keepdim, _saved_ord=given)
 
 
 @declare(out=("cast", out_floating_before), aliases=("special:logsumexp",))
@@ -433,7 +446,8 @@ def logsumexp(input, dim, keepdim=False):
         raise TypeError("logsumexp(): argument 'dim' must be tuple of ints, not NoneType; for "
                         "every element pass dim=tuple(range(x.dim()))")
     x = _float_operand(_t(input))
-    return apply1(R.LOGSUMEXP, x, (_reduce_args(x, dim, "logsumexp"), keepdim, x._data.shape))
+    out = apply1(R.LOGSUMEXP, x, (_reduce_args(x, dim, "logsumexp"), keepdim, x._data.shape))
+    return remember(out, _saved_dim=_dims_given(dim), _saved_keepdim=keepdim)
 
 
 def _bool_scan_(name):
@@ -456,7 +470,7 @@ def _bool_scan_(name):
 def cumsum(input, dim, *, dtype=None):
     x = _t(input)
     x = x.to(dtype=dtype) if dtype is not None else _int64_accumulator(x)
-    return _along_dim(R.CUMSUM, x, dim)
+    return remember(_along_dim(R.CUMSUM, x, dim), _saved_dim=dim)
 
 
 def _along_dim(op, x, dim):
@@ -487,13 +501,17 @@ def _softmax_input(input, dim, dtype, name):
 @declare(aliases=("special:softmax",))
 def softmax(input, dim, dtype=None):
     x = _softmax_input(input, dim, dtype, "softmax")
-    return _t(input).to(dtype).clone() if x is None else _along_dim(R.SOFTMAX, x, dim)
+    if x is None:
+        return _t(input).to(dtype).clone()
+    return remember(_along_dim(R.SOFTMAX, x, dim), _saved_dim=dim)
 
 
 @declare(aliases=("special:log_softmax",))
 def log_softmax(input, dim, dtype=None):
     x = _softmax_input(input, dim, dtype, "log_softmax")
-    return _t(input).to(dtype).clone() if x is None else _along_dim(R.LOG_SOFTMAX, x, dim)
+    if x is None:
+        return _t(input).to(dtype).clone()
+    return remember(_along_dim(R.LOG_SOFTMAX, x, dim), _saved_dim=dim)
 
 
 @declare()
@@ -514,8 +532,10 @@ def cumprod(input, dim, *, dtype=None):
     x = _t(input)
     x = x.to(dtype=dtype) if dtype is not None else _int64_accumulator(x)
     if x.ndim == 0:
-        return apply1(R.CUMPROD, x.reshape(1), (_dim_in(dim, 0, "cumprod"),)).reshape(())
-    return apply1(R.CUMPROD, x, (_dim_in(dim, x.ndim, "cumprod"),))
+        out = apply1(R.CUMPROD, x.reshape(1), (_dim_in(dim, 0, "cumprod"),)).reshape(())
+    else:
+        out = apply1(R.CUMPROD, x, (_dim_in(dim, x.ndim, "cumprod"),))
+    return remember(out, _saved_dim=dim)
 
 
 def _diff_parts(input, n, dim, prepend, append):

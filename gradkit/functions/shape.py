@@ -18,6 +18,7 @@ from .._warnings import warn_once
 from ..autograd import grad_mode
 from ..autograd.graph import FORWARD, present, rename
 from ..ops import shape as S
+from ..ops._saved_arguments import remember
 from ._args import (
     _const_like,
     _dim_in,
@@ -156,7 +157,8 @@ def transpose(input, dim0, dim1):
     axes = list(range(x.ndim))
     a, b = _wrap_dim(dim0, x.ndim), _wrap_dim(dim1, x.ndim)
     axes[a], axes[b] = axes[b], axes[a]
-    return rename(permute(x, *axes), "TransposeBackward0", x)
+    return remember(rename(permute(x, *axes), "TransposeBackward0", x), x, _saved_dim0=dim0,
+                    _saved_dim1=dim1)
 
 
 @declare(inplace=_t_)
@@ -217,7 +219,8 @@ def squeeze(input, *dims, dim=_EVERY):
         shape = tuple(s for i, s in enumerate(x.shape) if not (i in dims and s == 1))
     name = "SqueezeBackward0" if dim is _EVERY else \
         "SqueezeBackward1" if isinstance(dim, int) else "SqueezeBackward2"
-    return rename(reshape(x, shape), name, x)
+    out = rename(reshape(x, shape), name, x)
+    return remember(out, x, _saved_dim=dim) if isinstance(dim, int) else out
 
 
 @declare(inplace=_unsqueeze_)
@@ -225,8 +228,8 @@ def unsqueeze(input, dim):
     x = _t(input)
     d = _wrap_dim(dim, x.ndim + 1)
     shape = tuple(x.shape)
-    return rename(apply1(S.RESHAPE, x, (shape[:d] + (1,) + shape[d:], shape)),
-                  "UnsqueezeBackward0")
+    return remember(rename(apply1(S.RESHAPE, x, (shape[:d] + (1,) + shape[d:], shape)),
+                           "UnsqueezeBackward0"), _saved_dim=dim)
 
 
 @declare()
@@ -346,7 +349,7 @@ def cat(tensors, dim=0):
                 f"cat(): sizes of tensors must match except in dimension {d}: tensor 0 has shape "
                 f"{tuple(ref)} but tensor {i} has shape {tuple(x.shape)}"
             )
-    return apply(S.CAT, tensors, (d, tuple(x.shape[d] for x in tensors)))
+    return remember(apply(S.CAT, tensors, (d, tuple(x.shape[d] for x in tensors))), _saved_dim=dim)
 
 
 @declare(method=False, out=("cat", out_cat(1)))
@@ -361,7 +364,7 @@ def stack(tensors, dim=0):
                 f"stack expects each tensor to be equal size, but got {list(ref)} at entry 0 and "
                 f"{list(x.shape)} at entry {i}"
             )
-    return apply(S.STACK, tensors, (d,))
+    return remember(apply(S.STACK, tensors, (d,)), _saved_dim=dim)
 
 
 def _slice_along(x, d, start, stop):
@@ -385,7 +388,10 @@ def unbind(input, dim=0):
         raise IndexError("unbind(): Dimension specified as 0 but tensor has no dimensions; a 0-d "
                          "tensor has nothing to unbind")
     d = _wrap_dim(dim, x.ndim)
-    return _pieces(x, d, range(x.shape[d]), "UnbindBackward0", True)
+    pieces = _pieces(x, d, range(x.shape[d]), "UnbindBackward0", True)
+    for p in pieces:
+        remember(p, x, _saved_dim=dim)
+    return pieces
 
 
 @declare()
@@ -413,7 +419,7 @@ def narrow(input, dim, start, length):
     if length < 0 or start + length > n:
         raise RuntimeError(f"narrow(): start ({start}) + length ({length}) exceeds dimension "
                            f"size ({n}) of dimension {d}")
-    return _slice_along(x, d, start, start + length)
+    return remember(_slice_along(x, d, start, start + length), x, _saved_dim=dim)
 
 
 @declare(grad_name="NarrowCopyBackward0")
@@ -448,8 +454,8 @@ def flip(input, *args, dims=None):
         raise RuntimeError(f"flip(): dim {_repeated(axes)} appears multiple times in the list of "
                            f"dims {tuple(dims)}; give each dim once")
     if x.ndim == 0 or not axes:  # (nothing to reverse: still a copy, as PyTorch's)
-        return present(x.clone(), "FlipBackward0", (x,))
-    return apply1(S.FLIP, x, (axes,))
+        return remember(present(x.clone(), "FlipBackward0", (x,)), _saved_dims=tuple(dims))
+    return remember(apply1(S.FLIP, x, (axes,)), _saved_dims=tuple(dims))
 
 
 @declare()
@@ -542,7 +548,8 @@ def roll(input, shifts, dims=None):
         s = s % n if n else 0
         if s:
             out = cat([narrow(out, d, n - s, s), narrow(out, d, 0, n - s)], d)
-    return out if out is not x else x.clone()
+    return remember(out if out is not x else x.clone(), _saved_dims=dims_t,
+                    _saved_shifts=shifts_t)
 
 
 @declare()
@@ -831,7 +838,7 @@ def select(input, dim, index):
     if not -n <= index < n:
         raise IndexError(f"select(): index {index} out of range for tensor of size "
                          f"{list(x.shape)} at dimension {d}; expected an index in [{-n}, {n - 1}]")
-    return x[(slice(None),) * d + (index,)]
+    return remember(x[(slice(None),) * d + (index,)], x, _saved_dim=dim)
 
 
 @declare(function=False)

@@ -15,6 +15,7 @@ from .._int_range import check_int64, check_int_scalar
 from .._memory_format import preserved
 from .._tensor.tensor import Tensor, wrap
 from .._warnings import warn_once
+from ..ops._saved_arguments import remember
 from ._args import (
     NO_DIM,
     NO_KEEPDIM,
@@ -323,7 +324,15 @@ def sort(input, dim=-1, descending=False, stable=False):
         laid = preserved(x._data, np.int64)
         np.copyto(laid, idx)
         idx = laid
-    return return_types.sort(gather(x, d, wrap(idx)), wrap(idx.astype(np.int64)))
+    indices = wrap(idx.astype(np.int64))
+    return return_types.sort(_as_picked(gather(x, d, wrap(idx)), x, dim, indices), indices)
+
+
+def _as_picked(values, x, dim, indices):
+    """``values`` with the arguments PyTorch's Sort/Topk node saves (``grad_fn._saved_dim``
+    as the user gave it, the indices, the input's sizes)."""
+    return remember(values, x, _saved_dim=dim, _saved_indices=indices,
+                    _saved_self_sym_sizes=tuple(x.shape))
 
 
 @declare(differentiable=False)
@@ -352,7 +361,8 @@ def topk(input, k, dim=-1, largest=True, sorted=True):
     idx = _topk_order(x._data, d, k, largest, sorted)
     if type(idx) is np.ndarray and not idx.flags.c_contiguous:
         idx = np.ascontiguousarray(idx)  # (PyTorch's topk writes row-major results)
-    return return_types.topk(gather(x, d, wrap(idx)), wrap(idx.astype(np.int64)))
+    indices = wrap(idx.astype(np.int64))
+    return return_types.topk(_as_picked(gather(x, d, wrap(idx)), x, dim, indices), indices)
 
 
 def _select_sorted(x, d, pos, keepdim, fn):

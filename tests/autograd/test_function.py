@@ -184,3 +184,45 @@ def test_gradient_returned_for_an_input_without_grad_is_dropped_unchecked():
         span.requires_grad_()
         with pytest.raises(RuntimeError, match="invalid gradient at index 1"):
             Scale.apply(x, span).sum().backward()
+
+
+def _identity_function(lib, view):
+    class Identity(lib.autograd.Function):
+        @staticmethod
+        def forward(ctx, x):
+            return x.view_as(x) if view else x
+
+        @staticmethod
+        def backward(ctx, g):
+            return g * 2
+
+    return Identity
+
+
+@pytest.mark.parametrize("view", [False, True])
+@pytest.mark.parametrize("leaf", [False, True])
+def test_input_returned_as_is_is_a_view_of_it_as_torch(view, leaf):
+    """A custom Function whose forward returns its input as it is (or a view of it) gives a
+    view of the input, as PyTorch's: ``_is_view()``, ``_base`` the input, the Function's
+    backward; an in-place write into it under grad mode is PyTorch's RuntimeError (the
+    view+inplace logic would override the custom backward), under no_grad it writes through."""
+    torch = pytest.importorskip("torch")
+
+    def run(lib):
+        a = lib.ones(3, requires_grad=True)
+        x = a if leaf else a * 1
+        y = _identity_function(lib, view).apply(x)
+        seen = [y._is_view(), y._base is x, type(y.grad_fn).__name__]
+        y.sum().backward(retain_graph=True)
+        seen.append(a.grad.tolist())
+        try:
+            y.add_(1)
+            seen.append("written")
+        except RuntimeError as e:
+            seen.append("refused" if "created inside a custom Function" in str(e) else str(e))
+        with lib.no_grad():
+            y.mul_(3)
+        seen.append(x.tolist())
+        return seen
+
+    assert run(gk) == run(torch)

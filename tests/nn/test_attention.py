@@ -748,3 +748,41 @@ def test_mha_query_width_mismatch_error_type_as_torch(torch, batch_first, train,
             got.append(type(info.value))
         return got
     assert run(gk) == run(torch)
+
+
+@pytest.mark.parametrize("inputs", ["self", "key_is_value", "separate"])
+def test_in_projection_calls_linear_as_pytorch(inputs, monkeypatch):
+    """``nn.MultiheadAttention``'s in-projection calls ``F.linear`` as PyTorch's: once for
+    self-attention, twice when key is value (the query's, then one for key and value
+    together), three times otherwise; outputs and gradients as PyTorch's."""
+    torch = pytest.importorskip("torch")
+    rng = np.random.default_rng(0)
+    q_np, kv_np = (rng.standard_normal(s).astype(np.float32) for s in ((3, 2, 8), (4, 2, 8)))
+    results = []
+    for lib in (gk, torch):
+        calls = [0]
+        orig = lib.nn.functional.linear
+
+        def counting(*a, _orig=orig, _calls=calls, **k):
+            _calls[0] += 1
+            return _orig(*a, **k)
+
+        monkeypatch.setattr(lib.nn.functional, "linear", counting)
+        m = lib.nn.MultiheadAttention(8, 2)
+        with lib.no_grad():
+            for p, seed in zip(m.parameters(), range(10)):
+                p.copy_(lib.from_numpy(np.random.default_rng(seed).standard_normal(
+                    tuple(p.shape)).astype(np.float32) * 0.3))
+        q = lib.from_numpy(q_np.copy()).requires_grad_()
+        kv = lib.from_numpy(kv_np.copy()).requires_grad_()
+        args = {"self": (q, q, q), "key_is_value": (q, kv, kv),
+                "separate": (q, kv, kv * 1)}[inputs]
+        out, _ = m(*args)
+        out.sum().backward()
+        results.append((calls[0], out.detach().numpy(), q.grad.numpy(),
+                        m.in_proj_weight.grad.numpy()))
+        monkeypatch.setattr(lib.nn.functional, "linear", orig)
+    (gc, *gv), (tc, *tv) = results
+    assert gc == tc
+    for a, b in zip(gv, tv):
+        np.testing.assert_allclose(a, b, rtol=1e-4, atol=1e-5)

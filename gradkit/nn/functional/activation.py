@@ -25,6 +25,7 @@ from ...functions._registry import number_error as _number_error
 from ...functions._registry import write_inplace as _write_inplace
 from ...ops import activation as AC
 from ...ops import elementwise as E
+from ...ops._saved_arguments import remember
 from . import _node_names as _NN
 
 __all__ = [
@@ -90,7 +91,8 @@ def leaky_relu(input: Tensor, negative_slope: float = 0.01, inplace: bool = Fals
         # (where(x > 0, x, x * slope) would send 0 * slope, NaN, to both sides)
         factor = _F.where(x > 0, x.new_ones(()), x.new_full((), negative_slope))
         return present(x * factor, "LeakyReluBackward0", (x,), x)
-    return present(_F.where(x > 0, x, x * negative_slope), "LeakyReluBackward0", (x,), x)
+    return remember(present(_F.where(x > 0, x, x * negative_slope), "LeakyReluBackward0", (x,),
+                            x), x, _saved_negative_slope=negative_slope)
 
 
 def elu(input: Tensor, alpha: float = 1.0, inplace: bool = False) -> Tensor:
@@ -99,7 +101,8 @@ def elu(input: Tensor, alpha: float = 1.0, inplace: bool = False) -> Tensor:
     check_int_scalar(alpha, "elu", "alpha")
     if inplace:
         return _in_place(x, lambda t: elu(t, alpha), "elu_")
-    return _elu(x, alpha, 1.0, 1.0, AC.ELU)
+    return remember(_elu(x, alpha, 1.0, 1.0, AC.ELU), x, _saved_alpha=alpha,
+                    _saved_scale=1, _saved_input_scale=1)
 
 
 def _elu(x, alpha, scale, input_scale, op):
@@ -145,10 +148,10 @@ def gelu(input: Tensor, approximate: str = "none") -> Tensor:
         if approximate == "none":
             return apply1(AC.GELU, x.float(), (False,)).to(x.dtype)
         return gelu(x.float(), approximate).to(x.dtype)
-    if approximate == "none":
-        return apply1(AC.GELU, x)  # one fused node (ops/activation.py: why)
-    if approximate == "tanh":
-        return apply1(AC.GELU_TANH, x)  # one fused node, as PyTorch's kernel
+    if approximate == "none":  # one fused node (ops/activation.py: why)
+        return remember(apply1(AC.GELU, x), _saved_approximate=approximate)
+    if approximate == "tanh":  # one fused node, as PyTorch's kernel
+        return remember(apply1(AC.GELU_TANH, x), _saved_approximate=approximate)
     raise RuntimeError(f"gelu: approximate argument must be either 'none' or 'tanh', got "
                        f"{approximate!r}")
 
@@ -184,7 +187,8 @@ def softplus(input: Tensor, beta: float = 1.0, threshold: float = 20.0) -> Tenso
     _floating_kernel(x, "softplus", "softplus_cpu")
     if _is_half(x):  # float16/bfloat16: in float32, rounded once (as PyTorch's kernel)
         return softplus(x.float(), beta, threshold).to(x.dtype)
-    return apply1(AC.SOFTPLUS, x, (beta, threshold))
+    return remember(apply1(AC.SOFTPLUS, x, (beta, threshold)), _saved_beta=beta,
+                    _saved_threshold=threshold)
 
 
 def hardtanh(input: Tensor, min_val: float = -1.0, max_val: float = 1.0,
@@ -213,7 +217,8 @@ def hardtanh(input: Tensor, min_val: float = -1.0, max_val: float = 1.0,
         return _in_place(x, lambda t: hardtanh(t, min_val, max_val), "hardtanh_")
     if x._data.dtype.kind != "f":  # (no gradient: clamp's integer path)
         return present(_F.clamp(x, min_val, max_val), "HardtanhBackward0", (x,), x)
-    return apply1(AC.HARDTANH, x, (float(min_val), float(max_val)))
+    return remember(apply1(AC.HARDTANH, x, (float(min_val), float(max_val))),
+                    _saved_min_val=min_val, _saved_max_val=max_val)
 
 
 def hardsigmoid(input: Tensor, inplace: bool = False) -> Tensor:
@@ -313,7 +318,8 @@ def threshold(input: Tensor, threshold: float, value: float, inplace: bool = Fal
     val = _as_dtype_scalar(value, x.dtype, "value", "threshold")
     if inplace:
         return _in_place(x, lambda t: threshold_fn(t, thr, val), "threshold_")
-    return present(threshold_fn(x, thr, val), "ThresholdBackward0", (x,), x)
+    return remember(present(threshold_fn(x, thr, val), "ThresholdBackward0", (x,), x), x,
+                    _saved_threshold=threshold)
 
 
 def threshold_fn(x, thr, val):

@@ -467,6 +467,11 @@ def multi_head_attention_forward(
     if packed_self:
         # self-attention: one matmul for the three projections
         q, k, v = _split3(_in_projection(query, in_proj_weight, in_proj_bias), E)
+    elif key is value and not use_separate_proj_weight:
+        # PyTorch's packed key/value projection: one linear for both (F.linear called twice)
+        q = _in_projection(query, wq, bq)
+        kv = _in_projection(key, in_proj_weight[E:], None if bq is None else in_proj_bias[E:])
+        k, v = kv[..., :E].contiguous(), kv[..., E:].contiguous()
     else:
         q = _in_projection(query, wq, bq)
         k = _in_projection(key, wk, bk)
