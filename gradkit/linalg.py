@@ -936,6 +936,9 @@ declare(nuclear_norm, method=False, out="same")
 # function's out= face (gradkit/_linalg/out.py: PyTorch's dtype rule per function)
 from ._linalg.empty import install as _install_empty  # noqa: E402
 from ._linalg.out import install as _install_out  # noqa: E402
+from ._numpy_names import numpy_names as _numpy_names  # noqa: E402
 
 _install_empty(globals())
+for _n in ("cross", "matrix_norm", "norm", "vecdot", "vector_norm"):  # (axis=, keepdims=)
+    globals()[_n] = _numpy_names(globals()[_n], "linalg." + _n)
 _install_out(globals())

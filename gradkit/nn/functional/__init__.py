@@ -163,6 +163,12 @@ def _guard_tensor_arguments():
 
 _guard_tensor_arguments()
 
+# (PyTorch's C++ bindings of these take NumPy's ``axis=``/``keepdims=``: gradkit/_numpy_names.py)
+from ..._numpy_names import numpy_names as _numpy_names  # noqa: E402
+
+cosine_similarity = _numpy_names(cosine_similarity)  # noqa: F405
+pairwise_distance = _numpy_names(pairwise_distance)  # noqa: F405
+
 from . import _faces  # noqa: E402
 
 _faces.snapshot()  # (the faces as installed: a program's replacement is called, as PyTorch's)
