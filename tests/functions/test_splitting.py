@@ -198,8 +198,13 @@ def test_other_dtypes_as_torch(torch, dtype):
         (x * 1).unbind(1)[1].abs().sum().backward()
         a, _ = (x * 1).split(2, 0)
         (a.abs() * 2).sum().backward()
-        res.append((str(x.grad.dtype).split(".")[-1], x.grad.numpy().tolist()))
-    assert res[0] == res[1]
+        res.append((str(x.grad.dtype).split(".")[-1], x.grad.numpy()))
+    assert res[0][0] == res[1][0]
+    if dtype == "complex64":  # (PyTorch's complex abs gradient x / |x| rounds by its vector
+        # width: one entry is an ulp apart on an AVX2 machine, not on an AVX-512 one)
+        np.testing.assert_allclose(res[1][1], res[0][1], rtol=1e-6, atol=0)
+    else:
+        assert res[0][1].tolist() == res[1][1].tolist()
 
 
 def test_integer_pieces_and_no_grad_as_torch(torch):
