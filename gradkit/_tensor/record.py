@@ -338,7 +338,7 @@ def apply2(op, a, b, params=()):
                 vl = b._vcl
                 vb = 0 if vl is None else vl[0]
             if not (ra and rb) and op.saved_for is not None:  # (a * b: b read for a's grad)
-                va, vb = versions_read(op.saved_for, (va, vb), nxt)
+                va, vb = versions_read(op.saved_for, (va, vb), nxt) or (None, None)
             if va == 0 and vb == 0:
                 vs = VERSIONS_00
             elif va == 0 and vb is None:

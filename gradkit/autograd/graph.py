@@ -265,10 +265,17 @@ def versions_read(saved_for, versions, nxt):
     n = len(versions)
     if saved_for == "others":
         wanted = [j for j in range(n) if nxt[j] is not None]
-        return tuple(v if any(j != i for j in wanted) else None for i, v in enumerate(versions))
-    return tuple(v if i >= len(saved_for) or any(j < n and nxt[j] is not None
-                                                 for j in saved_for[i]) else None
-                 for i, v in enumerate(versions))
+        kept = tuple(v if any(j != i for j in wanted) else None for i, v in enumerate(versions))
+    else:
+        kept = tuple(v if i >= len(saved_for) or any(j < n and nxt[j] is not None
+                                                     for j in saved_for[i]) else None
+                     for i, v in enumerate(versions))
+    # the shared tuples the engine tests by identity (its fast path reads no version counter)
+    if kept == VERSIONS_0_NONE:
+        return VERSIONS_0_NONE
+    if kept == VERSIONS_00:
+        return VERSIONS_00
+    return None if all(v is None for v in kept) else kept
 
 
 def _saved(node, name):

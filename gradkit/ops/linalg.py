@@ -85,7 +85,6 @@ def _matmul_shown(node):
 
 # PyTorch's mm/bmm write a row-major result whatever the operands' layout
 MATMUL = Op("Mm", _row_major_out(_matmul_f), _matmul_b, broadcasts=True, own_layout=True,
-            saved_for="others",
             namer=_matmul_name, shown=_matmul_shown)
 
 
