@@ -203,11 +203,9 @@ class Op:
         scales_first: likewise, the rule's gradient for the first input is ``g`` times the
             number (saved as the node's second saved value: ``x * 2``): the engine computes it
             without the rule's call.
-        saved_for: per input, the inputs whose gradients the rule reads it for (``a / b``:
-            ``((1,), (0, 1))``), or ``"others"`` (every other input; ``SAVED_FOR_THE_OTHER``
-            sets it): an input none of these needs a gradient for is not version-checked, as
-            PyTorch saves it only when a gradient that reads it is needed (torchode's Runge-Kutta
-            stages write ``k[i]`` after ``einsum(a, k[:i])`` with a constant tableau ``a``).
+        saved_for: per input, the inputs whose gradients read it (``a / b``: ``((1,), (0,
+            1))``) or ``"others"``: it is version-checked only when one of those needs a
+            gradient, as PyTorch saves it (torchode: ``k[i] = ...`` after ``einsum(a, k[:i])``).
         connected: PyTorch's backward of the op is one differentiable function of the saved
             values (``threshold_backward(grad, self)``, ``convolution_backward``): under
             ``create_graph`` every gradient it returns is in the graph when an input requires
@@ -270,11 +268,8 @@ def versions_read(saved_for, versions, nxt):
         kept = tuple(v if i >= len(saved_for) or any(j < n and nxt[j] is not None
                                                      for j in saved_for[i]) else None
                      for i, v in enumerate(versions))
-    # the shared tuples the engine tests by identity (its fast path reads no version counter)
-    if kept == VERSIONS_0_NONE:
-        return VERSIONS_0_NONE
-    if kept == VERSIONS_00:
-        return VERSIONS_00
+    if kept == VERSIONS_0_NONE or kept == VERSIONS_00:  # (the engine's fast path: shared)
+        return VERSIONS_0_NONE if kept == VERSIONS_0_NONE else VERSIONS_00
     return None if all(v is None for v in kept) else kept
 
 
