@@ -25,7 +25,6 @@ from ..autograd.graph import (
     FORWARD,
     NEEDS_ONE,
     NEEDS_SCALAR_SECOND,
-    SAVED_FOR_THE_OTHER,
     SAVES_INPUTS,
     SAVES_OUTPUT,
     SCALAR_KEEPS_NUMBER_ONLY,
@@ -42,6 +41,7 @@ from ..autograd.graph import (
     node_class,
     output_written,
     record_trace,
+    versions_read,
 )
 from ..ops import activation as AC
 from ..ops import complex as _C
@@ -336,11 +336,8 @@ def apply2(op, a, b, params=()):
             if tb:
                 vl = b._vcl
                 vb = 0 if vl is None else vl[0]
-            if saves & SAVED_FOR_THE_OTHER and not (ra and rb):  # (a * b: b read for a's grad)
-                if not rb:
-                    va = None
-                if not ra:
-                    vb = None
+            if not (ra and rb) and op.saved_for is not None:  # (a * b: b read for a's grad)
+                va, vb = versions_read(op.saved_for, (va, vb), nxt) or (None, None)
             if va == 0 and vb == 0:
                 vs = VERSIONS_00
             elif va == 0 and vb is None:
@@ -421,9 +418,8 @@ def apply(op, inputs, params=()):
         versions = None
         if saves & SAVES_INPUTS:
             versions = tuple(t._vc[0] if isinstance(t, Tensor) else None for t in inputs)
-            if saves & SAVED_FOR_THE_OTHER and len(nxt) == 2:
-                versions = (versions[0] if nxt[1] is not None else None,
-                            versions[1] if nxt[0] is not None else None)
+            if op.saved_for is not None:
+                versions = versions_read(op.saved_for, versions, nxt)
         node = make_node(op, tuple(inputs), nxt, tuple(datas) if saves & SAVES_INPUTS else None,
                          out if saves & SAVES_OUTPUT else None, aux, versions,
                          tuple(n is not None for n in nxt))
@@ -913,6 +909,8 @@ def apply_multi(op, inputs, params=()):
     else:
         nxt = tuple(_edge(t) if n else None for t, n in zip(inputs, needs))
         versions = tuple(t._vc[0] if t is not None else None for t in inputs)
+        if op.saved_for is not None:
+            versions = versions_read(op.saved_for, versions, nxt)
         node = MultiNode(op, tuple(inputs), nxt, datas + (saved,), None, aux, versions, needs)
         node.n_out = len(outs)
         node.out_meta = [(o.shape, o.dtype, namespace_of(o)) for o in outs]

@@ -38,7 +38,7 @@ class FunctionCtx:
         self._non_diff = set()
         self._dirty = ()
         self.materialize_grads = True
-        self._saved_forward = None
+        self.saved_for_forward = None  # public in PyTorch: jvp may read it directly
         self._in_jvp = False
         self._out_meta = None  # (shape, dtype, namespace) of a single differentiable output
 
@@ -49,13 +49,21 @@ class FunctionCtx:
 
     def save_for_forward(self, *tensors):
         """Keep tensors for ``jvp``: there ``ctx.saved_tensors`` returns them instead of those of
-        ``save_for_backward`` (PyTorch's rule)."""
-        self._saved_forward = tensors
+        ``save_for_backward`` (PyTorch's rule); ``ctx.saved_for_forward`` holds them too."""
+        from .._tensor import Tensor
+
+        for t in tensors:
+            if not (t is None or isinstance(t, Tensor)):
+                raise AssertionError(
+                    "save_for_forward expects all arguments to be tensors; you should save "
+                    f"non-tensors as attributes on ctx (received {type(t).__name__})."
+                )
+        self.saved_for_forward = tensors
 
     @property
     def saved_tensors(self):
-        if self._in_jvp and self._saved_forward is not None:
-            return self._saved_forward
+        if self._in_jvp and self.saved_for_forward is not None:
+            return self.saved_for_forward
         if self._saved is None:
             raise RuntimeError(
                 "Trying to backward through the graph a second time (or directly access saved "

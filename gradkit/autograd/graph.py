@@ -61,14 +61,16 @@ __all__ = [
     "present",
     "record_trace",
     "rename",
+    "versions_read",
 ]
 
 _PACKAGE_DIR = os.path.dirname(os.path.dirname(os.path.abspath(__file__))) + os.sep
 SAVES_INPUTS = 1
 SAVES_OUTPUT = 2
 SCALAR_KEEPS_NUMBER_ONLY = 4
-# (with SAVES_INPUTS, two inputs) each input is read only for the other's gradient (``a * b``):
-# an input is version-checked only where the other needs a gradient, as PyTorch saves it then
+# (with SAVES_INPUTS) each input is read only for the others' gradients (``a * b``, ``a @ b``,
+# einsum): an input is version-checked only where another needs a gradient, as PyTorch saves it
+# then (the Op's ``saved_for`` says it per input for other ops)
 SAVED_FOR_THE_OTHER = 8
 # Ops whose rule reads the output where PyTorch's reads other saved values (max pooling reads
 # its output where PyTorch keeps the indices): writing the output in place is allowed, and the
@@ -201,6 +203,9 @@ class Op:
         scales_first: likewise, the rule's gradient for the first input is ``g`` times the
             number (saved as the node's second saved value: ``x * 2``): the engine computes it
             without the rule's call.
+        saved_for: per input, the inputs whose gradients read it (``a / b``: ``((1,), (0,
+            1))``) or ``"others"``: it is version-checked only when one of those needs a
+            gradient, as PyTorch saves it (torchode: ``k[i] = ...`` after ``einsum(a, k[:i])``).
         connected: PyTorch's backward of the op is one differentiable function of the saved
             values (``threshold_backward(grad, self)``, ``convolution_backward``): under
             ``create_graph`` every gradient it returns is in the graph when an input requires
@@ -211,14 +216,17 @@ class Op:
     __slots__ = ("aux_namer", "backward", "broadcasts", "complex", "default_cls", "forward", "name",
                  "namer", "node_cls", "none_grads", "passes_first", "release", "returns_aux",
                  "saves", "scales_first", "connected", "scalar_first_cls", "scalar_second_cls",
-                 "shown", "own_layout", "undefined_grads")
+                 "shown", "own_layout", "undefined_grads", "saved_for")
 
     def __init__(self, name, forward, backward, *, saves=SAVES_INPUTS, broadcasts=False,
                  returns_aux=False, release=None, none_grads=False, grad_name=None, namer=None,
                  shown=None, scalar_entry=False, scalar_first=None, scalar_second=None,
                  aux_namer=None, passes_first=False, scales_first=False, connected=False,
-                 own_layout=False, undefined_grads=False):
+                 own_layout=False, undefined_grads=False, saved_for=None):
         self.name = name
+        if saved_for is None and saves & SAVED_FOR_THE_OTHER:
+            saved_for = "others"
+        self.saved_for = saved_for
         self.undefined_grads = undefined_grads
         self.own_layout = own_layout
         self.connected = connected
@@ -247,6 +255,22 @@ class Op:
 
     def __repr__(self):
         return f"Op({self.name})"
+
+
+def versions_read(saved_for, versions, nxt):
+    """``versions`` with None for each input no gradient that reads it is needed for (the Op's
+    ``saved_for``; ``nxt`` holds None for an input that needs no gradient)."""
+    n = len(versions)
+    if saved_for == "others":
+        wanted = [j for j in range(n) if nxt[j] is not None]
+        kept = tuple(v if any(j != i for j in wanted) else None for i, v in enumerate(versions))
+    else:
+        kept = tuple(v if i >= len(saved_for) or any(j < n and nxt[j] is not None
+                                                     for j in saved_for[i]) else None
+                     for i, v in enumerate(versions))
+    if kept == VERSIONS_0_NONE or kept == VERSIONS_00:  # (the engine's fast path: shared)
+        return VERSIONS_0_NONE if kept == VERSIONS_0_NONE else VERSIONS_00
+    return None if all(v is None for v in kept) else kept
 
 
 def _saved(node, name):

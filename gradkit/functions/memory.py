@@ -460,6 +460,67 @@ def resize_as_(input, the_template, *, memory_format=None):
 
 
 tensor_method("resize_as_")(resize_as_)
+tensor_method("resize_as_")(resize_as_)
+
+
+@tensor_method()
+def set_(self, source=None, storage_offset=0, size=None, stride=None):
+    """Make this tensor the tensor ``source`` (its memory, shape and strides: writes through
+    either show in both), or a window ``(storage_offset, size, stride)`` on a storage;
+    ``x.set_()`` empties it. As PyTorch, the dtypes must agree, and a leaf that requires grad
+    is refused outside ``no_grad`` (geoopt writes projected points with ``p.set_(proj(p))``).
+    Differs from PyTorch: a ``source`` that requires grad is refused under grad mode (PyTorch
+    records a node whose backward is not implemented)."""
+    from .._storage import TypedStorage, UntypedStorage, storage_array
+
+    if self._grad_fn is None and self.requires_grad and grad_mode.STATE[0]:
+        raise RuntimeError("set_(): a leaf Variable that requires grad is being used in an "
+                           "in-place operation; call it under torch.no_grad() (or on .data)")
+    check_inference_write(self, "set_")
+    np_dtype = self._data.dtype
+    if source is None:
+        data = self._data[:0].reshape(0) if self._data.size == 0 else self._data.reshape(-1)[:0]
+    elif isinstance(source, Tensor):
+        if source._data.dtype != np_dtype:
+            raise RuntimeError(f"set_(): Could not set tensor of type {source.dtype} to a tensor "
+                               f"of type {self.dtype}; convert the source first with "
+                               f".to({self.dtype})")
+        if source.requires_grad and grad_mode.STATE[0]:
+            raise RuntimeError("set_(): the source requires grad, and set_ is not "
+                               "differentiable: pass source.detach() or call it under "
+                               "torch.no_grad()")
+        if storage_offset != 0 or size is not None or stride is not None:
+            raise TypeError("set_(): a Tensor source takes no storage_offset, size or stride; "
+                            "use source.as_strided(size, stride, storage_offset)")
+        data = source._data
+    elif isinstance(source, (TypedStorage, UntypedStorage)):
+        flat = storage_array(source, self.dtype)
+        if size is None:
+            size = (flat.size - storage_offset,)
+        size = tuple(int(s) for s in size)
+        if stride is None:
+            stride, step = [], 1
+            for s in reversed(size):
+                stride.insert(0, step)
+                step *= max(s, 1)
+        item = np_dtype.itemsize
+        need = storage_offset + sum((n - 1) * st for n, st in zip(size, stride)) + 1
+        if any(n == 0 for n in size):
+            need = 0
+        if storage_offset < 0 or need > flat.size:
+            raise RuntimeError(f"set_(): a window of size {list(size)}, stride {list(stride)} "
+                               f"and offset {storage_offset} needs {need} elements; the storage "
+                               f"holds {flat.size}")
+        data = np.lib.stride_tricks.as_strided(
+            flat[storage_offset:], shape=size, strides=tuple(st * item for st in stride))
+    else:
+        raise TypeError(f"set_() received an invalid combination of arguments - got "
+                        f"({type(source).__name__}), but expected one of: (), (Tensor source), "
+                        f"(Storage source, int storage_offset, tuple of ints size, tuple of ints "
+                        f"stride)")
+    self._data = data
+    self._vc[0] += 1
+    return self
 
 
 # ------------------------------------------------------------------ function faces of methods

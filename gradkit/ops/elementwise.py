@@ -579,7 +579,7 @@ MUL = Op("Mul", _mul_f, _mul_b,
          saves=SAVES_INPUTS | SCALAR_KEEPS_NUMBER_ONLY | SAVED_FOR_THE_OTHER, broadcasts=True,
          scalar_entry=True, scales_first=True)
 DIV = Op("Div", _div_f, _div_b, saves=SAVES_INPUTS | SCALAR_KEEPS_NUMBER_ONLY, broadcasts=True,
-         scalar_entry=True, scalar_first=("MulBackward0", "reciprocal"))
+         saved_for=((1,), (0, 1)), scalar_entry=True, scalar_first=("MulBackward0", "reciprocal"))
 NEG = Op("Neg", _neg_f, _neg_b, saves=0)
 
 # PyTorch's CPU kernels multiply and divide a float16 tensor by a Python number in float32, the
@@ -639,7 +639,7 @@ MAXIMUM = Op("Maximum", _maximum_f, _maximum_b, broadcasts=True)
 MINIMUM = Op("Minimum", _minimum_f, _minimum_b, broadcasts=True)
 WHERE = Op("Where", _where_f, _where_b, saves=0, broadcasts=True)
 CAST = Op("ToCopy", _cast_f, _cast_b, saves=0)
-LERP = Op("Lerp", _lerp_f, _lerp_b, broadcasts=True)
+LERP = Op("Lerp", _lerp_f, _lerp_b, broadcasts=True, saved_for=((2,), (2,), (0, 1, 2)))
 ZERO_GRAD = Op("ZeroGrad", _zero_grad_f, _zero_grad_b, saves=0)
 
 
@@ -684,7 +684,7 @@ ERF = Op("Erf", _erf_f, _erf_b)
 SQUARE = Op("Square", _square_f, _square_b, grad_name="PowBackward0")  # PyTorch: pow(x, 2)
 RECIPROCAL = Op("Reciprocal", _reciprocal_f, _reciprocal_b, saves=SAVES_OUTPUT)
 ATAN2 = Op("Atan2", _atan2_f, _atan2_b, broadcasts=True)
-HYPOT = Op("Hypot", _hypot_f, _hypot_b, saves=_BOTH, broadcasts=True)
+HYPOT = Op("Hypot", _hypot_f, _hypot_b, saves=_BOTH, broadcasts=True, saved_for=((0,), (1,)))
 LOGADDEXP = Op("Logaddexp", _logaddexp_f, _logaddexp_b, broadcasts=True)
 # C's fmod (the sign of the dividend) and Python's % (the sign of the divisor); d/db is
 # -trunc(a / b), resp. -floor(a / b), as PyTorch's derivatives.yaml
@@ -881,5 +881,6 @@ def _addcdiv_b(xp, g, ins, out, aux, needs):
     return (g if needs[0] else None), g1, g2
 
 
-ADDCMUL = Op("Addcmul", _addcmul_f, _addcmul_b, broadcasts=True)
-ADDCDIV = Op("Addcdiv", _addcdiv_f, _addcdiv_b, broadcasts=True)
+ADDCMUL = Op("Addcmul", _addcmul_f, _addcmul_b, broadcasts=True, saved_for=((), (2,), (1,)))
+ADDCDIV = Op("Addcdiv", _addcdiv_f, _addcdiv_b, broadcasts=True,
+             saved_for=((), (2,), (1, 2)))

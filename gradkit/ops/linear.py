@@ -104,7 +104,8 @@ def _linear_shown(node):
     return (Shown("AddmmBackward0" if len(nxt) > 2 else "MmBackward0", prod),)
 
 
-LINEAR = Op("Addmm", _linear_f, _linear_b, namer=_linear_name, shown=_linear_shown)
+LINEAR = Op("Addmm", _linear_f, _linear_b, namer=_linear_name, shown=_linear_shown,
+            saved_for=((1,), (0,), ()))  # (the bias: only its shape is read)
 
 
 # ------------------------------------------------------- alpha * (A @ B) for alpha = 0 or +-inf

@@ -323,6 +323,60 @@ def test_custom_function_save_for_forward_feeds_jvp():
     _close(g, t)
 
 
+def test_custom_function_jvp_reads_ctx_saved_for_forward():
+    # roma's special_procrustes: jvp unpacks ctx.saved_for_forward (a public attribute, None
+    # until save_for_forward runs); gradkit kept it private, so jvp raised AttributeError.
+    def run(lib, fw):
+        seen = []
+
+        class Square(lib.autograd.Function):
+            @staticmethod
+            def forward(x):
+                return x * x
+
+            @staticmethod
+            def setup_context(ctx, inputs, output):
+                seen.append(ctx.saved_for_forward)
+                ctx.save_for_backward(inputs[0])
+                ctx.save_for_forward(inputs[0] + 1, inputs[0])
+
+            @staticmethod
+            def backward(ctx, g):
+                (x,) = ctx.saved_tensors
+                return 2 * g * x
+
+            @staticmethod
+            def jvp(ctx, t):
+                shifted, x = ctx.saved_for_forward
+                return 2 * (shifted - 1) * t + 0 * x
+
+        with fw.dual_level():
+            x = fw.make_dual(lib.tensor(P), lib.tensor(V))
+            tan = _np(fw.unpack_dual(Square.apply(x)).tangent)
+        return tan, seen[0]
+
+    g, t = _both(run)
+    _close(g[0], t[0])
+    assert g[1] is None and t[1] is None
+
+
+def test_save_for_forward_rejects_non_tensors_as_torch():
+    torch = pytest.importorskip("torch")
+    for lib in (gk, torch):
+        class Keep(lib.autograd.Function):
+            @staticmethod
+            def forward(ctx, x):
+                ctx.save_for_forward(x, 3)
+                return x * 2
+
+            @staticmethod
+            def backward(ctx, g):
+                return g
+
+        with pytest.raises(AssertionError, match="save_for_forward expects all arguments"):
+            Keep.apply(lib.ones(2, requires_grad=True))
+
+
 # --------------------------------------------------------------------- mixed with reverse
 def _f(x):
     return (x.sin() * x).sum() + (x ** 3).sum() + x.tanh().prod()
