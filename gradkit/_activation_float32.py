@@ -49,6 +49,10 @@ _ONE = np.float32(1)
 _ZERO = np.float32(0)
 _HALF = np.float32(0.5)
 _MINUS_ONE = np.float32(-1)
+# 1 as a 0-d float64 array: NumPy takes a 0-d array operand in a cheaper path than a Python or
+# NumPy scalar (which it converts on every call): ``one - d`` on 16 elements, 5.5k -> 4.0k
+# instructions (callgrind), the same result
+_ONE64_0D = np.array(1.0)
 _WIDTH = []  # (PyTorch's elements per vectorized step on this machine, read once)
 
 
@@ -310,7 +314,7 @@ def tanh_backward(g, y):
             and type(g) is _ndarray and g.dtype is _F32 and g.shape == y.shape):
         d = y.astype(_F64)  # y² exact in float64, 1 - y² rounded once: fma32(-y, y, 1) in
         # fewer NumPy calls (a 16-element gradient: 2.5 -> 2.1 us, the unfused form 1.2)
-        return g * (1.0 - d * d).astype(_F32)
+        return g * (_ONE64_0D - d * d).astype(_F32)
     return None
 
 

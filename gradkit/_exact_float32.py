@@ -62,6 +62,7 @@ def rounded_once(ufunc):
         f.__name__ = f.__qualname__ = ufunc.__name__
         f.__doc__ = f"NumPy's {ufunc.__name__}; small float32 arrays rounded once from float64."
     call.one = one
+    call.raw = ufunc  # (the faces inline ``one`` around it: _float_unary)
     return call
 
 

@@ -317,23 +317,9 @@ class Node:
         "versions",
     )
 
-    def __init__(self, op, inputs, next_, saved, out, aux, versions, needs=None):
-        self.seq = next_seq()
-        self.op = op
-        self.inputs = inputs
-        self.next = next_
-        self.needs = needs if needs is not None else tuple(n is not None for n in next_)
-        self.saved = saved
-        self.out = out
-        self.aux = aux
-        self.versions = versions
-        self.pre_hooks = None
-        self.released = False
-        self.meta = None
-        # the output Tensor's version counter when ``out`` is saved (set by tensor.py); the
-        # output is created at version 0, so any other value means it was changed in place
-        self.out_vc = None
-        self.named = op.node_cls
+    # no ``__init__``: ``Node()`` (what the hot path calls, then sets every slot) is then a
+    # plain allocation, cheaper than ``object.__new__(Node)`` (~300 instructions a node);
+    # ``make_node`` builds a complete one
 
     # grad_fn._saved_self / _saved_other / _saved_result as PyTorch shows them; properties, not a
     # __getattr__, which would turn every failed attribute lookup on a node (the engine's hot
@@ -788,8 +774,8 @@ _new = object.__new__
 
 def make_node(op, inputs, next_, saved, out, aux, versions, needs):
     """``Node(...)`` for the per-op hot path: a plain call with ``needs`` given is ~25 ns cheaper
-    than calling the class (which goes through ``__init__``). Sets every slot ``__init__`` sets."""
-    n = _new(Node)
+    than ``_init_node``'s call. Sets every slot."""
+    n = Node()
     n.seq = next_seq()
     n.op = op
     n.inputs = inputs
@@ -811,6 +797,26 @@ def make_node(op, inputs, next_, saved, out, aux, versions, needs):
     return n
 
 
+def _init_node(self, op, inputs, next_, saved, out, aux, versions, needs=None):
+    """Set every slot of a new Node (the former ``Node.__init__``)."""
+    self.seq = next_seq()
+    self.op = op
+    self.inputs = inputs
+    self.next = next_
+    self.needs = needs if needs is not None else tuple(n is not None for n in next_)
+    self.saved = saved
+    self.out = out
+    self.aux = aux
+    self.versions = versions
+    self.pre_hooks = None
+    self.released = False
+    self.meta = None
+    # the output Tensor's version counter when ``out`` is saved (set by tensor.py); the
+    # output is created at version 0, so any other value means it was changed in place
+    self.out_vc = None
+    self.named = op.node_cls
+
+
 class MultiNode(Node):
     """A node with several outputs (custom Functions, fused layers). Each output Tensor's
     grad_fn is a select Node (op ``SELECT``) whose ``aux`` is the output index; the engine
@@ -819,7 +825,7 @@ class MultiNode(Node):
     __slots__ = ("n_out", "out_meta")
 
     def __init__(self, op, inputs, next_, saved, out, aux, versions, needs=None):
-        super().__init__(op, inputs, next_, saved, out, aux, versions, needs)
+        _init_node(self, op, inputs, next_, saved, out, aux, versions, needs)
         self.named = node_class(op.default_cls.__name__, None, True,
                                 op.default_cls.reads_ctx)
 

@@ -45,6 +45,8 @@ __all__: list[str] = ["rsub"]
 
 _ndarray = np.ndarray
 _SCALARS = SCALAR_ARRAYS
+_F32 = np.dtype(np.float32)
+_F32_SCALARS = SCALAR_ARRAYS[_F32]
 _new = object.__new__
 
 
@@ -69,11 +71,13 @@ def _scalar_face(name, op, forward, general):
         if t is float or t is int:
             da = self._data
             if type(da) is _ndarray:
-                cache = _SCALARS.get(da.dtype)  # float16/32/64
+                dt = da.dtype
+                cache = _F32_SCALARS if dt is _F32 else _SCALARS.get(dt)  # float16/32/64 (an
+                # identity test first: the default dtype's, without a hash of the dtype)
                 if cache is not None:
                     z = cache.get(other)
                     if z is None:
-                        z = scalar_array(cache, da.dtype, other)
+                        z = scalar_array(cache, dt, other)
                     try:
                         out = forward(da, z)
                     except MemoryError as e:  # (``apply_scalar``'s translation, on this path)
@@ -83,7 +87,7 @@ def _scalar_face(name, op, forward, general):
                     edge = self._grad_fn
                     if edge is None:
                         edge = self
-                    node = _new(Node)  # scalar_result's node, inlined
+                    node = Node()  # scalar_result's node, inlined
                     node.seq = next_seq()
                     node.op = op
                     node.inputs = (self, other)
@@ -100,7 +104,7 @@ def _scalar_face(name, op, forward, general):
                     t._data = out
                     t.requires_grad = True
                     t._grad_fn = node
-                    t.grad = None
+                    t._grad = None
                     t._hooks = None
                     t._vcl = None
                     if anomaly_state[0]:
