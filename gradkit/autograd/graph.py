@@ -29,6 +29,7 @@ import weakref
 from typing import Any, NamedTuple
 
 from . import grad_mode
+from ._versions import VERSIONS_0_NONE, VERSIONS_00, versions_read  # noqa: F401 (re-exported)
 
 __all__ = [
     "FORWARD",
@@ -79,8 +80,6 @@ OUTPUT_COPY_ON_WRITE: set = set()
 # Shared ``versions`` tuples for the usual nodes (every input at version 0 when recorded; None
 # for a Python-scalar input): no allocation when recording, an identity test in the engine.
 VERSIONS_0 = (0,)
-VERSIONS_0_NONE = (0, None)
-VERSIONS_00 = (0, 0)
 # ``needs`` of a node recorded for ``tensor op python_number`` (an elementwise op): the output,
 # and so the first input's gradient, has the first input's shape; the engine skips its
 # broadcast check.
@@ -255,22 +254,6 @@ class Op:
 
     def __repr__(self):
         return f"Op({self.name})"
-
-
-def versions_read(saved_for, versions, nxt):
-    """``versions`` with None for each input no gradient that reads it is needed for (the Op's
-    ``saved_for``; ``nxt`` holds None for an input that needs no gradient)."""
-    n = len(versions)
-    if saved_for == "others":
-        wanted = [j for j in range(n) if nxt[j] is not None]
-        kept = tuple(v if any(j != i for j in wanted) else None for i, v in enumerate(versions))
-    else:
-        kept = tuple(v if i >= len(saved_for) or any(j < n and nxt[j] is not None
-                                                     for j in saved_for[i]) else None
-                     for i, v in enumerate(versions))
-    if kept == VERSIONS_0_NONE or kept == VERSIONS_00:  # (the engine's fast path: shared)
-        return VERSIONS_0_NONE if kept == VERSIONS_0_NONE else VERSIONS_00
-    return None if all(v is None for v in kept) else kept
 
 
 def _saved(node, name):
