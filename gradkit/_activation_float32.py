@@ -390,11 +390,33 @@ _SQRT_HALF = np.float32(np.sqrt(0.5))
 _HUGE = np.float32(1e38)
 
 
+_AVX512 = []  # (whether oneDNN runs its AVX-512 kernels here, read once)
+
+
+def _onednn_avx512():
+    """Whether this x86 processor has AVX-512 (F, BW, VL, DQ), where oneDNN's GELU takes its
+    erf table; without it (AVX2) its kernel computes Abramowitz and Stegun's erf."""
+    if not _AVX512:
+        flags = set()
+        try:
+            with open("/proc/cpuinfo") as f:
+                for line in f:
+                    if line.startswith("flags"):
+                        flags = set(line.split(":", 1)[1].split())
+                        break
+        except OSError:
+            pass
+        _AVX512.append({"avx512f", "avx512bw", "avx512vl", "avx512dq"} <= flags)
+    return _AVX512[0]
+
+
 def gelu(x):
     """PyTorch's exact GELU (oneDNN's) of a small C-contiguous float32 array of two or more
     elements (PyTorch's own kernel takes one element: see ``gelu_scalar``); else None."""
     if not (_small(x) and x.flags.c_contiguous and x.size > 1):
         return None
+    if not _onednn_avx512():
+        return _gelu_avx2(x)
     with np.errstate(all="ignore"):
         a = np.abs(x)
         index = (a.view(np.int32) + _GELU_INDEX_BIAS) >> 21
@@ -449,6 +471,23 @@ def _dnn_exp(x):
     p *= (k << 23).view(np.float32)  # 2^(n - 1), then 2
     p *= _TWO
     return p
+
+
+def _gelu_avx2(x):
+    """oneDNN's AVX2 GELU: ``s/2 (1 + erf(s / sqrt 2))`` with the backward's Abramowitz and
+    Stegun erf and oneDNN's exp, the last step fused (measured on an AMD EPYC with AVX2: every
+    entry PyTorch's, against 35% with the AVX-512 table)."""
+    with np.errstate(all="ignore"):
+        r = x * _AS_SQRT_HALF
+        q = _dnn_exp(-(r * r))
+        w = _ONE / fma32(_AS_P, np.abs(r), _ONE)
+        p = _AS_POLY[4]
+        for c in (_AS_POLY[3], _AS_POLY[2], _AS_POLY[1], _AS_POLY[0]):
+            p = fma32(p, w, c)
+        erf = fma32(-q * w, p, _ONE)
+        np.negative(erf, out=erf, where=np.signbit(r))
+        half = x * _HALF
+        return fma32(erf, half, half)
 
 
 def gelu_backward(g, x):
