@@ -777,12 +777,8 @@ def _instance_norm(input, running_mean, running_var, weight, bias, use_input_sta
                                                    running_mean=running_mean,
                                                    running_var=running_var), "batch_norm", False)
     if _mixed_half(x, (weight, bias, running_mean, running_var)):
-        # the output in float32; float32 running statistics take the values the input's
-        # dtype gives them (PyTorch's: as a float16 module's, not a float32 one's)
-        y = _instance_norm(x.float(), None, None, weight, bias, use_input_stats, momentum, eps,
-                           spatial_check).to(x.dtype)
-        _instance_running_update(x, running_mean, running_var, momentum, d)
-        return y
+        return _instance_norm(x.float(), running_mean, running_var, weight, bias, use_input_stats,
+                              momentum, eps, spatial_check).to(x.dtype)
     weight, bias = cast["weight"], cast["bias"]
     bshape = (c,) + (1,) * (x.ndim - 2)
     if d and (weight is not None or bias is not None):
@@ -804,29 +800,20 @@ def _instance_norm(input, running_mean, running_var, weight, bias, use_input_sta
             y = y * weight.reshape(bshape)
         if bias is not None:
             y = y + bias.reshape(bshape)
-    _instance_running_update(x, running_mean, running_var, momentum, d)
+    if running_mean is not None or running_var is not None:
+        # PyTorch's order: the running statistics repeated per sample, each updated with that
+        # sample's statistics by its batch norm kernel, then averaged over the samples
+        arr = x._data.reshape(n, c, d)  # (an empty input returned above)
+        for buf, value in ((running_mean, lambda: arr.mean(axis=2, dtype=np.float64)),
+                           (running_var, lambda: arr.var(axis=2, ddof=1, dtype=np.float64)
+                            if d > 1 else namespace_of(arr).full((n, c), np.nan))):
+            if buf is None:
+                continue
+            per_sample = _running_update(buf._data, value(), momentum)
+            if per_sample.dtype.itemsize == 2:
+                per_sample = per_sample.astype(np.float32)
+            _write_running(buf, per_sample.mean(axis=0).astype(buf._data.dtype, copy=False))
     return y
-
-
-def _instance_running_update(x, running_mean, running_var, momentum, d):
-    """PyTorch's order: the running statistics repeated per sample, each updated with that
-    sample's statistics by its batch norm kernel, then averaged over the samples; computed in
-    the input's dtype (a float32 buffer beside a float16 input gets the float16 values)."""
-    n, c = x.shape[0], x.shape[1]
-    arr = x._data.reshape(n, c, d)  # (an empty input is handled by the caller)
-    for buf, value in ((running_mean, lambda: arr.mean(axis=2, dtype=np.float64)),
-                       (running_var, lambda: arr.var(axis=2, ddof=1, dtype=np.float64)
-                        if d > 1 else namespace_of(arr).full((n, c), np.nan))):
-        if buf is None:
-            continue
-        stats = buf._data
-        if stats.dtype != arr.dtype and arr.dtype.itemsize == 2:
-            stats = stats.astype(arr.dtype)
-        per_sample = _running_update(stats, value(), momentum)
-        if per_sample.dtype.itemsize == 2:
-            per_sample = per_sample.astype(np.float32)
-        new = per_sample.mean(axis=0).astype(stats.dtype, copy=False)
-        _write_running(buf, new.astype(buf._data.dtype, copy=False))
 
 
 def _empty_instance_norm(x, n, c, weight, bias, running_mean, running_var, use_input_stats):
