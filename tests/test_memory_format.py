@@ -249,8 +249,6 @@ DEGENERATE_SHAPES = [(2, 1, 4, 4), (2, 3, 1, 1), (2, 1, 1, 1), (2, 3, 4, 1), (0,
 DEGENERATE_OPS = {
     "max_pool": lambda L, x: L.nn.functional.max_pool2d(x, 1),
     "avg_pool": lambda L, x: L.nn.functional.avg_pool2d(x, 1),
-    "max_pool_two": lambda L, x: L.nn.functional.max_pool2d(x, 2) if min(x.shape[2:]) >= 2
-    else x.clone(),
     "adaptive_avg_pool_one": lambda L, x: L.nn.functional.adaptive_avg_pool2d(x, 1),
     "adaptive_avg_pool_two": lambda L, x: L.nn.functional.adaptive_avg_pool2d(x, 2),
     "adaptive_max_pool_one": lambda L, x: L.nn.functional.adaptive_max_pool2d(x, 1),

@@ -109,7 +109,7 @@ def _max_pool_f(xp, x, kernel, stride, padding, dilation, out_hw, box):
     if (tuple(kernel) == (2, 2) and tuple(stride) == (2, 2) and tuple(dilation) == (1, 1)
             and xpad is x and type(x) is np.ndarray and x.ndim == 4 and x.flags.c_contiguous
             and tuple(x.shape[2:]) == (2 * out_hw[0], 2 * out_hw[1]) and x.size
-            and x.dtype.kind == "f" and not MF.exact_channels_last(x)):  # (row-major only)
+            and x.dtype.kind == "f"):
         best = _max_pool_2x2_f(x)
     else:
         slices = _offset_slices(kernel, stride, dilation, out_hw)
