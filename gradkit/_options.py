@@ -89,16 +89,6 @@ class NotEnoughMemory(RuntimeError):
         self.detail = detail
 
 
-def allocation_failed(op, err):
-    """Raise PyTorch's RuntimeError where ``op``'s forward failed to allocate (NumPy's
-    MemoryError or "array is too big"); return for any other error, which the caller re-raises.
-    Each forward call in _tensor/record.py sits in a ``try`` that costs nothing until something
-    is raised."""
-    e = allocation_error(f"while computing {op.name}", err, True)
-    if e is not None:
-        raise e from None
-
-
 def allocation_error(op: str, err: BaseException, inner: bool = False):
     """PyTorch's RuntimeError ("DefaultCPUAllocator: not enough memory: you tried to allocate
     N bytes") for NumPy failing to allocate the result or a temporary of ``op`` (a MemoryError:

@@ -145,8 +145,6 @@ def lay_out_elementwise(out, operands):
         laid = np.empty_like(first, dtype=out.dtype)  # (order "K": first's strides)
         np.copyto(laid, out)
         return laid
-    from ._memory_format import torch_strides  # (it builds on this module)
-
     described = []
     for a in operands:
         s = getattr(a, "shape", None)
@@ -155,44 +153,15 @@ def lay_out_elementwise(out, operands):
             continue
         if len(s) > ndim or any(n != 1 and n != m for n, m in zip(s, shape[ndim - len(s):])):
             return out
-        described.append((s, torch_strides(a) if type(a) is np.ndarray else
-                          tuple(x // a.itemsize for x in a.strides)))
-    return laid_out(out, elementwise_strides(shape, described))
-
-
-def laid_out(out, want):
-    """NumPy array ``out`` with PyTorch's strides ``want`` (in elements): itself when NumPy's
-    are those (row-major counts as such where ``want`` is), a view where they differ only in
-    size-1 dims (which address nothing), else a copy."""
-    shape, item = out.shape, out.itemsize
-    if want == _row_major(shape):
-        if out.flags.c_contiguous:
-            from ._memory_format import exact_channels_last
-
-            if not exact_channels_last(out, True):
-                return out
-    elif tuple(x // item for x in out.strides) == want:
+        step = a.itemsize
+        described.append((s, tuple(x // step for x in a.strides)))
+    want = elementwise_strides(shape, described)
+    if tuple(x // item for x in out.strides) == want:
         return out
-    from ._memory_format import restrided
-
-    if out.size and all(n == 1 or x == w * item for n, x, w in zip(shape, out.strides, want)):
-        return restrided(out, want)
     laid = np.ndarray(shape, out.dtype, np.empty(max(out.size, 1), out.dtype),
                       strides=tuple(x * item for x in want))
     np.copyto(laid, out)
     return laid
-
-
-def lay_out_unary(out, data):
-    """``out``, the NumPy result of a one-input elementwise op over ``data``, laid out as
-    PyTorch's (``elementwise_strides``: row-major for an input PyTorch calls contiguous, a
-    channels-last one's format strides, size-1 dims too, a dense one's strides, else dense in
-    its order). Other results (another shape, an array type of its own) as they are."""
-    if type(data) is not np.ndarray or out.shape != data.shape or out.ndim < 2:
-        return out
-    from ._memory_format import torch_strides
-
-    return laid_out(out, elementwise_strides(out.shape, [(out.shape, torch_strides(data))]))
 
 
 def _dense_first(out, operands):

@@ -18,8 +18,8 @@ from .._complex import CArray, refuse_op
 from .._int_range import check_int_scalar
 from .._meta import MetaArray
 from .._meta_views import set_view_geometry
-from .._options import allocation_failed as _allocation_failed
-from .._stride_order import lay_out_elementwise, lay_out_unary
+from .._options import allocation_error
+from .._stride_order import lay_out_elementwise
 from ..autograd import grad_mode
 from ..autograd.graph import (
     FORWARD,
@@ -43,7 +43,6 @@ from ..autograd.graph import (
     record_trace,
     versions_read,
 )
-from ..ops import activation as AC
 from ..ops import complex as _C
 from ..ops import elementwise as E
 from ..ops import memory as M
@@ -78,9 +77,6 @@ _ALIAS_OPS = _VIEW_OPS_SET | _PART_VIEWS | {S.UNFOLD, ST.AS_STRIDED}
 _MULTI_VIEW_NODES = frozenset(("SplitBackward0", "SplitWithSizesBackward0", "UnbindBackward0"))
 # the elementwise ops over several inputs, whose result is laid out as PyTorch's TensorIterator
 _ELEMENTWISE = frozenset(v for v in vars(E).values() if type(v) is type(E.ADD) and v.broadcasts)
-# the one-input elementwise ops, whose result is laid out as its input (PyTorch's TensorIterator)
-_UNARY = frozenset(v for m in (E, AC) for v in vars(m).values() if type(v) is type(E.ADD) and
-                   not v.broadcasts and not v.own_layout)
 _ALIAS_OPS |= {op.complex for op in _ALIAS_OPS if op.complex is not None}  # (on complex data)
 
 
@@ -138,6 +134,15 @@ def _cop(op):
     return c
 
 
+def _allocation_failed(op, err):
+    """Raise PyTorch's RuntimeError where ``op``'s forward failed to allocate (NumPy's
+    MemoryError or "array is too big"); return for any other error, which the caller re-raises.
+    Each forward call below sits in a ``try`` that costs nothing until something is raised."""
+    e = allocation_error(f"while computing {op.name}", err, True)
+    if e is not None:
+        raise e from None
+
+
 def apply1(op, x, params=()):
     """Run a one-input op on Tensor ``x`` and record it when needed."""
     data = x._data
@@ -162,8 +167,6 @@ def apply1(op, x, params=()):
         out = _as_array(out)
         if type(out) is CArray:
             op = _cop(op)
-    elif op in _UNARY and out.strides != data.strides:  # (not the input's: PyTorch's layout)
-        out = lay_out_unary(out, data)
     if x.requires_grad and _STATE[0]:
         saves = op.saves
         edge = x._grad_fn
@@ -233,8 +236,6 @@ def unary_result(op, x, data, out):
             op = _cop(op)
         else:
             op = _compressed_op(op, out)
-    elif op in _UNARY and out.strides != data.strides:  # (not the input's: PyTorch's layout)
-        out = lay_out_unary(out, data)
     if not (x.requires_grad and _STATE[0]):
         t = _make(out, False, None)
         if _FWD[0] is not None:
@@ -308,7 +309,7 @@ def apply2(op, a, b, params=()):
         aux = params
     if type(out) is _ndarray and type(da) is _ndarray and (
             not da.flags.c_contiguous or (type(db) is _ndarray and not db.flags.c_contiguous)
-            or da.ndim > 3 and 1 in da.shape) and op.broadcasts and not op.own_layout:
+    ) and op.broadcasts and not op.own_layout:
         out = lay_out_elementwise(out, (da, db))  # (row-major operands: NumPy's is PyTorch's)
     if type(out) is not _ndarray:
         out = _as_array(out)
@@ -404,7 +405,7 @@ def apply(op, inputs, params=()):
     if op in _ELEMENTWISE and type(out) is _ndarray:
         operands = datas if op is not E.WHERE else [params[0], *datas]  # (the condition first)
         for d in operands:
-            if type(d) is _ndarray and (not d.flags.c_contiguous or d.ndim > 3 and 1 in d.shape):
+            if type(d) is _ndarray and not d.flags.c_contiguous:
                 out = lay_out_elementwise(out, operands)
                 break
     if type(out) is not _ndarray:
@@ -507,8 +508,6 @@ def scalar_result(op, a, s, da, out, z=None):
         out = _as_array(out)
         if type(out) is CArray:
             op = _cop(op)
-    elif out.strides != da.strides and type(da) is _ndarray:  # (PyTorch's layout: the input's)
-        out = lay_out_unary(out, da) if op is E.POW else lay_out_elementwise(out, (da, s))
     if a.requires_grad and _STATE[0]:
         saves = op.saves
         edge = a._grad_fn

@@ -63,8 +63,7 @@ def _compare(ufunc, input, other, name):
     a, b = _pair(input, other, name)
     out = ufunc(a, b)
     if type(out) is np.ndarray and type(a) is np.ndarray and not (
-            a.flags.c_contiguous and (type(b) is not np.ndarray or b.flags.c_contiguous)
-            and not (a.ndim > 3 and 1 in a.shape)):  # (one-channel channels-last: NumPy's C)
+            a.flags.c_contiguous and (type(b) is not np.ndarray or b.flags.c_contiguous)):
         out = lay_out_elementwise(out, (a, b))  # (PyTorch's layout, not NumPy's)
     return wrap(out)
 
