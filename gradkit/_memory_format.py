@@ -70,12 +70,11 @@ def is_in(a, fmt) -> bool:
     if a.ndim != _RANK[fmt]:
         return False
     expected = 1
-    strides = torch_strides(a) if not a.size else None  # (NumPy's of an empty array: no rule)
     item = a.itemsize
     for d in _ORDER[fmt]:
         n = a.shape[d]
         if n != 1:
-            if (a.strides[d] != expected * item) if strides is None else strides[d] != expected:
+            if a.strides[d] != expected * item:
                 return False
             expected *= n
     return True
@@ -92,8 +91,6 @@ def copy_as(xp, a, fmt, op: str = "contiguous"):
         np.copyto(out, a)
         return out
     _check_rank(a, fmt, op)
-    if not a.size and type(a) is np.ndarray:  # (NumPy gives an empty array zero strides)
-        return _empty_with(a.shape, a.dtype, exact_strides(a.shape, fmt))
     order = _ORDER[fmt][::-1]  # outermost first
     inverse = tuple(order.index(d) for d in range(a.ndim))
     # a fresh array, so that size-1 dims get the format's strides too (PyTorch's (4, 1, 2, 1)
@@ -106,21 +103,6 @@ def copy_as(xp, a, fmt, op: str = "contiguous"):
     return out.transpose(inverse)
 
 
-def _empty_with(shape, dtype, strides):
-    """An uninitialised NumPy array of ``shape`` with ``strides`` (in elements), empty ones
-    too."""
-    dt = np.dtype(dtype)
-    return np.ndarray(shape, dt, np.empty(max(_numel(shape), 1), dt),
-                      strides=tuple(s * dt.itemsize for s in strides))
-
-
-def _numel(shape) -> int:
-    n = 1
-    for s in shape:
-        n *= s
-    return n
-
-
 def preserved(a, dtype):
     """An uninitialised NumPy array of ``a``'s shape laid out as PyTorch's ``preserve_format``
     (``clone``, ``empty_like``, ``to``): ``a``'s strides where its elements neither overlap
@@ -130,13 +112,12 @@ def preserved(a, dtype):
     shape = a.shape
     strides = tuple(x // item for x in a.strides)
     # (a one-channel channels-last array keeps its strides, which NumPy calls row-major)
-    want = strides if exact_channels_last(a, True) else \
-        elementwise_strides(shape, [(shape, strides)])
+    want = strides if exact_channels_last(a) else elementwise_strides(shape, [(shape, strides)])
     dt = np.dtype(dtype)
-    if want == _row_major(shape):
+    if want == _row_major(shape) or a.size == 0:
         return np.empty(shape, dt)
-    return np.ndarray(shape, dt, np.empty(max(a.size, 1), dt), strides=tuple(x * dt.itemsize
-                                                                             for x in want))
+    return np.ndarray(shape, dt, np.empty(a.size, dt), strides=tuple(x * dt.itemsize
+                                                                     for x in want))
 
 
 def _dense(a) -> bool:
@@ -161,54 +142,21 @@ def _like_order(a, order) -> bool:
     return True
 
 
-def exact_channels_last(a, empty=False) -> bool:
+def exact_channels_last(a) -> bool:
     """Whether a row-major array ``a`` (NumPy's ``c_contiguous``, which ignores size-1 dims)
     has exactly the strides PyTorch gives a channels-last tensor of its shape, and they are
     not the row-major ones: a tensor of one channel made channels-last (``(4, 1, 2, 1)`` for
     shape ``(3, 1, 2, 2)``), which PyTorch tells apart from its row-major twin ``(4, 4, 2,
     1)`` (its strides, ``suggest_memory_format``, a convolution's output layout)."""
     rank = a.ndim
-    if rank not in (4, 5) or type(a) is not np.ndarray or not (a.size or empty):
-        return False  # (an empty one only where ``empty``: its layout, not a kernel's choice)
+    if rank not in (4, 5) or type(a) is not np.ndarray or not a.size:
+        return False
     order = _ORDER[channels_last if rank == 4 else channels_last_3d]
     item, step, want = a.itemsize, 1, [0] * rank
-    for d in order:  # (an empty dim counts as 1, as PyTorch's: an empty channels-last tensor)
+    for d in order:
         want[d] = step * item
-        step *= max(a.shape[d], 1)
+        step *= a.shape[d]
     return tuple(want) == a.strides and a.strides != _row_major_bytes(a)
-
-
-def exact_strides(shape, fmt) -> tuple:
-    """PyTorch's strides (in elements) of a tensor of ``shape`` laid out in ``fmt``, size-1 and
-    empty dims included (``(3, 1, 3, 3)`` for a ``(2, 3, 1, 1)`` channels-last tensor)."""
-    if fmt not in _ORDER or len(shape) != _RANK[fmt]:
-        return _row_major(shape)
-    want, step = [0] * len(shape), 1
-    for d in _ORDER[fmt]:
-        want[d] = step
-        step *= max(shape[d], 1)
-    return tuple(want)
-
-
-def restrided(a, strides):
-    """Array ``a`` with PyTorch's ``strides`` (in elements) where they differ from NumPy's only
-    in size-1 or empty dims (which address no other element): a view of the same memory, or a
-    copy where ``a``'s memory cannot be reached (not a NumPy array over an owned buffer)."""
-    item = a.itemsize
-    want = tuple(s * item for s in strides)
-    if want == a.strides or type(a) is not np.ndarray:
-        return a
-    root = a
-    while type(root.base) is np.ndarray:
-        root = root.base
-    if a.size and root.base is None and root.flags.c_contiguous:
-        offset = a.__array_interface__["data"][0] - root.__array_interface__["data"][0]
-        out = np.ndarray(a.shape, a.dtype, buffer=root, offset=offset, strides=want)
-        out.flags.writeable = a.flags.writeable
-        return out
-    out = np.ndarray(a.shape, a.dtype, np.empty(max(a.size, 1), a.dtype), strides=want)
-    np.copyto(out, a)
-    return out
 
 
 def _row_major_bytes(a):
@@ -223,7 +171,7 @@ def torch_strides(a):
     """PyTorch's strides (in elements) of NumPy array ``a``: NumPy's own, but the row-major
     ones where ``a`` is ``c_contiguous`` (NumPy's strides of dims of size 0 and 1 follow
     no rule), unless they are exactly a channels-last tensor's (``exact_channels_last``)."""
-    if a.flags.c_contiguous and not (a.ndim in (4, 5) and exact_channels_last(a, True)):
+    if a.flags.c_contiguous and not (a.ndim in (4, 5) and exact_channels_last(a)):
         st, step = [], 1
         for n in reversed(a.shape):
             st.append(step)
@@ -242,7 +190,7 @@ def suggest(a):
         fmt = channels_last if rank == 4 else channels_last_3d
         if _like_order(a, _ORDER[fmt]):
             return fmt
-    elif rank in (4, 5) and exact_channels_last(a):  # (an empty one: row-major)
+    elif rank in (4, 5) and exact_channels_last(a):
         return channels_last if rank == 4 else channels_last_3d
     return contiguous_format
 
@@ -251,8 +199,6 @@ def empty_in(xp, shape, dtype, fmt, fill=None):
     """An uninitialised (or ``fill``-ed) array of ``shape`` laid out in ``fmt``."""
     if fmt is contiguous_format or fmt is preserve_format or len(shape) != _RANK[fmt]:
         out = xp.empty(shape, dtype=dtype)
-    elif xp is np and not _numel(shape):  # (NumPy gives an empty array zero strides)
-        out = _empty_with(tuple(shape), dtype, exact_strides(tuple(shape), fmt))
     else:
         order = _ORDER[fmt][::-1]  # outermost first
         inverse = tuple(order.index(d) for d in range(len(shape)))
@@ -264,10 +210,6 @@ def empty_in(xp, shape, dtype, fmt, fill=None):
 
 def relayout(xp, a, fmt):
     """``a`` itself when it is laid out in ``fmt`` already, else a copy in ``fmt``."""
-    if fmt is preserve_format or not hasattr(a, "flags"):
+    if fmt is preserve_format or not hasattr(a, "flags") or is_in(a, fmt):
         return a
-    if is_in(a, fmt):  # (PyTorch's kernel writes the format's strides, size-1 dims too)
-        if fmt is contiguous_format:
-            return restrided(a, _row_major(a.shape)) if exact_channels_last(a) else a
-        return restrided(a, exact_strides(a.shape, fmt))
     return copy_as(xp, a, fmt)

@@ -30,7 +30,7 @@ def _clone_keep_f(xp, a):
     # rule, _memory_format.preserved)
     from .._memory_format import exact_channels_last, preserved
 
-    if is_host(a) and (not a.flags.c_contiguous or exact_channels_last(a, True)):
+    if is_host(a) and (not a.flags.c_contiguous or exact_channels_last(a)):
 
         plain = a.view(np.ndarray)  # (complex data: its NumPy array)
         out = preserved(plain, plain.dtype)

@@ -121,16 +121,7 @@ def _bn_f(xp, x, w, b, axes, eps, box, fused=True, half=False):
         y = xhat.copy()
     if box is not None:
         box.append((mean.reshape(-1), var.reshape(-1)))
-    return MF.relayout(xp, y, _bn_format(x)), (axes, eps, xhat, invstd)
-
-
-def _bn_format(x):
-    """The layout PyTorch's batch norm kernel writes: row-major for a row-major input (a
-    one-channel or 1x1 channels-last tensor is row-major too), else the input's suggested
-    format (an empty input keeps its own)."""
-    if getattr(getattr(x, "flags", None), "c_contiguous", False) and x.size:
-        return MF.contiguous_format
-    return MF.suggest(x)
+    return MF.relayout(xp, y, MF.suggest(x)), (axes, eps, xhat, invstd)
 
 
 def _bn_b(xp, g, ins, out, aux, needs):
@@ -182,10 +173,10 @@ def _bn_eval_f(xp, x, w, b, rm, invstd, fused=True):
             y = y * w.reshape(invstd.shape)
         if b is not None:
             y = y + b.reshape(invstd.shape)
-        return MF.relayout(xp, y, _bn_format(x))
+        return MF.relayout(xp, y, MF.suggest(x))
     scale = _bn_scale(xp, w, invstd)
     shift = -(rm * scale) if b is None else b.reshape(invstd.shape) - rm * scale
-    return MF.relayout(xp, x * scale + shift, _bn_format(x))
+    return MF.relayout(xp, x * scale + shift, MF.suggest(x))
 
 
 def _bn_eval_b(xp, g, ins, out, aux, needs):

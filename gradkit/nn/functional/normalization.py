@@ -24,7 +24,6 @@ from ...ops import normalization as NO
 from ...ops._row_moments import EXACT_MAX as ROW_EXACT_MAX
 from ...ops._row_moments import row_moments
 from . import _node_names as _NN
-from ._kernel_layout import in_kernel_layout
 
 __all__ = ["batch_norm", "cosine_similarity", "group_norm", "instance_norm", "layer_norm",
            "local_response_norm", "normalize", "pairwise_distance", "pdist", "rms_norm"]
@@ -545,7 +544,7 @@ def _group_norm(input, num_groups, weight, bias, eps, one_value_check):
         w = weight if weight is not None else bias.new_ones(tuple(bias.shape))
         b = bias if bias is not None else weight.new_zeros(tuple(weight.shape))
         y = apply(_GROUP_NORM_FUSED, [x, w, b], (num_groups, float(eps)))
-        y = in_kernel_layout(y, MF.suggest(x._data))  # PyTorch's kernel's layout
+        y = y.contiguous(memory_format=MF.suggest(x._data))  # PyTorch's kernel's layout
         return present(y, "NativeGroupNormBackward0", (x, weight, bias), x)
     if d == 0:  # an empty input: nothing to normalise
         y = x.clone()
@@ -563,7 +562,7 @@ def _group_norm(input, num_groups, weight, bias, eps, one_value_check):
             y = y + weight.reshape(bshape) * nan
     if bias is not None:
         y = y + bias.reshape(bshape)
-    y = in_kernel_layout(y, MF.suggest(x._data))  # PyTorch's kernel's layout
+    y = y.contiguous(memory_format=MF.suggest(x._data))  # PyTorch's kernel's layout
     return present(y, "NativeGroupNormBackward0", (x, weight, bias), x)  # one node in PyTorch
 
 

@@ -27,7 +27,6 @@ from ...functions._args import _tensor_attr_arg
 from ...ops import pooling as P
 from . import _node_names as _NN
 from ._faces import replaced
-from ._kernel_layout import mean_as_pooled
 from ._pool_rank import lp_kernel_check, rank_error, unpool_stride_check
 
 __all__ = ["adaptive_avg_pool1d", "adaptive_avg_pool2d", "adaptive_avg_pool3d",
@@ -399,7 +398,7 @@ def _plane_mean(input, k, who):
                          f"[{-max(x.ndim, 1)}, {max(x.ndim, 1) - 1}], but got {-k}): an output "
                          f"of one element per plane averages the last {k} dims of the input, "
                          f"of shape {tuple(x.shape)}")
-    return mean_as_pooled(x.mean(tuple(range(-k, 0)), keepdim=True), x, k)
+    return x.mean(tuple(range(-k, 0)), keepdim=True)
 
 
 def adaptive_avg_pool2d(input: Tensor, output_size) -> Tensor:

@@ -26,7 +26,6 @@ from ...functions._args import _check_fill_value, _const_like, _tensor_attr_arg
 from ...ops import resample as RS
 from . import _grid_kernel as _GK
 from . import _node_names as _NN
-from ._kernel_layout import in_kernel_layout
 from ._resample_sizes import _sizes, check_size_arity
 from ._resample_taps import aa_taps, bilinear_lanes, cubic_taps, linear_taps, nearest_taps
 from .pooling import adaptive_avg_pool1d, adaptive_avg_pool2d, adaptive_avg_pool3d
@@ -48,12 +47,12 @@ def _laid_out_as_kernel(y, x):
     """``y`` (composed of views, gathers and copies) laid out as PyTorch's kernel writes it: in
     the memory format ``x`` suggests, so a channels-last input gives a channels-last result
     (a dropout after it then draws PyTorch's mask); a no-op for any other input."""
-    if y.ndim != x.ndim or x.is_contiguous() and not MF.exact_channels_last(x._data):
-        return y  # (the common case; a traced input too)
+    if y.ndim != x.ndim or x.is_contiguous():  # (the common case; a traced input too)
+        return y
     fmt = MF.suggest(x._data)
     if fmt is MF.contiguous_format:
         return y
-    return in_kernel_layout(y, fmt)
+    return y.contiguous(memory_format=fmt)
 
 
 def interpolate(input: Tensor, size: int | Sequence[int] | None = None,
