@@ -36,6 +36,7 @@ from math import prod
 import numpy as np
 
 from .. import _memory_format as _mf
+from .._activation_float32 import _onednn_avx512
 from .._backend import channel_sums, namespace_of
 from .._runtime import get_num_threads
 from ..autograd.graph import SAVES_INPUTS, Op
@@ -520,7 +521,8 @@ def _channels_last_of(x, w, onednn=None):
 def onednn_3d(dtype, x_shape, w_shape, stride, dilation, groups, opad=None):
     """Whether PyTorch's CPU convolution runs a 3-d convolution of an input of ``x_shape`` by
     a weight of ``w_shape`` through oneDNN (ConvParams::use_mkldnn): never for float64; half
-    precision always (gradkit follows PyTorch's oneDNN half kernels, see README); float32
+    precision always (gradkit follows PyTorch's oneDNN half kernels, see README), bfloat16 on
+    processors with AVX-512 (elsewhere its slow kernels); float32
     when strided, dilated, of a batch of 16 or more, of a kernel other than 1 in its last
     two dims or with more than one thread, and also grouped, of a kernel above 3 in its last
     two dims, of a batch above one or of N * C * D * H above 20480 (elsewhere its own
@@ -529,6 +531,8 @@ def onednn_3d(dtype, x_shape, w_shape, stride, dilation, groups, opad=None):
     name = str(dtype)
     if name == "float64" or opad is not None and any(o >= s for o, s in zip(opad, stride)):
         return False
+    if name == "bfloat16":  # (oneDNN's bfloat16 kernels need AVX-512: mkldnn_bf16_device_check)
+        return _onednn_avx512()
     if name != "float32":
         return True
     k = tuple(w_shape[-2:])

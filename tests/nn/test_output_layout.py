@@ -206,6 +206,8 @@ def test_channels_last_convolution_output_layout_as_pytorch(op, dtype, batch, kw
 
     g, t = run(gk), run(torch)
     assert g[:2] == t[:2], "output and input gradient strides"
-    tol = 2e-2 if dtype == "bfloat16" else 1e-5
+    # (bfloat16: a few units; where PyTorch has no oneDNN bfloat16 kernel, a processor without
+    # AVX-512, its slow transposed kernel adds the overlapping taps in bfloat16)
+    tol = 6e-2 if dtype == "bfloat16" else 1e-5
     np.testing.assert_allclose(g[2], t[2], rtol=tol, atol=tol)
     np.testing.assert_allclose(g[3], t[3], rtol=tol, atol=tol)
