@@ -248,8 +248,9 @@ class DataLoader(Generic[T_co]):
 
     def check_worker_number_rationality(self) -> None:
         """PyTorch's warning when ``num_workers`` exceeds the CPUs this process may use (given
-        at construction and at each iterator, as PyTorch gives it)."""
-        if not self.num_workers:
+        at construction and at each iterator, as PyTorch gives it); none where no worker can
+        be started (Pyodide: the loader warns that it loads in the calling thread instead)."""
+        if not self.num_workers or _NO_THREADS:
             return
         cpuset_checked = hasattr(os, "sched_getaffinity")
         try:
